@@ -1,0 +1,42 @@
+"""Coordinate reference systems and cached transformers (always lon/lat order)."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+from pyproj import Transformer
+
+WGS84 = "EPSG:4326"
+SWEREF99TM = "EPSG:3006"
+
+# Sweden's extent (WGS84) with a small margin: Smygehuk 55.34 N, Treriksröset 69.06 N,
+# Koster 10.96 E, Haparanda 24.17 E. A coarse guard against wrong or swapped coordinates.
+SWEDEN_BBOX = (10.5, 55.0, 24.5, 69.5)  # min lon, min lat, max lon, max lat
+
+
+@cache
+def _transformer(src: str, dst: str) -> Transformer:
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def to_sweref(lon: float, lat: float) -> tuple[float, float]:
+    """WGS84 lon/lat -> SWEREF 99 TM easting/northing in metres."""
+    x, y = _transformer(WGS84, SWEREF99TM).transform(lon, lat)
+    return float(x), float(y)
+
+
+def to_wgs84(x: float, y: float) -> tuple[float, float]:
+    """SWEREF 99 TM easting/northing -> WGS84 lon/lat."""
+    lon, lat = _transformer(SWEREF99TM, WGS84).transform(x, y)
+    return float(lon), float(lat)
+
+
+def in_sweden_bbox(lon: float, lat: float) -> bool:
+    min_lon, min_lat, max_lon, max_lat = SWEDEN_BBOX
+    return min_lon <= lon <= max_lon and min_lat <= lat <= max_lat
+
+
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Planar distance in metres between two SWEREF 99 TM points."""
+    return math.hypot(a[0] - b[0], a[1] - b[1])

@@ -1,0 +1,132 @@
+"""Command-line tools: `flask --app marketplace <group> <command>`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from marketplace.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(taxonomy)
+    app.cli.add_command(users)
+    app.cli.add_command(demo)
+    app.cli.add_command(listings)
+
+
+@click.group(help="The List of Waste (EWC) and material categories.")
+def taxonomy() -> None:
+    pass
+
+
+@taxonomy.command("import-ewc")
+@click.argument("path", type=click.Path(path_type=Path))
+def import_ewc_command(path: Path) -> None:
+    """Load the complete List of Waste from a JSON file (idempotent; all or nothing)."""
+    from marketplace.services.taxonomy import ImportFileError, import_ewc, parse_ewc_file
+
+    try:
+        records = parse_ewc_file(path)
+    except ImportFileError as exc:
+        raise click.ClickException(f"Nothing was imported. {exc}") from None
+    with db.write_session() as session, session.begin():
+        report = import_ewc(session, records)
+    click.echo(
+        f"Read {report.read} codes ({report.hazardous} hazardous): {report.added} added, "
+        f"{report.updated} updated, {report.unchanged} unchanged. "
+        f"{report.total_in_database} codes in the database."
+    )
+
+
+@taxonomy.command("seed")
+def seed_command() -> None:
+    """Insert the curated common codes with Swedish labels (idempotent)."""
+    from marketplace.services.taxonomy import seed_common_codes
+
+    with db.write_session() as session, session.begin():
+        added = seed_common_codes(session)
+    click.echo(f"Curated waste codes: {added} added.")
+
+
+@click.group(help="Accounts and roles.")
+def users() -> None:
+    pass
+
+
+@users.command("grant")
+@click.argument("email")
+@click.option("--staff/--no-staff", default=None, help="Regional staff (facilitator) role.")
+@click.option("--admin/--no-admin", default=None, help="Administrator role.")
+def grant_command(email: str, staff: bool | None, admin: bool | None) -> None:
+    """Grant or withdraw the staff and administrator roles of an existing user."""
+    from marketplace.services.accounts import find_user_by_email, set_platform_roles
+
+    with db.write_session() as session, session.begin():
+        user = find_user_by_email(session, email)
+        if user is None:
+            raise click.ClickException(f"No user with the email address {email}.")
+        set_platform_roles(
+            session,
+            actor=None,
+            user_id=user.id,
+            is_staff=user.is_staff if staff is None else staff,
+            is_admin=user.is_admin if admin is None else admin,
+        )
+        click.echo(f"{user.email}: staff={user.is_staff} admin={user.is_admin}")
+
+
+@users.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrator")
+@click.password_option()
+def create_admin_command(email: str, name: str, password: str) -> None:
+    """Create a verified administrator account (first start of a new installation)."""
+    from marketplace.services.accounts import create_user
+    from marketplace.services.errors import DomainError
+
+    with db.write_session() as session, session.begin():
+        try:
+            create_user(
+                session, email=email, password=password, name=name, verified=True, is_admin=True
+            )
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"Administrator {email} created.")
+
+
+@click.group(help="Demo data for `make run`.")
+def demo() -> None:
+    pass
+
+
+@demo.command("load")
+def demo_load_command() -> None:
+    """Load the demo firms, sites, listings and logins (once; refuses in production)."""
+    from marketplace.services.demo import DemoRefused, load_demo
+
+    settings = current_app.extensions["settings"]
+    try:
+        with db.write_session() as session, session.begin():
+            result = load_demo(session, production=settings.is_production, today=date.today())
+    except DemoRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(result)
+
+
+@click.group(help="Listing maintenance.")
+def listings() -> None:
+    pass
+
+
+@listings.command("expire")
+def expire_command() -> None:
+    """Mark published listings past their end date as expired."""
+    from marketplace.services.listings import expire_listings
+
+    with db.write_session() as session, session.begin():
+        count = expire_listings(session, today=date.today())
+    click.echo(f"{count} listings expired.")

@@ -1,0 +1,165 @@
+"""Typed settings read once from environment variables; bad values fail at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, not {raw!r}") from None
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+
+
+def default_instance_path() -> Path:
+    """The instance folder beside the package: SQLite file, dev mail, generated dev secret."""
+    return Path(
+        os.environ.get("INSTANCE_PATH", Path(__file__).resolve().parent.parent / "instance")
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about a deployment; see README "Configuration"."""
+
+    env: str = "development"
+    secret_key: str = ""
+    database_url: str = ""
+    redis_url: str = ""
+    instance_path: Path = field(default_factory=default_instance_path)
+    base_url: str = "http://127.0.0.1:5000"
+    mail_server: str = ""
+    mail_port: int = 25
+    mail_use_tls: bool = False
+    mail_use_ssl: bool = False
+    mail_username: str = ""
+    mail_password: str = ""
+    mail_default_sender: str = "Symbios <no-reply@localhost>"
+    default_locale: str = "sv"
+    login_rate_limit: str = "10 per minute;50 per hour"
+    token_max_age_verify: int = 3 * 24 * 3600
+    token_max_age_reset: int = 3600
+    token_max_age_invite: int = 7 * 24 * 3600
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = "© OpenStreetMap contributors"
+    circuity_factor: float = 1.3
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, normalised so `postgresql://` uses psycopg 3."""
+        url = self.database_url or f"sqlite:///{self.instance_path / 'marketplace.db'}"
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def mail_backend(self) -> str:
+        """'smtp' when a mail server is configured, else 'file' (readable in the dev mailbox)."""
+        return "smtp" if self.mail_server else "file"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.instance_path / "mail"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Build settings from environment variables; `overrides` win (used by tests)."""
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, object] = {}
+        strings = {
+            "MARKETPLACE_ENV": "env",
+            "SECRET_KEY": "secret_key",
+            "DATABASE_URL": "database_url",
+            "REDIS_URL": "redis_url",
+            "BASE_URL": "base_url",
+            "MAIL_SERVER": "mail_server",
+            "MAIL_USERNAME": "mail_username",
+            "MAIL_PASSWORD": "mail_password",
+            "MAIL_DEFAULT_SENDER": "mail_default_sender",
+            "DEFAULT_LOCALE": "default_locale",
+            "LOGIN_RATE_LIMIT": "login_rate_limit",
+            "TILE_URL": "tile_url",
+            "TILE_ATTRIBUTION": "tile_attribution",
+        }
+        for var, attr in strings.items():
+            if var in env:
+                values[attr] = env[var].strip()
+        for var, attr in (("MAIL_USE_TLS", "mail_use_tls"), ("MAIL_USE_SSL", "mail_use_ssl")):
+            if var in env:
+                values[attr] = _bool(var, env[var])
+        if "MAIL_PORT" in env:
+            values["mail_port"] = _int("MAIL_PORT", env["MAIL_PORT"])
+        if "CIRCUITY_FACTOR" in env:
+            values["circuity_factor"] = _float("CIRCUITY_FACTOR", env["CIRCUITY_FACTOR"])
+        if "INSTANCE_PATH" in env:
+            values["instance_path"] = Path(env["INSTANCE_PATH"])
+        values.update(overrides)
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Fail fast on values that would make the deployment insecure or broken."""
+        if self.env not in ENVIRONMENTS:
+            raise SettingsError(f"MARKETPLACE_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        if self.is_production:
+            if len(self.secret_key) < 32:
+                raise SettingsError("SECRET_KEY must be set to at least 32 random characters")
+            if not self.database_url:
+                raise SettingsError("DATABASE_URL must be set in production")
+            if not self.base_url.startswith("https://"):
+                raise SettingsError("BASE_URL must be an https:// address in production")
+        if self.default_locale not in ("sv", "en"):
+            raise SettingsError("DEFAULT_LOCALE must be sv or en")
+        if self.mail_use_tls and self.mail_use_ssl:
+            raise SettingsError("Set MAIL_USE_TLS or MAIL_USE_SSL, not both")
+        if not 1.0 <= self.circuity_factor <= 3.0:
+            raise SettingsError("CIRCUITY_FACTOR must be between 1.0 and 3.0")
+
+    def resolved_secret_key(self) -> str:
+        """The configured key; in development/testing a random key kept in the instance folder."""
+        if self.secret_key:
+            return self.secret_key
+        if self.is_production:  # validate() already refused this; keep the guard local too
+            raise SettingsError("SECRET_KEY must be set in production")
+        path = self.instance_path / "dev-secret-key"
+        if not path.exists():
+            self.instance_path.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()

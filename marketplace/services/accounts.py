@@ -1,0 +1,371 @@
+"""Accounts: registration, login, verification, password reset, invitations, roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
+from marketplace.services.security import (
+    fingerprint,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from models.accounts import Invitation, OrgRole, User, new_session_token
+from models.base import utcnow
+from models.organisations import Organisation
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+
+
+@dataclass(frozen=True)
+class FirmDetails:
+    name: str
+    org_number: str  # already normalised
+    sni_code: str | None = None
+    website: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def check_password_rules(password: str, email: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise DomainError(N_("Use at least %(n)d characters."), field="password", n=MIN_PASSWORD)
+    if len(password) > MAX_PASSWORD:
+        raise DomainError(N_("Use at most %(n)d characters."), field="password", n=MAX_PASSWORD)
+    if password.strip().lower() == normalise_email(email):
+        raise DomainError(N_("The password must not be your email address."), field="password")
+
+
+def _ensure_email_free(session: Session, email: str) -> None:
+    if find_user_by_email(session, email) is not None:
+        raise DomainError(
+            N_("An account with this email address already exists. Log in or reset your password."),
+            field="email",
+        )
+
+
+def register_firm_owner(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    firm: FirmDetails,
+    locale: str | None = None,
+) -> User:
+    """Create a firm and its first user (the owner); the email is not yet verified."""
+    _ensure_email_free(session, email)
+    check_password_rules(password, email)
+    taken = session.scalar(
+        select(Organisation.id).where(Organisation.org_number == firm.org_number)
+    )
+    if taken is not None:
+        raise DomainError(
+            N_(
+                "A firm with this organisation number is already registered. "
+                "Ask one of its members to invite you."
+            ),
+            field="org_number",
+        )
+    organisation = Organisation(
+        name=firm.name.strip(),
+        org_number=firm.org_number,
+        sni_code=firm.sni_code or None,
+        website=firm.website or None,
+        contact_email=firm.contact_email or normalise_email(email),
+        contact_phone=firm.contact_phone or None,
+    )
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        password_hash=hash_password(password),
+        organisation=organisation,
+        org_role=OrgRole.OWNER,
+        locale=locale,
+    )
+    session.add_all([organisation, user])
+    session.flush()
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    verified: bool = False,
+    is_staff: bool = False,
+    is_admin: bool = False,
+    locale: str | None = None,
+) -> User:
+    """A user without a firm (regional staff, administrators); used by CLI and demo."""
+    _ensure_email_free(session, email)
+    check_password_rules(password, email)
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        password_hash=hash_password(password),
+        is_staff=is_staff,
+        is_admin=is_admin,
+        locale=locale,
+        email_verified_at=utcnow() if verified else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; upgrades outdated hashes."""
+    user = find_user_by_email(session, email)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if user is None or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+# --- email verification and password reset ----------------------------------------------
+
+
+def verification_payload(user: User) -> dict[str, object]:
+    return {"uid": user.id, "email": user.email}
+
+
+def verify_email(session: Session, payload: dict[str, object]) -> User:
+    """Mark the address in a verification token as verified (once)."""
+    user = session.get(User, payload.get("uid"))
+    if user is None or user.email != payload.get("email"):
+        raise DomainError(N_("This verification link is not valid."))
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def reset_payload(user: User) -> dict[str, object]:
+    # Binding the token to the current hash makes it single-use: resetting changes the hash.
+    return {"uid": user.id, "fp": fingerprint(user.password_hash, user.email)}
+
+
+def user_for_reset(session: Session, payload: dict[str, object]) -> User:
+    user = session.get(User, payload.get("uid"))
+    if user is None or payload.get("fp") != fingerprint(user.password_hash, user.email):
+        raise DomainError(N_("This password reset link has already been used or is not valid."))
+    return user
+
+
+def set_password(session: Session, user: User, new_password: str) -> None:
+    """Set a new password and sign the user out everywhere else."""
+    check_password_rules(new_password, user.email)
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+    if user.email_verified_at is None:
+        # Following a link sent to the address proves control of it.
+        user.email_verified_at = utcnow()
+
+
+def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise DomainError(N_("The current password is wrong."), field="current_password")
+    set_password(session, user, new)
+
+
+def load_user(session: Session, user_id: str) -> User | None:
+    """Resolve a Flask-Login id "<id>:<session token>"; stale tokens resolve to None."""
+    uid, _, token = user_id.partition(":")
+    if not uid.isdigit():
+        return None
+    user = session.get(User, int(uid))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def update_profile(session: Session, user: User, *, name: str, locale: str | None) -> None:
+    user.name = name.strip()
+    user.locale = locale if locale in ("sv", "en") else None
+
+
+# --- invitations ----------------------------------------------------------------------
+
+
+def _require_owner(actor: User) -> Organisation:
+    if actor.organisation is None or actor.org_role != OrgRole.OWNER:
+        raise Forbidden(N_("Only the firm's owners can manage members."))
+    return actor.organisation
+
+
+def invite_member(session: Session, *, actor: User, email: str) -> Invitation:
+    """Invite a colleague by email; re-inviting reuses the open invitation."""
+    organisation = _require_owner(actor)
+    email = normalise_email(email)
+    existing = find_user_by_email(session, email)
+    if existing is not None and existing.organisation_id == organisation.id:
+        raise DomainError(N_("This person is already a member of your firm."), field="email")
+    if existing is not None and existing.organisation_id is not None:
+        raise DomainError(N_("This person already belongs to another firm."), field="email")
+    invitation = session.scalar(
+        select(Invitation).where(
+            Invitation.organisation_id == organisation.id,
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+    )
+    if invitation is None:
+        invitation = Invitation(organisation=organisation, email=email, invited_by_id=actor.id)
+        session.add(invitation)
+    invitation.created_at = utcnow()
+    session.flush()
+    return invitation
+
+
+def invitation_payload(invitation: Invitation) -> dict[str, object]:
+    return {"iid": invitation.id, "email": invitation.email}
+
+
+def open_invitation(session: Session, payload: dict[str, object]) -> Invitation:
+    invitation = session.get(Invitation, payload.get("iid"))
+    if invitation is None or invitation.email != payload.get("email") or not invitation.is_open:
+        raise DomainError(N_("This invitation has already been used or withdrawn."))
+    return invitation
+
+
+def accept_invitation(
+    session: Session,
+    invitation: Invitation,
+    *,
+    user: User | None = None,
+    name: str = "",
+    password: str = "",
+    locale: str | None = None,
+) -> User:
+    """Join the inviting firm: an existing firm-less user, or a new account for the address."""
+    if user is None:
+        _ensure_email_free(session, invitation.email)
+        check_password_rules(password, invitation.email)
+        user = User(
+            email=invitation.email,
+            name=name.strip(),
+            password_hash=hash_password(password),
+            locale=locale,
+            email_verified_at=utcnow(),
+        )
+        session.add(user)
+    elif user.email != invitation.email:
+        raise DomainError(N_("This invitation was sent to another email address."))
+    elif user.organisation_id is not None:
+        raise DomainError(N_("You already belong to a firm."))
+    user.organisation_id = invitation.organisation_id
+    user.org_role = OrgRole.MEMBER
+    invitation.accepted_at = utcnow()
+    session.flush()
+    return user
+
+
+def revoke_invitation(session: Session, *, actor: User, invitation_id: int) -> None:
+    organisation = _require_owner(actor)
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organisation_id != organisation.id:
+        raise NotFound()
+    if invitation.is_open:
+        invitation.revoked_at = utcnow()
+
+
+def open_invitations(session: Session, organisation_id: int) -> list[Invitation]:
+    return list(
+        session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.organisation_id == organisation_id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+            )
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def set_member_role(session: Session, *, actor: User, member_id: int, role: str) -> None:
+    """Make a member an owner or an owner a member; a firm always keeps one owner."""
+    organisation = _require_owner(actor)
+    member = session.get(User, member_id)
+    if member is None or member.organisation_id != organisation.id:
+        raise NotFound()
+    if role not in (OrgRole.OWNER, OrgRole.MEMBER):
+        raise DomainError(N_("Unknown role."))
+    if role == OrgRole.MEMBER and member.org_role == OrgRole.OWNER:
+        _ensure_another_owner(session, organisation.id, member.id)
+    member.org_role = role
+
+
+def remove_member(session: Session, *, actor: User, member_id: int) -> None:
+    organisation = _require_owner(actor)
+    member = session.get(User, member_id)
+    if member is None or member.organisation_id != organisation.id:
+        raise NotFound()
+    if member.org_role == OrgRole.OWNER:
+        _ensure_another_owner(session, organisation.id, member.id)
+    member.organisation_id = None
+    member.org_role = None
+    member.session_token = new_session_token()
+
+
+def _ensure_another_owner(session: Session, organisation_id: int, leaving_id: int) -> None:
+    others = session.scalar(
+        select(func.count(User.id)).where(
+            User.organisation_id == organisation_id,
+            User.org_role == OrgRole.OWNER,
+            User.id != leaving_id,
+        )
+    )
+    if not others:
+        raise DomainError(N_("A firm must keep at least one owner."))
+
+
+# --- platform roles -----------------------------------------------------------------------
+
+
+def set_platform_roles(
+    session: Session, *, actor: User | None, user_id: int, is_staff: bool, is_admin: bool
+) -> User:
+    """Grant or withdraw regional-staff and administrator roles (actor None: the CLI)."""
+    if actor is not None and not actor.is_admin:
+        raise Forbidden()
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if actor is not None and user.id == actor.id and not is_admin:
+        raise DomainError(N_("You cannot remove your own administrator role."))
+    user.is_staff = is_staff
+    user.is_admin = is_admin
+    return user
+
+
+def list_users(session: Session, *, query: str = "", limit: int = 200) -> list[User]:
+    stmt = select(User).order_by(User.email).limit(limit)
+    if query:
+        stmt = stmt.where(User.email.contains(query.strip().lower(), autoescape=True))
+    return list(session.scalars(stmt))
+
+
+def is_recent(moment: datetime | None, seconds: int) -> bool:
+    return moment is not None and (utcnow() - moment).total_seconds() < seconds

@@ -1,0 +1,496 @@
+"""Listings: create, edit, publish, close, find; the rules of what a listing may say."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, contains_eager
+
+from geo.gazetteer import MUNICIPALITY_BY_CODE
+from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
+from models.accounts import User
+from models.base import utcnow
+from models.listings import Listing
+from models.sites import Site
+from models.taxonomy import (
+    CAPACITY_TYPES,
+    CATEGORY_BY_KEY,
+    KIND_UNITS,
+    PRICE_MODELS,
+    RECURRENCES,
+    SEASONALITIES,
+    VISIBILITIES,
+    EwcCode,
+    normalise_ewc,
+    tonnes,
+)
+
+MAX_QUANTITY = Decimal("1000000000")
+MAX_DISTANCE_KM = 2000
+MAX_TITLE = 120
+MAX_TEXT = 5000
+
+
+@dataclass(frozen=True)
+class ListingInput:
+    direction: str
+    kind: str
+    site_id: int
+    title: str
+    category: str
+    quantity: Decimal
+    unit: str
+    description: str = ""
+    composition: str | None = None
+    ewc_code: str | None = None
+    density_t_per_m3: Decimal | None = None
+    recurrence: str = "once"
+    available_from: date | None = None
+    available_until: date | None = None
+    remaining_quantity: Decimal | None = None
+    price_model: str = "negotiable"
+    price_sek: Decimal | None = None
+    max_distance_km: int | None = None
+    visibility: str = "public"
+    temperature_c: Decimal | None = None
+    seasonality: str | None = None
+    capacity_type: str | None = None
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+def _check_choice(value: str | None, allowed: tuple[str, ...], field_name: str) -> None:
+    if value not in allowed:
+        raise DomainError(N_("Choose one of the options."), field=field_name)
+
+
+def _check_quantities(data: ListingInput) -> None:
+    if not Decimal(0) < data.quantity <= MAX_QUANTITY:
+        raise DomainError(
+            N_("Enter a quantity above zero and below one billion."), field="quantity"
+        )
+    if data.remaining_quantity is not None and not (
+        Decimal(0) <= data.remaining_quantity <= data.quantity
+    ):
+        raise DomainError(
+            N_("The remaining quantity must be between zero and the quantity."),
+            field="remaining_quantity",
+        )
+    if data.unit == "m3" and data.kind == "material" and data.density_t_per_m3 is None:
+        raise DomainError(
+            N_("Give the density (tonnes per m³) so the quantity can be compared in tonnes."),
+            field="density_t_per_m3",
+        )
+    if data.density_t_per_m3 is not None and not Decimal("0.01") <= data.density_t_per_m3 <= 25:
+        raise DomainError(N_("A density lies between 0.01 and 25 t/m³."), field="density_t_per_m3")
+
+
+def _check_dates(data: ListingInput) -> None:
+    if data.available_from and data.available_until and data.available_until < data.available_from:
+        raise DomainError(
+            N_("The end date must be on or after the start date."), field="available_until"
+        )
+
+
+def _check_price(data: ListingInput) -> None:
+    _check_choice(data.price_model, PRICE_MODELS, "price_model")
+    if data.price_model in ("price", "fee"):
+        if data.price_sek is None:
+            raise DomainError(N_("Enter the price per unit in SEK."), field="price_sek")
+        if not Decimal(0) <= data.price_sek <= Decimal("10000000"):
+            raise DomainError(N_("Enter a price between 0 and 10 000 000 SEK."), field="price_sek")
+
+
+def _check_kind_details(data: ListingInput) -> None:
+    if data.kind == "energy":
+        if data.temperature_c is not None and not Decimal(-50) <= data.temperature_c <= 1500:
+            raise DomainError(
+                N_("Enter a temperature between -50 and 1500 °C."), field="temperature_c"
+            )
+        if data.seasonality is not None:
+            _check_choice(data.seasonality, SEASONALITIES, "seasonality")
+    if data.kind == "capacity":
+        _check_choice(data.capacity_type, CAPACITY_TYPES, "capacity_type")
+
+
+def _resolve_ewc(session: Session, data: ListingInput) -> EwcCode | None:
+    if not data.ewc_code:
+        return None
+    if data.kind != "material":
+        raise DomainError(N_("Only materials carry a waste code."), field="ewc_code")
+    code = normalise_ewc(data.ewc_code)
+    ewc = session.get(EwcCode, code) if code else None
+    if ewc is None:
+        raise DomainError(
+            N_("Unknown waste code. Use six digits from the List of Waste, e.g. 03 01 05."),
+            field="ewc_code",
+        )
+    return ewc
+
+
+def validate(session: Session, data: ListingInput) -> EwcCode | None:
+    """Check every rule a listing must satisfy; returns the EWC entry if one was given."""
+    _check_choice(data.direction, ("offer", "want"), "direction")
+    _check_choice(data.kind, tuple(KIND_UNITS), "kind")
+    if not data.title.strip() or len(data.title) > MAX_TITLE:
+        raise DomainError(
+            N_("Enter a title of at most %(n)d characters."), field="title", n=MAX_TITLE
+        )
+    for name in ("description", "composition"):
+        if len(getattr(data, name) or "") > MAX_TEXT:
+            raise DomainError(N_("Use at most %(n)d characters."), field=name, n=MAX_TEXT)
+    category = CATEGORY_BY_KEY.get(data.category)
+    if category is None or category.kind != data.kind:
+        raise DomainError(N_("Choose a category that fits the resource kind."), field="category")
+    if data.unit not in KIND_UNITS[data.kind]:
+        raise DomainError(N_("This unit does not fit the resource kind."), field="unit")
+    _check_choice(data.recurrence, RECURRENCES, "recurrence")
+    _check_choice(data.visibility, VISIBILITIES, "visibility")
+    if data.max_distance_km is not None and not 1 <= data.max_distance_km <= MAX_DISTANCE_KM:
+        raise DomainError(
+            N_("Enter a distance between 1 and %(n)d km."),
+            field="max_distance_km",
+            n=MAX_DISTANCE_KM,
+        )
+    _check_quantities(data)
+    _check_dates(data)
+    _check_price(data)
+    _check_kind_details(data)
+    return _resolve_ewc(session, data)
+
+
+# --- writes ------------------------------------------------------------------------------
+
+
+def _require_firm(actor: User) -> int:
+    if actor.organisation_id is None:
+        raise Forbidden(N_("Only members of a firm can create listings."))
+    return actor.organisation_id
+
+
+def _search_text(listing: Listing, ewc: EwcCode | None) -> str:
+    category = CATEGORY_BY_KEY[listing.category]
+    parts = [
+        listing.title,
+        listing.description,
+        listing.composition or "",
+        category.en,
+        category.sv,
+    ]
+    if ewc is not None:
+        parts += [ewc.code, ewc.display_code, ewc.description_en, ewc.description_sv or ""]
+    return " ".join(parts).casefold()
+
+
+def _apply(session: Session, listing: Listing, data: ListingInput, organisation_id: int) -> None:
+    ewc = validate(session, data)
+    site = session.get(Site, data.site_id)
+    if site is None or site.organisation_id != organisation_id:
+        raise DomainError(N_("Choose one of your firm's sites."), field="site_id")
+    if data.kind != "material":
+        data = replace(data, ewc_code=None, density_t_per_m3=None, composition=None)
+    if data.kind != "energy":
+        data = replace(data, temperature_c=None, seasonality=None)
+    if data.kind != "capacity":
+        data = replace(data, capacity_type=None)
+    if data.price_model not in ("price", "fee"):
+        data = replace(data, price_sek=None)
+    for name in ListingInput.__dataclass_fields__:
+        if name not in ("ewc_code", "site_id"):
+            setattr(listing, name, getattr(data, name))
+    listing.title = data.title.strip()
+    listing.site_id = site.id
+    listing.ewc_code = ewc.code if ewc else None
+    listing.is_hazardous = bool(ewc and ewc.is_hazardous)
+    listing.needs_assessment = bool(ewc and ewc.is_mirror)
+    if listing.remaining_quantity is None:
+        listing.remaining_quantity = listing.quantity
+    listing.search_text = _search_text(listing, ewc)
+
+
+def create_listing(session: Session, *, actor: User, data: ListingInput) -> Listing:
+    """A new listing, saved as a draft."""
+    organisation_id = _require_firm(actor)
+    listing = Listing(organisation_id=organisation_id, created_by_id=actor.id, status="draft")
+    _apply(session, listing, data, organisation_id)
+    session.add(listing)
+    session.flush()
+    return listing
+
+
+def get_own_listing(session: Session, *, actor: User, listing_id: int) -> Listing:
+    """The actor's firm's listing; others' listings are reported as not found."""
+    listing = session.get(Listing, listing_id)
+    if (
+        listing is None
+        or actor.organisation_id is None
+        or listing.organisation_id != actor.organisation_id
+    ):
+        raise NotFound()
+    return listing
+
+
+def update_listing(
+    session: Session, *, actor: User, listing_id: int, data: ListingInput
+) -> Listing:
+    listing = get_own_listing(session, actor=actor, listing_id=listing_id)
+    if listing.status == "closed":
+        raise DomainError(N_("A closed listing cannot be edited. Reopen it first."))
+    _apply(session, listing, data, listing.organisation_id)
+    return listing
+
+
+def publish_listing(session: Session, *, actor: User, listing_id: int, today: date) -> Listing:
+    listing = get_own_listing(session, actor=actor, listing_id=listing_id)
+    if listing.status == "published":
+        return listing
+    if listing.available_until is not None and listing.available_until < today:
+        raise DomainError(
+            N_("The listing's end date has passed. Change the end date before publishing."),
+            field="available_until",
+        )
+    if listing.remaining_quantity is not None and listing.remaining_quantity <= 0:
+        listing.remaining_quantity = listing.quantity
+    listing.status = "published"
+    listing.published_at = utcnow()
+    listing.closed_at = None
+    return listing
+
+
+def close_listing(session: Session, *, actor: User, listing_id: int) -> Listing:
+    listing = get_own_listing(session, actor=actor, listing_id=listing_id)
+    if listing.status != "closed":
+        listing.status = "closed"
+        listing.closed_at = utcnow()
+    return listing
+
+
+def delete_draft(session: Session, *, actor: User, listing_id: int) -> None:
+    listing = get_own_listing(session, actor=actor, listing_id=listing_id)
+    if listing.status != "draft":
+        raise DomainError(N_("Only drafts can be deleted; close a published listing instead."))
+    session.delete(listing)
+
+
+def expire_listings(session: Session, *, today: date) -> int:
+    """Mark published listings whose end date has passed as expired; returns how many."""
+    stale = session.scalars(
+        select(Listing).where(Listing.status == "published", Listing.available_until < today)
+    ).all()
+    for listing in stale:
+        listing.status = "expired"
+        listing.closed_at = utcnow()
+    return len(stale)
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    q: str = ""
+    direction: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    ewc: str | None = None  # chapter (2 digits), sub-chapter (4) or full code (6)
+    municipality: str | None = None
+    county: str | None = None
+
+
+@dataclass
+class Page:
+    items: list[Listing]
+    page: int
+    per_page: int
+    total: int
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def live_condition(today: date):  # type: ignore[no-untyped-def]
+    """Published and not past its end date."""
+    return (Listing.status == "published") & (
+        or_(Listing.available_until.is_(None), Listing.available_until >= today)
+    )
+
+
+def _filtered(stmt: Select[Any], filters: ListingFilters) -> Select[Any]:
+    if filters.q.strip():
+        for word in filters.q.casefold().split()[:8]:
+            stmt = stmt.where(Listing.search_text.contains(word, autoescape=True))
+    if filters.direction:
+        stmt = stmt.where(Listing.direction == filters.direction)
+    if filters.kind:
+        stmt = stmt.where(Listing.kind == filters.kind)
+    if filters.category:
+        stmt = stmt.where(Listing.category == filters.category)
+    if filters.ewc:
+        digits = "".join(ch for ch in filters.ewc if ch.isdigit())[:6]
+        if digits:
+            stmt = stmt.where(Listing.ewc_code.startswith(digits, autoescape=True))
+    if filters.municipality:
+        stmt = stmt.where(Site.municipality_code == filters.municipality)
+    if filters.county:
+        stmt = stmt.where(Site.county_code == filters.county)
+    return stmt
+
+
+def search_listings(
+    session: Session, filters: ListingFilters, *, today: date, page: int = 1, per_page: int = 20
+) -> Page:
+    """Live listings matching the filters, newest first, one page of them."""
+    base = select(Listing).join(Listing.site).where(live_condition(today))
+    base = _filtered(base, filters)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    items = session.scalars(
+        base.options(contains_eager(Listing.site))
+        .order_by(Listing.published_at.desc(), Listing.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return Page(items=list(items), page=page, per_page=per_page, total=total)
+
+
+def get_visible_listing(session: Session, *, listing_id: int, viewer: User | None) -> Listing:
+    """A listing the viewer may see: live or past listings, drafts only to their own firm."""
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        raise NotFound()
+    own = viewer is not None and viewer.organisation_id == listing.organisation_id
+    staff = viewer is not None and viewer.is_staff
+    if listing.status == "draft" and not (own or staff):
+        raise NotFound()
+    return listing
+
+
+def firm_listings(session: Session, organisation_id: int) -> list[Listing]:
+    return list(
+        session.scalars(
+            select(Listing)
+            .where(Listing.organisation_id == organisation_id)
+            .order_by(Listing.updated_at.desc())
+        )
+    )
+
+
+def newest_listings(session: Session, *, today: date, limit: int = 6) -> list[Listing]:
+    return list(
+        session.scalars(
+            select(Listing)
+            .where(live_condition(today))
+            .order_by(Listing.published_at.desc(), Listing.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RegionTotals:
+    firms: int
+    offers: int
+    wants: int
+    tonnes_offered: float
+
+
+def region_totals(session: Session, *, today: date) -> RegionTotals:
+    """Counts for the home page: firms with a live listing, live offers and wants, tonnes."""
+    live = live_condition(today)
+    firms = session.scalar(select(func.count(func.distinct(Listing.organisation_id))).where(live))
+    counts: dict[str, int] = {
+        direction: n
+        for direction, n in session.execute(
+            select(Listing.direction, func.count()).where(live).group_by(Listing.direction)
+        )
+    }
+    rows = session.execute(
+        select(Listing.unit, Listing.remaining_quantity, Listing.density_t_per_m3).where(
+            live, Listing.direction == "offer", Listing.kind == "material"
+        )
+    )
+    tonnes_offered = sum(
+        tonnes(float(remaining), unit, float(density) if density is not None else None) or 0.0
+        for unit, remaining, density in rows
+        if remaining is not None
+    )
+    return RegionTotals(
+        firms=firms or 0,
+        offers=counts.get("offer", 0),
+        wants=counts.get("want", 0),
+        tonnes_offered=tonnes_offered,
+    )
+
+
+# --- presentation rules --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What a viewer may see of a listing's owner and place (anonymous listings hide both)."""
+
+    firm_name: str | None
+    site_name: str | None
+    address: str | None
+    contact_email: str | None
+    municipality_name: str | None
+    is_own: bool
+
+
+def disclosure(listing: Listing, viewer: User | None) -> Disclosure:
+    own = viewer is not None and viewer.organisation_id == listing.organisation_id
+    municipality = MUNICIPALITY_BY_CODE.get(listing.site.municipality_code or "")
+    municipality_name = municipality.name if municipality else None
+    if listing.is_anonymous and not own and not (viewer is not None and viewer.is_staff):
+        return Disclosure(None, None, None, None, municipality_name, own)
+    site = listing.site
+    address = ", ".join(
+        p for p in (site.street, f"{site.postcode or ''} {site.town or ''}".strip()) if p
+    )
+    return Disclosure(
+        listing.organisation.name,
+        site.name,
+        address or None,
+        listing.organisation.contact_email,
+        municipality_name,
+        own,
+    )
+
+
+def quality_hints(listing: Listing) -> list[str]:
+    """Details a buyer would miss, as translatable messages (empty when complete)."""
+    hints = []
+    if len(listing.description.strip()) < 40:
+        hints.append(N_("Describe the stream: origin, form, quality, how it is stored."))
+    if listing.kind == "material" and not (listing.composition or "").strip():
+        hints.append(N_("Add the composition (e.g. moisture, contaminants, particle size)."))
+    if listing.kind == "material" and listing.direction == "offer" and not listing.ewc_code:
+        hints.append(N_("Add the waste code (EWC) if the stream is classified as waste."))
+    if listing.recurrence == "once" and listing.direction == "offer":
+        hints.append(N_("Say whether the stream recurs (per week, month or year)."))
+    if listing.available_from is None:
+        hints.append(N_("Give the date from which it is available."))
+    if listing.max_distance_km is None:
+        hints.append(N_("Give the maximum transport distance you accept."))
+    if listing.needs_assessment:
+        hints.append(
+            N_(
+                "This is a mirror entry: state whether the material has been assessed "
+                "as non-hazardous."
+            )
+        )
+    return hints

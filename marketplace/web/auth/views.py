@@ -1,0 +1,282 @@
+"""Registration, login/logout, email verification, password reset, invitations."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from marketplace.extensions import db, limiter
+from marketplace.services import accounts
+from marketplace.services.errors import DomainError
+from marketplace.services.security import TokenError, read_token
+from marketplace.services.validation import normalise_org_number
+from marketplace.web.auth.forms import (
+    AcceptInvitationForm,
+    ConfirmForm,
+    EmailForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from marketplace.web.emails import send_templated, signed_url
+from marketplace.web.helpers import attach_domain_error, flash_domain_error, locale
+from marketplace.web.policy import policy
+from marketplace.web.security import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return str(current_app.extensions["settings"].login_rate_limit)
+
+
+def _email_key() -> str:
+    return "login:" + (request.form.get("email") or "").strip().lower()
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    return current_app.extensions["settings"]
+
+
+def _read(purpose: str, token: str, max_age: int) -> dict[str, object] | None:
+    try:
+        return read_token(current_app.config["SECRET_KEY"], purpose, token, max_age)
+    except TokenError as exc:
+        if exc.expired:
+            flash(_("This link has expired. Ask for a new one."), "error")
+        else:
+            flash(_("This link is not valid. Check that you copied all of it."), "error")
+        return None
+
+
+def send_verification(user: accounts.User) -> None:
+    url = signed_url("auth.verify", "verify", accounts.verification_payload(user))
+    send_templated(
+        to=user.email,
+        locale=user.locale or locale(),
+        template="verify",
+        purpose="verify",
+        user=user,
+        url=url,
+    )
+
+
+def _start_session(user: accounts.User, remember: bool) -> None:
+    language = session.get("locale")
+    session.clear()  # no pre-login state survives into the authenticated session
+    if language:
+        session["locale"] = language
+    login_user(user, remember=remember)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@policy("public")
+@limiter.limit("20 per hour", methods=["POST"])
+def register():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("firm.overview"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        firm = accounts.FirmDetails(
+            name=form.firm_name.data,
+            org_number=normalise_org_number(form.org_number.data) or "",
+            sni_code=form.sni_code.data or None,
+            website=form.website.data or None,
+            contact_phone=form.contact_phone.data or None,
+        )
+        try:
+            user = accounts.register_firm_owner(
+                db.session,
+                email=form.email.data,
+                password=form.password.data,
+                name=form.name.data,
+                firm=firm,
+                locale=locale(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            send_verification(user)
+            _start_session(user, remember=False)
+            return redirect(url_for("auth.unverified"), code=303)
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@policy("public")
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit("5 per minute", key_func=_email_key, methods=["POST"])
+def login():  # type: ignore[no-untyped-def]
+    target = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target)
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(db.session, email=form.email.data, password=form.password.data)
+        if user is None:
+            form.form_errors.append(_("Wrong email address or password."))
+        else:
+            db.session.commit()
+            _start_session(user, remember=form.remember.data)
+            return redirect(target, code=303)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@policy("public")
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    language = session.get("locale")
+    session.clear()
+    if language:
+        session["locale"] = language
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("main.index"), code=303)
+
+
+@bp.get("/verify")
+@policy("user")
+def unverified():  # type: ignore[no-untyped-def]
+    if current_user.is_verified:
+        return redirect(url_for("firm.overview"))
+    return render_template("auth/unverified.html", form=ConfirmForm())
+
+
+@bp.post("/verify/resend")
+@policy("user")
+@limiter.limit("5 per hour", methods=["POST"])
+def resend_verification():  # type: ignore[no-untyped-def]
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("auth.unverified"), code=303)
+    if not current_user.is_verified:
+        send_verification(current_user)
+        flash(_("We have sent a new link to %(email)s.", email=current_user.email), "info")
+    return redirect(url_for("auth.unverified"), code=303)
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+@policy("public")
+def verify(token: str):  # type: ignore[no-untyped-def]
+    payload = _read("verify", token, _settings().token_max_age_verify)
+    if payload is None:
+        return render_template("auth/link_problem.html"), 400
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            accounts.verify_email(db.session, payload)
+        except DomainError as error:
+            flash_domain_error(error)
+            return render_template("auth/link_problem.html"), 400
+        db.session.commit()
+        flash(_("Thank you, your email address is confirmed."), "success")
+        target = "firm.overview" if current_user.is_authenticated else "auth.login"
+        return redirect(url_for(target), code=303)
+    return render_template("auth/verify.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@policy("public")
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot_password():  # type: ignore[no-untyped-def]
+    form = EmailForm()
+    if form.validate_on_submit():
+        user = accounts.find_user_by_email(db.session, form.email.data)
+        if user is not None and user.active:
+            url = signed_url("auth.reset_password", "reset", accounts.reset_payload(user))
+            send_templated(
+                to=user.email,
+                locale=user.locale or locale(),
+                template="reset",
+                purpose="reset",
+                user=user,
+                url=url,
+            )
+        # The same answer whether or not the address has an account.
+        flash(
+            _(
+                "If an account exists for %(email)s, we have sent it a link to choose a new "
+                "password. The link is valid for one hour.",
+                email=form.email.data,
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"), code=303)
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@policy("public")
+def reset_password(token: str):  # type: ignore[no-untyped-def]
+    payload = _read("reset", token, _settings().token_max_age_reset)
+    try:
+        user = accounts.user_for_reset(db.session, payload) if payload else None
+    except DomainError as error:
+        flash_domain_error(error)
+        user = None
+    if user is None:
+        return render_template("auth/link_problem.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(db.session, user, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your password has been changed. Log in with the new password."), "success")
+            return redirect(url_for("auth.login"), code=303)
+    return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@policy("public")
+def accept_invitation(token: str):  # type: ignore[no-untyped-def]
+    payload = _read("invite", token, _settings().token_max_age_invite)
+    try:
+        invitation = accounts.open_invitation(db.session, payload) if payload else None
+    except DomainError as error:
+        flash_domain_error(error)
+        invitation = None
+    if invitation is None:
+        return render_template("auth/link_problem.html"), 400
+    existing = accounts.find_user_by_email(db.session, invitation.email)
+    form = ConfirmForm() if existing else AcceptInvitationForm()
+    if existing and not (current_user.is_authenticated and current_user.id == existing.id):
+        flash(_("Log in as %(email)s to accept the invitation.", email=invitation.email), "info")
+        return redirect(url_for("auth.login", next=request.path))
+    if form.validate_on_submit():
+        details = (
+            {"name": form.name.data, "password": form.password.data}
+            if isinstance(form, AcceptInvitationForm)
+            else {}
+        )
+        try:
+            user = accounts.accept_invitation(
+                db.session, invitation, user=existing, locale=locale(), **details
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            if not current_user.is_authenticated:
+                _start_session(user, remember=False)
+            flash(_("Welcome to %(firm)s.", firm=invitation.organisation.name), "success")
+            return redirect(url_for("firm.overview"), code=303)
+    return render_template(
+        "auth/invitation.html", form=form, invitation=invitation, existing=existing
+    )

@@ -1,0 +1,1 @@
+"""devmail area."""

@@ -1,0 +1,43 @@
+"""The demo's mailbox: emails the file backend wrote, readable without SMTP (development only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from marketplace.services.mail import read_mailbox
+from marketplace.web.policy import policy
+
+bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
+
+
+@bp.get("")
+@policy("development")
+def inbox():  # type: ignore[no-untyped-def]
+    to = request.args.get("to") or None
+    messages = read_mailbox(current_app.extensions["settings"].mail_dir, to=to)
+    return render_template("devmail/inbox.html", messages=messages[:200], to=to)
+
+
+@bp.get("/<message_id>")
+@policy("development")
+def show(message_id: str):  # type: ignore[no-untyped-def]
+    messages = read_mailbox(current_app.extensions["settings"].mail_dir)
+    message = next((m for m in messages if m["id"] == message_id), None)
+    if message is None:
+        abort(404)
+    return render_template("devmail/show.html", message=message)
+
+
+@bp.get("/<message_id>/html")
+@policy("development")
+def show_html(message_id: str):  # type: ignore[no-untyped-def]
+    messages = read_mailbox(current_app.extensions["settings"].mail_dir)
+    message = next((m for m in messages if m["id"] == message_id), None)
+    if message is None:
+        abort(404)
+    response = current_app.response_class(message["html"], mimetype="text/html")
+    # The email's own HTML, shown as the recipient's client would: no scripts, own origin.
+    response.headers["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    )
+    return response

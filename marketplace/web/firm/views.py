@@ -1,0 +1,199 @@
+"""My firm: details, sites, members and invitations."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.extensions import db
+from marketplace.services import accounts, organisations, sites
+from marketplace.services.errors import DomainError
+from marketplace.services.listings import firm_listings
+from marketplace.web.emails import send_templated, signed_url
+from marketplace.web.firm.forms import OUTSIDE, FirmForm, InviteForm, RoleForm, SiteForm
+from marketplace.web.helpers import attach_domain_error, flash_domain_error
+from marketplace.web.policy import policy
+
+bp = Blueprint("firm", __name__, url_prefix="/firm")
+
+
+@bp.get("")
+@policy("firm")
+def overview():  # type: ignore[no-untyped-def]
+    organisation_id = current_user.organisation_id
+    return render_template(
+        "firm/overview.html",
+        organisation=current_user.organisation,
+        sites=sites.firm_sites(db.session, organisation_id),
+        members=organisations.members(db.session, organisation_id),
+        invitations=accounts.open_invitations(db.session, organisation_id),
+        listings=firm_listings(db.session, organisation_id),
+        invite_form=InviteForm(formdata=None),
+        role_form=RoleForm(formdata=None),
+    )
+
+
+@bp.route("/edit", methods=["GET", "POST"])
+@policy("owner")
+def edit():  # type: ignore[no-untyped-def]
+    organisation = current_user.organisation
+    form = FirmForm(obj=organisation)
+    if form.validate_on_submit():
+        organisations.update_organisation(
+            db.session,
+            actor=current_user,
+            name=form.name.data,
+            sni_code=form.sni_code.data,
+            website=form.website.data,
+            contact_email=form.contact_email.data,
+            contact_phone=form.contact_phone.data,
+        )
+        db.session.commit()
+        flash(_("The firm's details have been saved."), "success")
+        return redirect(url_for("firm.overview"), code=303)
+    return render_template("firm/edit.html", form=form, organisation=organisation)
+
+
+def _site_input(form: SiteForm) -> sites.SiteInput:
+    code = form.municipality_code.data
+    return sites.SiteInput(
+        name=form.name.data,
+        municipality_code=None if code == OUTSIDE else code,
+        street=form.street.data,
+        postcode=form.postcode.data,
+        town=form.town.data,
+        lat=float(form.lat.data) if form.lat.data is not None else None,
+        lon=float(form.lon.data) if form.lon.data is not None else None,
+        may_receive_hazardous=form.may_receive_hazardous.data,
+        has_waste_permit=form.has_waste_permit.data,
+        permit_notes=form.permit_notes.data,
+    )
+
+
+@bp.route("/sites/new", methods=["GET", "POST"])
+@policy("firm")
+def new_site():  # type: ignore[no-untyped-def]
+    form = SiteForm()
+    if form.validate_on_submit():
+        try:
+            sites.create_site(db.session, actor=current_user, data=_site_input(form))
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The site has been added."), "success")
+            return redirect(url_for("firm.overview"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("firm/site_form.html", form=form, site=None), status
+
+
+@bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@policy("firm")
+def edit_site(site_id: int):  # type: ignore[no-untyped-def]
+    site = sites.get_own_site(db.session, actor=current_user, site_id=site_id)
+    form = SiteForm(obj=site)
+    if not form.is_submitted():
+        form.municipality_code.data = site.municipality_code or OUTSIDE
+    if form.validate_on_submit():
+        try:
+            sites.update_site(
+                db.session, actor=current_user, site_id=site_id, data=_site_input(form)
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The site has been saved."), "success")
+            return redirect(url_for("firm.overview"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("firm/site_form.html", form=form, site=site), status
+
+
+@bp.post("/sites/<int:site_id>/delete")
+@policy("firm")
+def delete_site(site_id: int):  # type: ignore[no-untyped-def]
+    try:
+        sites.delete_site(db.session, actor=current_user, site_id=site_id)
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(error)
+    else:
+        db.session.commit()
+        flash(_("The site has been removed."), "success")
+    return redirect(url_for("firm.overview"), code=303)
+
+
+@bp.post("/members/invite")
+@policy("owner")
+def invite():  # type: ignore[no-untyped-def]
+    form = InviteForm()
+    if not form.validate_on_submit():
+        for message in form.email.errors:
+            flash(message, "error")
+        return redirect(url_for("firm.overview"), code=303)
+    try:
+        invitation = accounts.invite_member(db.session, actor=current_user, email=form.email.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(error)
+        return redirect(url_for("firm.overview"), code=303)
+    db.session.commit()
+    url = signed_url("auth.accept_invitation", "invite", accounts.invitation_payload(invitation))
+    invitee = accounts.find_user_by_email(db.session, invitation.email)
+    language = (invitee.locale if invitee else None) or current_user.locale or "sv"
+    if send_templated(
+        to=invitation.email,
+        locale=language,
+        template="invite",
+        purpose="invite",
+        inviter=current_user,
+        organisation=current_user.organisation,
+        url=url,
+    ):
+        flash(_("An invitation has been sent to %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("firm.overview"), code=303)
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+@policy("owner")
+def revoke_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
+    accounts.revoke_invitation(db.session, actor=current_user, invitation_id=invitation_id)
+    db.session.commit()
+    flash(_("The invitation has been withdrawn."), "success")
+    return redirect(url_for("firm.overview"), code=303)
+
+
+@bp.post("/members/<int:member_id>/role")
+@policy("owner")
+def set_role(member_id: int):  # type: ignore[no-untyped-def]
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        accounts.set_member_role(
+            db.session, actor=current_user, member_id=member_id, role=form.role.data
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(error)
+    else:
+        db.session.commit()
+        flash(_("The role has been changed."), "success")
+    return redirect(url_for("firm.overview"), code=303)
+
+
+@bp.post("/members/<int:member_id>/remove")
+@policy("owner")
+def remove_member(member_id: int):  # type: ignore[no-untyped-def]
+    try:
+        accounts.remove_member(db.session, actor=current_user, member_id=member_id)
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(error)
+    else:
+        db.session.commit()
+        flash(_("The member has been removed from the firm."), "success")
+    return redirect(url_for("firm.overview"), code=303)

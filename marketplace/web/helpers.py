@@ -1,0 +1,109 @@
+"""Template helpers: labels in the current language, number and date formatting, messages."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, current_app, flash, request
+from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from geo.gazetteer import COUNTIES, COUNTY_BY_CODE, MUNICIPALITIES, MUNICIPALITY_BY_CODE
+from marketplace.services.errors import DomainError
+from marketplace.services.listings import disclosure
+from models.taxonomy import CATEGORIES, CATEGORY_BY_KEY, UNITS, format_ewc
+
+
+def locale() -> str:
+    return str(get_locale() or "sv")
+
+
+def translate(message: str, **params: Any) -> str:
+    """Translate an English msgid marked with N_ in the services."""
+    return _(message, **params)
+
+
+def flash_domain_error(error: DomainError) -> None:
+    flash(translate(error.message, **error.params), "error")
+
+
+def attach_domain_error(form: Any, error: DomainError) -> None:
+    """Show a service's rule violation beside its field, or at the top of the form."""
+    text = translate(error.message, **error.params)
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*list(field.errors), text]
+    else:
+        form.form_errors.append(text)
+
+
+def category_label(key: str | None) -> str:
+    category = CATEGORY_BY_KEY.get(key or "")
+    return category.label(locale()) if category else (key or "")
+
+
+def unit_label(key: str) -> str:
+    en, sv = UNITS.get(key, (key, key))
+    return sv if locale() == "sv" else en
+
+
+def municipality_name(code: str | None) -> str:
+    municipality = MUNICIPALITY_BY_CODE.get(code or "")
+    return municipality.name if municipality else _("Outside the region")
+
+
+def county_name(code: str | None) -> str:
+    county = COUNTY_BY_CODE.get(code or "")
+    return county.name if county else ""
+
+
+def fmt_number(value: Decimal | float | int | None, digits: int = 3) -> str:
+    if value is None:
+        return ""
+    number = Decimal(str(value)).normalize()
+    fmt = "#,##0." + "#" * digits if digits else "#,##0"
+    return format_decimal(number, format=fmt)
+
+
+def fmt_date(value: date | None) -> str:
+    return format_date(value, "medium") if value else ""
+
+
+def url_with(**changes: Any) -> str:
+    """The current URL with some query parameters changed (for pagination links)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = str(value)
+    from urllib.parse import urlencode
+
+    return request.path + ("?" + urlencode(args) if args else "")
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        category_label=category_label,
+        unit_label=unit_label,
+        municipality_name=municipality_name,
+        county_name=county_name,
+        fmt_number=fmt_number,
+        fmt_date=fmt_date,
+        format_ewc=format_ewc,
+        url_with=url_with,
+        current_locale=locale,
+        translate=translate,
+        disclosure=disclosure,
+        MUNICIPALITIES=MUNICIPALITIES,
+        COUNTIES=COUNTIES,
+        CATEGORIES=CATEGORIES,
+    )
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        settings = current_app.extensions["settings"]
+        return {"settings": settings, "user": current_user}

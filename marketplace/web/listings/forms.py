@@ -1,0 +1,180 @@
+"""The listing form, tailored to direction and resource kind, and the search form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from marketplace.web.helpers import locale, unit_label
+from models.taxonomy import KIND_UNITS, categories_for
+
+RECURRENCE_LABELS = {
+    "once": _l("One-off"),
+    "week": _l("Per week"),
+    "month": _l("Per month"),
+    "year": _l("Per year"),
+}
+PRICE_LABELS = {
+    "negotiable": _l("Negotiable"),
+    "price": _l("Price per unit (SEK)"),
+    "free": _l("Free"),
+    "fee": _l("The supplier pays a fee per unit (SEK)"),
+}
+VISIBILITY_LABELS = {
+    "public": _l("Public: firm name and site are shown"),
+    "anonymous": _l("Anonymous: firm and exact site hidden until you answer an inquiry"),
+}
+SEASONALITY_LABELS = {
+    "all_year": _l("All year"),
+    "heating_season": _l("Heating season (October–April)"),
+    "summer": _l("Mainly summer"),
+    "varies": _l("Varies"),
+}
+CAPACITY_LABELS = {
+    "storage": _l("Storage"),
+    "transport": _l("Transport"),
+    "machine_time": _l("Machine time"),
+}
+DIRECTION_LABELS = {"offer": _l("Offer"), "want": _l("Want")}
+KIND_LABELS = {
+    "material": _l("Material, by-product or residual"),
+    "energy": _l("Energy (surplus heat)"),
+    "capacity": _l("Spare capacity"),
+}
+
+_QTY = NumberRange(
+    min=0, max=1_000_000_000, message=_l("Enter a number between 0 and one billion.")
+)
+
+
+def _opt_decimal(label: str, **kwargs) -> DecimalField:  # type: ignore[no-untyped-def]
+    return DecimalField(
+        label,
+        places=None,
+        validators=[Optional(), _QTY],
+        render_kw={"inputmode": "decimal"},
+        **kwargs,
+    )
+
+
+class ListingForm(FlaskForm):
+    site_id = SelectField(_l("Site"), coerce=int, validators=[InputRequired(_l("Choose a site."))])
+    title = StringField(
+        _l("Title"),
+        validators=[InputRequired(_l("Give the listing a title.")), Length(max=120)],
+        description=_l("What it is, in a few words, e.g. 'Dry sawdust from spruce'."),
+    )
+    category = SelectField(_l("Category"), validators=[InputRequired(_l("Choose a category."))])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("Origin, form, quality, how it is stored and handled."),
+    )
+    composition = TextAreaField(
+        _l("Composition (optional)"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("E.g. moisture content, contaminants, particle size."),
+    )
+    ewc_code = StringField(
+        _l("Waste code (EWC)"),
+        validators=[Optional(), Length(max=12)],
+        render_kw={"list": "ewc-codes", "autocomplete": "off"},
+        description=_l(
+            "Six digits, e.g. 03 01 05. Leave empty if the stream is not classified as waste."
+        ),
+    )
+    quantity = DecimalField(
+        _l("Quantity"),
+        places=None,
+        validators=[InputRequired(_l("Enter the quantity.")), _QTY],
+        render_kw={"inputmode": "decimal"},
+    )
+    unit = SelectField(_l("Unit"), validators=[InputRequired()])
+    density_t_per_m3 = _opt_decimal(
+        _l("Density (t/m³)"), description=_l("Needed when the quantity is in m³.")
+    )
+    recurrence = SelectField(_l("Recurrence"), choices=list(RECURRENCE_LABELS.items()))
+    available_from = DateField(_l("Available from"), validators=[Optional()])
+    available_until = DateField(
+        _l("Available until"),
+        validators=[Optional()],
+        description=_l("The listing expires after this date."),
+    )
+    remaining_quantity = _opt_decimal(
+        _l("Remaining quantity"), description=_l("Leave empty for the full quantity.")
+    )
+    price_model = RadioField(_l("Price"), choices=list(PRICE_LABELS.items()), default="negotiable")
+    price_sek = _opt_decimal(_l("Amount per unit (SEK)"))
+    max_distance_km = IntegerField(
+        _l("Maximum transport distance (km)"),
+        validators=[
+            Optional(),
+            NumberRange(1, 2000, _l("Enter a distance between 1 and 2000 km.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    visibility = RadioField(
+        _l("Visibility"), choices=list(VISIBILITY_LABELS.items()), default="public"
+    )
+    temperature_c = DecimalField(
+        _l("Temperature (°C)"),
+        places=None,
+        validators=[
+            Optional(),
+            NumberRange(-50, 1500, _l("Enter a temperature between -50 and 1500 °C.")),
+        ],
+    )
+    seasonality = SelectField(_l("Seasonality"), choices=list(SEASONALITY_LABELS.items()))
+    capacity_type = SelectField(_l("Type of capacity"), choices=list(CAPACITY_LABELS.items()))
+
+    KIND_FIELDS = {
+        "material": {"composition", "ewc_code", "density_t_per_m3"},
+        "energy": {"temperature_c", "seasonality"},
+        "capacity": {"capacity_type"},
+    }
+
+    def __init__(self, *args, kind: str, sites: list, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.site_id.choices = [(s.id, s.name) for s in sites]
+        language = locale()
+        self.category.choices = [("", str(_l("Choose a category")))] + [
+            (c.key, c.label(language)) for c in categories_for(kind)
+        ]
+        self.unit.choices = [(u, unit_label(u)) for u in KIND_UNITS[kind]]
+        for other_kind, names in self.KIND_FIELDS.items():
+            if other_kind != kind:
+                for name in names:
+                    delattr(self, name)
+
+    def has(self, name: str) -> bool:
+        return name in self._fields
+
+
+class SearchForm(FlaskForm):
+    """GET search: no CSRF token (nothing changes) and unknown values are simply ignored."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+    direction = SelectField(_l("Offers or wants"), validators=[Optional()])
+    kind = SelectField(_l("Resource kind"), validators=[Optional()])
+    category = SelectField(_l("Category"), validators=[Optional()])
+    ewc = StringField(
+        _l("Waste code or chapter"),
+        validators=[Optional(), Length(max=12)],
+        description=_l("E.g. 03 (chapter), 03 01 or 03 01 05."),
+    )
+    county = SelectField(_l("County"), validators=[Optional()])
+    municipality = SelectField(_l("Municipality"), validators=[Optional()])

@@ -1,0 +1,233 @@
+"""Browse and search listings; create, edit, publish, close a firm's own listings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from geo.gazetteer import COUNTIES, MUNICIPALITIES
+from marketplace.extensions import db
+from marketplace.services import listings as service
+from marketplace.services.errors import DomainError
+from marketplace.services.sites import firm_sites
+from marketplace.services.taxonomy import common_codes
+from marketplace.web.helpers import attach_domain_error, flash_domain_error, locale
+from marketplace.web.listings.forms import (
+    DIRECTION_LABELS,
+    KIND_LABELS,
+    ListingForm,
+    SearchForm,
+)
+from marketplace.web.policy import policy
+from models.taxonomy import CATEGORIES, DIRECTIONS, KINDS
+
+bp = Blueprint("listings", __name__, url_prefix="/listings")
+PER_PAGE = 20
+
+
+def _search_form() -> SearchForm:
+    form = SearchForm(request.args)
+    language = locale()
+    form.direction.choices = [("", _("Offers and wants")), *DIRECTION_LABELS.items()]
+    form.kind.choices = [("", _("All kinds")), *KIND_LABELS.items()]
+    form.category.choices = [("", _("All categories"))] + [
+        (c.key, c.label(language)) for c in CATEGORIES
+    ]
+    form.county.choices = [("", _("All counties"))] + [(c.code, c.name) for c in COUNTIES]
+    form.municipality.choices = [("", _("All municipalities"))] + [
+        (m.code, m.name) for m in sorted(MUNICIPALITIES, key=lambda m: m.name)
+    ]
+    return form
+
+
+def _filters(form: SearchForm) -> service.ListingFilters:
+    def choice(field) -> str | None:  # type: ignore[no-untyped-def]
+        valid = {str(value) for value, _label in field.choices}
+        return field.data if field.data and field.data in valid else None
+
+    return service.ListingFilters(
+        q=(form.q.data or "")[:200],
+        direction=choice(form.direction),
+        kind=choice(form.kind),
+        category=choice(form.category),
+        ewc=(form.ewc.data or "")[:12] or None,
+        municipality=choice(form.municipality),
+        county=choice(form.county),
+    )
+
+
+@bp.get("")
+@policy("public")
+def browse():  # type: ignore[no-untyped-def]
+    form = _search_form()
+    page_number = request.args.get("page", 1, type=int) or 1
+    page = service.search_listings(
+        db.session, _filters(form), today=date.today(), page=max(1, page_number), per_page=PER_PAGE
+    )
+    return render_template(
+        "listings/browse.html",
+        form=form,
+        page=page,
+        viewer=current_user if current_user.is_authenticated else None,
+    )
+
+
+@bp.get("/<int:listing_id>")
+@policy("public")
+def detail(listing_id: int):  # type: ignore[no-untyped-def]
+    viewer = current_user if current_user.is_authenticated else None
+    listing = service.get_visible_listing(db.session, listing_id=listing_id, viewer=viewer)
+    shown = service.disclosure(listing, viewer)
+    hints = service.quality_hints(listing) if shown.is_own else []
+    return render_template("listings/detail.html", listing=listing, shown=shown, hints=hints)
+
+
+def _kind_or_404(kind: str | None) -> str:
+    if kind not in KINDS:
+        abort(404)
+    return kind
+
+
+def _listing_input(form: ListingForm, direction: str, kind: str) -> service.ListingInput:
+    def value(name: str):  # type: ignore[no-untyped-def]
+        return form[name].data if form.has(name) else None
+
+    return service.ListingInput(
+        direction=direction,
+        kind=kind,
+        site_id=form.site_id.data,
+        title=form.title.data or "",
+        category=form.category.data or "",
+        quantity=form.quantity.data,
+        unit=form.unit.data,
+        description=form.description.data or "",
+        composition=value("composition"),
+        ewc_code=value("ewc_code"),
+        density_t_per_m3=value("density_t_per_m3"),
+        recurrence=form.recurrence.data,
+        available_from=form.available_from.data,
+        available_until=form.available_until.data,
+        remaining_quantity=form.remaining_quantity.data,
+        price_model=form.price_model.data,
+        price_sek=form.price_sek.data,
+        max_distance_km=form.max_distance_km.data,
+        visibility=form.visibility.data,
+        temperature_c=value("temperature_c"),
+        seasonality=value("seasonality"),
+        capacity_type=value("capacity_type"),
+    )
+
+
+def _render_form(form: ListingForm, direction: str, kind: str, listing=None, status=200):  # type: ignore[no-untyped-def]
+    return render_template(
+        "listings/form.html",
+        form=form,
+        direction=direction,
+        kind=kind,
+        listing=listing,
+        common_codes=common_codes(db.session) if kind == "material" else [],
+        kind_label=KIND_LABELS[kind],
+        direction_label=DIRECTION_LABELS[direction],
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@policy("firm")
+def new():  # type: ignore[no-untyped-def]
+    direction, kind = request.args.get("direction"), request.args.get("kind")
+    if direction is None and kind is None:
+        return render_template("listings/choose.html", kinds=KIND_LABELS)
+    if direction not in DIRECTIONS:
+        abort(404)
+    kind = _kind_or_404(kind)
+    sites = firm_sites(db.session, current_user.organisation_id)
+    if not sites:
+        flash(_("Add a site first: every listing belongs to one of your sites."), "info")
+        return redirect(url_for("firm.new_site"))
+    form = ListingForm(kind=kind, sites=sites)
+    if form.validate_on_submit():
+        try:
+            listing = service.create_listing(
+                db.session, actor=current_user, data=_listing_input(form, direction, kind)
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("The listing has been saved as a draft. Publish it when it is ready."), "success"
+            )
+            return redirect(url_for("listings.detail", listing_id=listing.id), code=303)
+    return _render_form(form, direction, kind, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
+@policy("firm")
+def edit(listing_id: int):  # type: ignore[no-untyped-def]
+    listing = service.get_own_listing(db.session, actor=current_user, listing_id=listing_id)
+    sites = firm_sites(db.session, current_user.organisation_id)
+    form = ListingForm(obj=listing, kind=listing.kind, sites=sites)
+    if not form.is_submitted() and listing.ewc is not None:
+        form.ewc_code.data = listing.ewc.display_code.rstrip("*")
+    if form.validate_on_submit():
+        try:
+            service.update_listing(
+                db.session,
+                actor=current_user,
+                listing_id=listing.id,
+                data=_listing_input(form, listing.direction, listing.kind),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The listing has been saved."), "success")
+            return redirect(url_for("listings.detail", listing_id=listing.id), code=303)
+    return _render_form(
+        form, listing.direction, listing.kind, listing, status=422 if form.is_submitted() else 200
+    )
+
+
+def _transition(listing_id: int, action, message: str) -> bool:  # type: ignore[no-untyped-def]
+    """Run one state change on the actor's own listing; rule violations are flashed."""
+    try:
+        action(db.session, actor=current_user, listing_id=listing_id)
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(error)
+        return False
+    db.session.commit()
+    flash(message, "success")
+    return True
+
+
+@bp.post("/<int:listing_id>/publish")
+@policy("firm")
+def publish(listing_id: int):  # type: ignore[no-untyped-def]
+    def action(session, *, actor, listing_id):  # type: ignore[no-untyped-def]
+        return service.publish_listing(
+            session, actor=actor, listing_id=listing_id, today=date.today()
+        )
+
+    _transition(listing_id, action, _("The listing is published."))
+    return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
+
+
+@bp.post("/<int:listing_id>/close")
+@policy("firm")
+def close(listing_id: int):  # type: ignore[no-untyped-def]
+    _transition(listing_id, service.close_listing, _("The listing is closed."))
+    return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
+
+
+@bp.post("/<int:listing_id>/delete")
+@policy("firm")
+def delete(listing_id: int):  # type: ignore[no-untyped-def]
+    if _transition(listing_id, service.delete_draft, _("The draft has been deleted.")):
+        return redirect(url_for("firm.overview"), code=303)
+    return redirect(url_for("listings.detail", listing_id=listing_id), code=303)

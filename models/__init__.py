@@ -1,0 +1,10 @@
+"""SQLAlchemy 2.0 models and reference-data tables. Framework-free: no Flask here."""
+
+from models.accounts import Invitation, OrgRole, User
+from models.base import Base
+from models.listings import Listing
+from models.organisations import Organisation
+from models.sites import Site
+from models.taxonomy import EwcCode
+
+__all__ = ["Base", "EwcCode", "Invitation", "Listing", "OrgRole", "Organisation", "Site", "User"]

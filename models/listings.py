@@ -1,0 +1,87 @@
+"""Offers and wants: the marketplace's listings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime, utcnow
+from models.taxonomy import CATEGORY_BY_KEY, Category, tonnes
+
+if TYPE_CHECKING:
+    from models.organisations import Organisation
+    from models.sites import Site
+    from models.taxonomy import EwcCode
+
+
+class Listing(Base):
+    __tablename__ = "listings"
+    __table_args__ = (
+        CheckConstraint("direction IN ('offer', 'want')", name="direction"),
+        CheckConstraint("kind IN ('material', 'energy', 'capacity')", name="kind"),
+        CheckConstraint(
+            "status IN ('draft', 'published', 'reserved', 'closed', 'expired')", name="status"
+        ),
+        CheckConstraint("visibility IN ('public', 'anonymous')", name="visibility"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("remaining_quantity >= 0", name="remaining_non_negative"),
+        Index("ix_listings_status_published_at", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="RESTRICT"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    direction: Mapped[str] = mapped_column(String(5))
+    kind: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    ewc_code: Mapped[str | None] = mapped_column(ForeignKey("ewc_codes.code"), index=True)
+    is_hazardous: Mapped[bool] = mapped_column(default=False)
+    needs_assessment: Mapped[bool] = mapped_column(default=False)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    composition: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    unit: Mapped[str] = mapped_column(String(16))
+    density_t_per_m3: Mapped[Decimal | None] = mapped_column(Numeric(8, 3))
+    recurrence: Mapped[str] = mapped_column(String(5), default="once")
+    available_from: Mapped[date | None] = mapped_column(Date)
+    available_until: Mapped[date | None] = mapped_column(Date)
+    remaining_quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    price_model: Mapped[str] = mapped_column(String(10), default="negotiable")
+    price_sek: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    max_distance_km: Mapped[int | None] = mapped_column(Integer)
+    visibility: Mapped[str] = mapped_column(String(9), default="public")
+    status: Mapped[str] = mapped_column(String(9), default="draft")
+    temperature_c: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    seasonality: Mapped[str | None] = mapped_column(String(16))
+    capacity_type: Mapped[str | None] = mapped_column(String(16))
+    # Case-folded title, description, category and code labels: portable substring search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    site: Mapped[Site] = relationship()
+    ewc: Mapped[EwcCode | None] = relationship()
+
+    @property
+    def category_info(self) -> Category | None:
+        return CATEGORY_BY_KEY.get(self.category)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.visibility == "anonymous"
+
+    @property
+    def quantity_tonnes(self) -> float | None:
+        density = float(self.density_t_per_m3) if self.density_t_per_m3 is not None else None
+        return tonnes(float(self.quantity), self.unit, density)
