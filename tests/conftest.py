@@ -83,8 +83,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     settings = Settings(
-        env="testing", secret_key=SECRET, database_url=database_url,
-        instance_path=tmp_path_factory.mktemp("instance"), base_url="http://localhost",
+        env="testing",
+        secret_key=SECRET,
+        database_url=database_url,
+        instance_path=tmp_path_factory.mktemp("instance"),
+        base_url="http://localhost",
     )
     return create_app(settings)
 
@@ -102,10 +105,15 @@ def connection(engine: Engine) -> Iterator[Connection]:
 def session(app: Flask, connection: Connection) -> Iterator[Session]:
     """A session inside the test's transaction; the app's requests join the same transaction."""
     db.configure(app, connection, join_transaction_mode="create_savepoint")
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
-    for factory in (factories.OrganisationFactory, factories.UserFactory,
-                    factories.SiteFactory, factories.ListingFactory):
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    for factory in (
+        factories.OrganisationFactory,
+        factories.UserFactory,
+        factories.SiteFactory,
+        factories.ListingFactory,
+    ):
         factory._meta.sqlalchemy_session = session
     yield session
     session.close()

@@ -48,7 +48,7 @@ class UserFactory(Base):
     class Meta:
         model = User
 
-    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    email = factory.Sequence(lambda n: f"user{n}@mail.example")
     name = factory.Sequence(lambda n: f"Person {n}")
     password_hash = TEST_PASSWORD_HASH
     organisation = factory.SubFactory(OrganisationFactory)
@@ -64,7 +64,9 @@ class SiteFactory(Base):
     organisation = factory.SubFactory(OrganisationFactory)
     name = factory.Sequence(lambda n: f"Site {n}")
     municipality_code = "2080"
-    county_code = factory.LazyAttribute(lambda o: o.municipality_code[:2] if o.municipality_code else None)
+    county_code = factory.LazyAttribute(
+        lambda o: o.municipality_code[:2] if o.municipality_code else None
+    )
     lat = 60.605
     lon = 15.603
     x = factory.LazyAttribute(lambda o: to_sweref(o.lon, o.lat)[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from flask import Flask, current_app, flash, request
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from geo.gazetteer import COUNTIES, COUNTY_BY_CODE, MUNICIPALITIES, MUNICIPALITY_BY_CODE
 from marketplace.services.errors import DomainError
@@ -38,6 +40,11 @@ def attach_domain_error(form: Any, error: DomainError) -> None:
         field.errors = [*list(field.errors), text]
     else:
         form.form_errors.append(text)
+
+
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """WTForms select choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def category_label(key: str | None) -> str:

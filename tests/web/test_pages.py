@@ -12,7 +12,7 @@ def test_home_shows_newest_listings_and_totals(client):
     page = text_of(client.get("/", headers={"Accept-Language": "en"}))
     assert "Granbark från sågverket" in page
     assert "Want: lime" in page
-    assert '<dd>250</dd>' in page  # tonnes offered
+    assert "<dd>250</dd>" in page  # tonnes offered
 
 
 def test_drafts_and_closed_listings_are_not_shown(client):

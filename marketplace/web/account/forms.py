@@ -8,6 +8,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from marketplace.web.auth.forms import new_password_fields
+from marketplace.web.helpers import options
 
 
 class ProfileForm(FlaskForm):
@@ -16,7 +17,7 @@ class ProfileForm(FlaskForm):
         validators=[InputRequired(_l("Enter your name.")), Length(max=120)],
         render_kw={"autocomplete": "name"},
     )
-    locale = SelectField(_l("Language"), choices=[("sv", "Svenska"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=options([("sv", "Svenska"), ("en", "English")]))
 
 
 class PasswordForm(FlaskForm):

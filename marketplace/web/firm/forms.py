@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    EmailField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import URL, Email, InputRequired, Length, NumberRange, Optional
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITIES
 from marketplace.web.auth.forms import _sni, email_field
+from marketplace.web.helpers import options
 
 OUTSIDE = "outside"
 
@@ -37,14 +46,16 @@ class FirmForm(FlaskForm):
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
 
 
-def municipality_choices() -> list[tuple[str, str]]:
+def municipality_choices() -> list[SelectChoice]:
     """The region's 41 municipalities by name, with their county, then 'outside the region'."""
     towns = sorted(MUNICIPALITIES, key=lambda m: m.name)
-    return [
-        ("", str(_l("Choose a municipality"))),
-        *((m.code, f"{m.name} ({COUNTY_BY_CODE[m.county_code].name})") for m in towns),
-        (OUTSIDE, str(_l("Outside the region"))),
-    ]
+    return options(
+        [
+            ("", str(_l("Choose a municipality"))),
+            *((m.code, f"{m.name} ({COUNTY_BY_CODE[m.county_code].name})") for m in towns),
+            (OUTSIDE, str(_l("Outside the region"))),
+        ]
+    )
 
 
 class SiteForm(FlaskForm):
@@ -105,4 +116,6 @@ class InviteForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[("member", _l("Member")), ("owner", _l("Owner"))])
+    role = SelectField(
+        _l("Role"), choices=options([("member", _l("Member")), ("owner", _l("Owner"))])
+    )

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from marketplace.web.helpers import locale, unit_label
+from marketplace.web.helpers import locale, options, unit_label
 from models.taxonomy import KIND_UNITS, categories_for
 
 RECURRENCE_LABELS = {
@@ -103,7 +103,7 @@ class ListingForm(FlaskForm):
     density_t_per_m3 = _opt_decimal(
         _l("Density (t/m³)"), description=_l("Needed when the quantity is in m³.")
     )
-    recurrence = SelectField(_l("Recurrence"), choices=list(RECURRENCE_LABELS.items()))
+    recurrence = SelectField(_l("Recurrence"), choices=options(RECURRENCE_LABELS.items()))
     available_from = DateField(_l("Available from"), validators=[Optional()])
     available_until = DateField(
         _l("Available until"),
@@ -113,7 +113,9 @@ class ListingForm(FlaskForm):
     remaining_quantity = _opt_decimal(
         _l("Remaining quantity"), description=_l("Leave empty for the full quantity.")
     )
-    price_model = RadioField(_l("Price"), choices=list(PRICE_LABELS.items()), default="negotiable")
+    price_model = RadioField(
+        _l("Price"), choices=options(PRICE_LABELS.items()), default="negotiable"
+    )
     price_sek = _opt_decimal(_l("Amount per unit (SEK)"))
     max_distance_km = IntegerField(
         _l("Maximum transport distance (km)"),
@@ -124,7 +126,7 @@ class ListingForm(FlaskForm):
         render_kw={"inputmode": "numeric"},
     )
     visibility = RadioField(
-        _l("Visibility"), choices=list(VISIBILITY_LABELS.items()), default="public"
+        _l("Visibility"), choices=options(VISIBILITY_LABELS.items()), default="public"
     )
     temperature_c = DecimalField(
         _l("Temperature (°C)"),
@@ -134,8 +136,8 @@ class ListingForm(FlaskForm):
             NumberRange(-50, 1500, _l("Enter a temperature between -50 and 1500 °C.")),
         ],
     )
-    seasonality = SelectField(_l("Seasonality"), choices=list(SEASONALITY_LABELS.items()))
-    capacity_type = SelectField(_l("Type of capacity"), choices=list(CAPACITY_LABELS.items()))
+    seasonality = SelectField(_l("Seasonality"), choices=options(SEASONALITY_LABELS.items()))
+    capacity_type = SelectField(_l("Type of capacity"), choices=options(CAPACITY_LABELS.items()))
 
     KIND_FIELDS = {
         "material": {"composition", "ewc_code", "density_t_per_m3"},
@@ -146,12 +148,13 @@ class ListingForm(FlaskForm):
     def __init__(self, *args, kind: str, sites: list, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.kind = kind
-        self.site_id.choices = [(s.id, s.name) for s in sites]
+        self.site_id.choices = options((s.id, s.name) for s in sites)
         language = locale()
-        self.category.choices = [("", str(_l("Choose a category")))] + [
-            (c.key, c.label(language)) for c in categories_for(kind)
-        ]
-        self.unit.choices = [(u, unit_label(u)) for u in KIND_UNITS[kind]]
+        self.category.choices = options(
+            [("", str(_l("Choose a category")))]
+            + [(c.key, c.label(language)) for c in categories_for(kind)]
+        )
+        self.unit.choices = options((u, unit_label(u)) for u in KIND_UNITS[kind])
         for other_kind, names in self.KIND_FIELDS.items():
             if other_kind != kind:
                 for name in names:

@@ -14,7 +14,7 @@ from marketplace.services import listings as service
 from marketplace.services.errors import DomainError
 from marketplace.services.sites import firm_sites
 from marketplace.services.taxonomy import common_codes
-from marketplace.web.helpers import attach_domain_error, flash_domain_error, locale
+from marketplace.web.helpers import attach_domain_error, flash_domain_error, locale, options
 from marketplace.web.listings.forms import (
     DIRECTION_LABELS,
     KIND_LABELS,
@@ -31,21 +31,22 @@ PER_PAGE = 20
 def _search_form() -> SearchForm:
     form = SearchForm(request.args)
     language = locale()
-    form.direction.choices = [("", _("Offers and wants")), *DIRECTION_LABELS.items()]
-    form.kind.choices = [("", _("All kinds")), *KIND_LABELS.items()]
-    form.category.choices = [("", _("All categories"))] + [
-        (c.key, c.label(language)) for c in CATEGORIES
-    ]
-    form.county.choices = [("", _("All counties"))] + [(c.code, c.name) for c in COUNTIES]
-    form.municipality.choices = [("", _("All municipalities"))] + [
-        (m.code, m.name) for m in sorted(MUNICIPALITIES, key=lambda m: m.name)
-    ]
+    towns = sorted(MUNICIPALITIES, key=lambda m: m.name)
+    form.direction.choices = options([("", _("Offers and wants")), *DIRECTION_LABELS.items()])
+    form.kind.choices = options([("", _("All kinds")), *KIND_LABELS.items()])
+    form.category.choices = options(
+        [("", _("All categories"))] + [(c.key, c.label(language)) for c in CATEGORIES]
+    )
+    form.county.choices = options([("", _("All counties"))] + [(c.code, c.name) for c in COUNTIES])
+    form.municipality.choices = options(
+        [("", _("All municipalities"))] + [(m.code, m.name) for m in towns]
+    )
     return form
 
 
 def _filters(form: SearchForm) -> service.ListingFilters:
     def choice(field) -> str | None:  # type: ignore[no-untyped-def]
-        valid = {str(value) for value, _label in field.choices}
+        valid = {str(option.value) for option in field.choices}
         return field.data if field.data and field.data in valid else None
 
     return service.ListingFilters(

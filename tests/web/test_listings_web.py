@@ -1,0 +1,227 @@
+"""Listings and sites through the forms: create, publish, edit, close, search, bad input."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.services.taxonomy import seed_common_codes
+from models import Listing, Site
+from tests.conftest import text_of
+from tests.factories import ListingFactory, SiteFactory, UserFactory
+
+
+@pytest.fixture
+def seller(client, session):  # type: ignore[no-untyped-def]
+    seed_common_codes(session)
+    user = UserFactory(email="seller@firm.example")
+    site = SiteFactory(organisation=user.organisation, name="Sågen")
+    client.login(user.email)
+    return user, site
+
+
+def offer_form(site, **changes):  # type: ignore[no-untyped-def]
+    form = {
+        "site_id": str(site.id),
+        "title": "Torrt sågspån",
+        "category": "sawdust",
+        "description": "Sågspån från gran, lagras under tak.",
+        "ewc_code": "03 01 05",
+        "quantity": "800",
+        "unit": "t",
+        "recurrence": "year",
+        "price_model": "price",
+        "price_sek": "150",
+        "visibility": "public",
+        "max_distance_km": "80",
+        "available_from": date.today().isoformat(),
+        "available_until": (date.today() + timedelta(days=365)).isoformat(),
+    }
+    form.update(changes)
+    return form
+
+
+def listing_by_title(session, title):  # type: ignore[no-untyped-def]
+    session.expire_all()
+    return session.scalar(select(Listing).where(Listing.title == title))
+
+
+def test_offer_lifecycle_create_publish_edit_close(client, session, seller):
+    user, site = seller
+    response = client.post("/listings/new?direction=offer&kind=material", offer_form(site))
+    assert response.status_code == 303
+    listing = listing_by_title(session, "Torrt sågspån")
+    assert (listing.status, listing.direction, listing.ewc_code) == ("draft", "offer", "030105")
+    assert listing.needs_assessment  # 03 01 05 is a mirror entry
+    assert listing.organisation_id == user.organisation_id
+    assert "Torrt sågspån" not in text_of(client.get("/listings"))  # drafts are not public
+
+    assert client.post(f"/listings/{listing.id}/publish").status_code == 303
+    assert listing_by_title(session, "Torrt sågspån").status == "published"
+    assert "Torrt sågspån" in text_of(client.get("/listings"))
+
+    edit = offer_form(site, title="Torrt sågspån, gran", quantity="900", remaining_quantity="700")
+    assert client.post(f"/listings/{listing.id}/edit", edit).status_code == 303
+    edited = listing_by_title(session, "Torrt sågspån, gran")
+    assert (edited.quantity, edited.remaining_quantity, edited.status) == (900, 700, "published")
+
+    assert client.post(f"/listings/{listing.id}/close").status_code == 303
+    assert listing_by_title(session, "Torrt sågspån, gran").status == "closed"
+    assert "Torrt sågspån" not in text_of(client.get("/listings"))
+
+
+def test_want_for_surplus_heat(client, session, seller):
+    _user, site = seller
+    form = {
+        "site_id": str(site.id),
+        "title": "Spillvärme till fjärrvärmenät",
+        "category": "surplus_heat",
+        "quantity": "5000",
+        "unit": "MWh",
+        "recurrence": "year",
+        "price_model": "negotiable",
+        "visibility": "public",
+        "temperature_c": "60",
+        "seasonality": "heating_season",
+    }
+    response = client.post("/listings/new?direction=want&kind=energy", form)
+    assert response.status_code == 303
+    listing = listing_by_title(session, "Spillvärme till fjärrvärmenät")
+    assert (listing.direction, listing.kind, listing.unit, listing.seasonality) == (
+        "want",
+        "energy",
+        "MWh",
+        "heating_season",
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"ewc_code": "99 99 99"}, "Unknown waste code"),
+        ({"quantity": "-5"}, "Enter a number between 0 and one billion"),
+        ({"quantity": "abc"}, "Not a valid decimal value"),
+        ({"unit": "MWh"}, "Not a valid choice"),
+        ({"available_until": "2020-01-01"}, "The end date must be on or after the start date"),
+        ({"price_sek": ""}, "Enter the price per unit in SEK"),
+        ({"title": ""}, "Give the listing a title"),
+        ({"title": "x" * 121}, "Field cannot be longer than 120 characters"),
+        ({"unit": "m3"}, "Give the density"),
+        ({"description": "x" * 5001}, "Field cannot be longer than 5000 characters"),
+    ],
+)
+def test_bad_input_is_shown_and_nothing_is_saved(client, session, seller, changes, message):
+    _user, site = seller
+    before = session.scalar(select(func.count()).select_from(Listing))
+    response = client.post(
+        "/listings/new?direction=offer&kind=material", offer_form(site, **changes)
+    )
+    assert response.status_code == 422
+    page = text_of(response)
+    assert message in page, page[page.find("error-summary") :][:800]
+    assert session.scalar(select(func.count()).select_from(Listing)) == before
+
+
+def test_another_firms_listing_cannot_be_edited_even_with_a_forged_form(client, session, seller):
+    _user, site = seller
+    foreign = ListingFactory(title="Their bark")
+    response = client.post(f"/listings/{foreign.id}/edit", offer_form(site, title="Hijacked"))
+    assert response.status_code == 404
+    for action in ("publish", "close", "delete"):
+        assert client.post(f"/listings/{foreign.id}/{action}").status_code == 404
+    assert listing_by_title(session, "Their bark").status == "published"
+    # A listing may only be put on one of the firm's own sites.
+    response = client.post(
+        "/listings/new?direction=offer&kind=material",
+        offer_form(site, site_id=str(foreign.site_id)),
+    )
+    assert response.status_code == 422
+
+
+def test_extra_fields_are_ignored(client, session, seller):
+    user, site = seller
+    other = UserFactory()
+    form = offer_form(
+        site,
+        title="Mass assignment",
+        organisation_id=str(other.organisation_id),
+        status="published",
+        is_hazardous="y",
+        created_by_id=str(other.id),
+    )
+    assert client.post("/listings/new?direction=offer&kind=material", form).status_code == 303
+    listing = listing_by_title(session, "Mass assignment")
+    assert listing.organisation_id == user.organisation_id
+    assert listing.status == "draft" and not listing.is_hazardous
+    assert listing.created_by_id == user.id
+
+
+def test_search_filters_and_anonymous_listings_hide_the_firm(client, session):
+    karlstad = SiteFactory(municipality_code="1780", lat=59.405, lon=13.506)
+    ListingFactory(site=karlstad, title="Bark i Karlstad", category="bark")
+    ListingFactory(title="Anonymt spån", visibility="anonymous")
+    ListingFactory(title="Sökes: kalk", direction="want", category="lime_mud")
+    page = text_of(client.get("/listings?county=17"))
+    assert "Bark i Karlstad" in page and "Anonymt spån" not in page
+    page = text_of(client.get("/listings?direction=want"))
+    assert "Sökes: kalk" in page and "Bark i Karlstad" not in page
+    page = text_of(client.get("/listings?q=ANONYMT"))
+    assert "Anonymt spån" in page
+    anonymous = listing_by_title(session, "Anonymt spån")
+    assert anonymous.organisation.name not in page
+    detail = text_of(client.get(f"/listings/{anonymous.id}"))
+    assert anonymous.organisation.name not in detail and anonymous.site.name not in detail
+    assert "Falun" in detail  # the municipality is shown
+
+
+def test_unknown_filter_values_and_pages_do_not_break_search(client):
+    ListingFactory(title="Ett spån")
+    for query in (
+        "?kind=rocket",
+        "?page=-3",
+        "?page=abc",
+        "?municipality=9999&county=99",
+        "?ewc=%27;drop",
+        "?q=" + "x" * 500,
+    ):
+        assert client.get("/listings" + query).status_code == 200
+
+
+def test_pagination(client):
+    for n in range(23):
+        ListingFactory(title=f"Lot {n:02d}")
+    first = text_of(client.get("/listings"))
+    second = text_of(client.get("/listings?page=2"))
+    assert "23 listings found" in first
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    assert second.count('class="card listing-card') == 3
+
+
+def test_site_with_municipality_default_and_bad_coordinates(client, session, seller):
+    form = {"name": "Lagret", "municipality_code": "2081", "postcode": "78434", "town": "Borlänge"}
+    assert client.post("/firm/sites/new", form).status_code == 303
+    session.expire_all()
+    site = session.scalar(select(Site).where(Site.name == "Lagret"))
+    assert (site.lat, site.lon, site.postcode, site.county_code) == (60.477, 15.447, "784 34", "20")
+    assert 500_000 < site.x < 600_000  # SWEREF 99 TM easting in the region
+
+    bad = {"name": "Fel", "municipality_code": "2081", "lat": "52.52", "lon": "13.40"}
+    response = client.post("/firm/sites/new", bad)
+    assert response.status_code == 422 and "outside Sweden" in text_of(response)
+    outside = {"name": "Oslo", "municipality_code": "outside"}
+    response = client.post("/firm/sites/new", outside)
+    assert response.status_code == 422 and "Enter coordinates" in text_of(response)
+    assert (
+        session.scalar(select(func.count()).select_from(Site).where(Site.name.in_(["Fel", "Oslo"])))
+        == 0
+    )
+
+
+def test_a_site_with_listings_cannot_be_removed(client, session, seller):
+    _user, site = seller
+    ListingFactory(site=site)
+    response = client.post(f"/firm/sites/{site.id}/delete", follow_redirects=True)
+    assert "Move or delete them" in text_of(response)
+    assert session.get(Site, site.id) is not None
