@@ -480,17 +480,21 @@ def quality_hints(listing: Listing) -> list[str]:
         hints.append(N_("Add the composition (e.g. moisture, contaminants, particle size)."))
     if listing.kind == "material" and listing.direction == "offer" and not listing.ewc_code:
         hints.append(N_("Add the waste code (EWC) if the stream is classified as waste."))
-    if listing.recurrence == "once" and listing.direction == "offer":
-        hints.append(N_("Say whether the stream recurs (per week, month or year)."))
+    if (
+        listing.recurrence == "once"
+        and listing.direction == "offer"
+        and not listing.available_until
+    ):
+        hints.append(N_("If the stream recurs, say how often (per week, month or year)."))
     if listing.available_from is None:
         hints.append(N_("Give the date from which it is available."))
     if listing.max_distance_km is None:
         hints.append(N_("Give the maximum transport distance you accept."))
-    if listing.needs_assessment:
+    if listing.needs_assessment and not (listing.composition or "").strip():
         hints.append(
             N_(
-                "This is a mirror entry: state whether the material has been assessed "
-                "as non-hazardous."
+                "This is a mirror entry: in the composition, say whether the material has "
+                "been assessed as non-hazardous."
             )
         )
     return hints

@@ -25,7 +25,7 @@ def update_organisation(
     if organisation is None or actor.org_role != OrgRole.OWNER:
         raise Forbidden(N_("Only the firm's owners can edit its details."))
     organisation.name = name.strip()
-    organisation.sni_code = sni_code or None
+    organisation.sni_code = (sni_code or "").strip() or None
     organisation.website = website or None
     organisation.contact_email = contact_email or None
     organisation.contact_phone = contact_phone or None

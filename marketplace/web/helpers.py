@@ -47,6 +47,11 @@ def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def form_status(form: Any) -> int:
+    """200 for a fresh form; 422 when a submitted form is shown again with its errors."""
+    return 422 if form.is_submitted() else 200
+
+
 def category_label(key: str | None) -> str:
     category = CATEGORY_BY_KEY.get(key or "")
     return category.label(locale()) if category else (key or "")

@@ -67,7 +67,7 @@ def test_registration_errors_are_shown_beside_the_fields_and_nothing_is_saved(cl
         password_confirm="different",
     )
     page = text_of(response)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Enter a valid organisation number" in page or "organisationsnummer" in page
     assert 'aria-invalid="true"' in page
     assert session.scalar(select(Organisation).where(Organisation.name == "Edsbyns Såg AB")) is None
@@ -77,7 +77,7 @@ def test_registration_refuses_a_registered_org_number(client, session):
     assert register(client).status_code == 303
     client.logout()
     response = register(client, email="other@sagverket.example")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "already registered" in text_of(response) or "redan registrerat" in text_of(response)
     count = session.scalars(select(User).where(User.email.like("%sagverket.example"))).all()
     assert len(count) == 1
@@ -86,7 +86,7 @@ def test_registration_refuses_a_registered_org_number(client, session):
 def test_login_logout_and_wrong_password(client, session):
     user = UserFactory(email="login@mail.example")
     response = client.post("/login", {"email": "LOGIN@mail.example", "password": "wrong"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Wrong email address or password" in text_of(response) or "Fel" in text_of(response)
     client.login("login@mail.example")
     assert client.get("/account").status_code == 200
@@ -104,7 +104,7 @@ def test_login_is_rate_limited_per_account(client):
         ).status_code
         for i in range(7)
     ]
-    assert statuses[:5] == [200] * 5
+    assert statuses[:5] == [422] * 5
     assert statuses[5:] == [429, 429]
     # Even the right password is refused while the limit holds.
     response = client.post("/login", {"email": "target@mail.example", "password": TEST_PASSWORD})

@@ -29,7 +29,7 @@ from marketplace.web.auth.forms import (
     ResetPasswordForm,
 )
 from marketplace.web.emails import send_templated, signed_url
-from marketplace.web.helpers import attach_domain_error, flash_domain_error, locale
+from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status, locale
 from marketplace.web.policy import policy
 from marketplace.web.security import safe_next
 
@@ -111,7 +111,7 @@ def register():  # type: ignore[no-untyped-def]
             send_verification(user)
             _start_session(user, remember=False)
             return redirect(url_for("auth.unverified"), code=303)
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register.html", form=form), form_status(form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -131,7 +131,7 @@ def login():  # type: ignore[no-untyped-def]
             db.session.commit()
             _start_session(user, remember=form.remember.data)
             return redirect(target, code=303)
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), form_status(form)
 
 
 @bp.post("/logout")
@@ -213,7 +213,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
             "info",
         )
         return redirect(url_for("auth.login"), code=303)
-    return render_template("auth/forgot.html", form=form)
+    return render_template("auth/forgot.html", form=form), form_status(form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -239,7 +239,7 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
             logout_user()
             flash(_("Your password has been changed. Log in with the new password."), "success")
             return redirect(url_for("auth.login"), code=303)
-    return render_template("auth/reset.html", form=form)
+    return render_template("auth/reset.html", form=form), form_status(form)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -279,4 +279,4 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
             return redirect(url_for("firm.overview"), code=303)
     return render_template(
         "auth/invitation.html", form=form, invitation=invitation, existing=existing
-    )
+    ), form_status(form)

@@ -12,7 +12,7 @@ from marketplace.services.errors import DomainError
 from marketplace.services.listings import firm_listings
 from marketplace.web.emails import send_templated, signed_url
 from marketplace.web.firm.forms import OUTSIDE, FirmForm, InviteForm, RoleForm, SiteForm
-from marketplace.web.helpers import attach_domain_error, flash_domain_error
+from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
 from marketplace.web.policy import policy
 
 bp = Blueprint("firm", __name__, url_prefix="/firm")
@@ -52,7 +52,9 @@ def edit():  # type: ignore[no-untyped-def]
         db.session.commit()
         flash(_("The firm's details have been saved."), "success")
         return redirect(url_for("firm.overview"), code=303)
-    return render_template("firm/edit.html", form=form, organisation=organisation)
+    return render_template("firm/edit.html", form=form, organisation=organisation), form_status(
+        form
+    )
 
 
 def _site_input(form: SiteForm) -> sites.SiteInput:
@@ -85,8 +87,7 @@ def new_site():  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("The site has been added."), "success")
             return redirect(url_for("firm.overview"), code=303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("firm/site_form.html", form=form, site=None), status
+    return render_template("firm/site_form.html", form=form, site=None), form_status(form)
 
 
 @bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
@@ -108,8 +109,7 @@ def edit_site(site_id: int):  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("The site has been saved."), "success")
             return redirect(url_for("firm.overview"), code=303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("firm/site_form.html", form=form, site=site), status
+    return render_template("firm/site_form.html", form=form, site=site), form_status(form)
 
 
 @bp.post("/sites/<int:site_id>/delete")

@@ -14,7 +14,13 @@ from marketplace.services import listings as service
 from marketplace.services.errors import DomainError
 from marketplace.services.sites import firm_sites
 from marketplace.services.taxonomy import common_codes
-from marketplace.web.helpers import attach_domain_error, flash_domain_error, locale, options
+from marketplace.web.helpers import (
+    attach_domain_error,
+    flash_domain_error,
+    form_status,
+    locale,
+    options,
+)
 from marketplace.web.listings.forms import (
     DIRECTION_LABELS,
     KIND_LABELS,
@@ -163,7 +169,7 @@ def new():  # type: ignore[no-untyped-def]
                 _("The listing has been saved as a draft. Publish it when it is ready."), "success"
             )
             return redirect(url_for("listings.detail", listing_id=listing.id), code=303)
-    return _render_form(form, direction, kind, status=422 if form.is_submitted() else 200)
+    return _render_form(form, direction, kind, status=form_status(form))
 
 
 @bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
@@ -189,9 +195,7 @@ def edit(listing_id: int):  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("The listing has been saved."), "success")
             return redirect(url_for("listings.detail", listing_id=listing.id), code=303)
-    return _render_form(
-        form, listing.direction, listing.kind, listing, status=422 if form.is_submitted() else 200
-    )
+    return _render_form(form, listing.direction, listing.kind, listing, status=form_status(form))
 
 
 def _transition(listing_id: int, action, message: str) -> bool:  # type: ignore[no-untyped-def]

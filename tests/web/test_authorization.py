@@ -1,0 +1,209 @@
+"""The authorization matrix: every route × method × actor has a declared, tested outcome.
+
+A new route without an entry in EXPECTED fails `test_every_route_is_in_the_matrix`. GET
+requests must not change the database; POST requests without a CSRF token are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace.services.accounts import invitation_payload, reset_payload, verification_payload
+from marketplace.services.security import make_token
+from models import Base, Invitation
+from tests.conftest import SECRET
+from tests.factories import ListingFactory, SiteFactory, UserFactory
+
+ACTORS = ("anonymous", "owner", "member", "other", "staff", "admin")
+L = "login"  # redirected to the login page
+
+# endpoint, method -> expected status per actor, in the order of ACTORS.
+EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
+    ("main.index", "GET"): (200, 200, 200, 200, 200, 200),
+    ("main.health", "GET"): (200, 200, 200, 200, 200, 200),
+    ("main.set_language", "POST"): (303, 303, 303, 303, 303, 303),
+    ("auth.register", "GET"): (200, 302, 302, 302, 302, 302),
+    ("auth.register", "POST"): (422, 302, 302, 302, 302, 302),
+    ("auth.login", "GET"): (200, 302, 302, 302, 302, 302),
+    ("auth.login", "POST"): (422, 302, 302, 302, 302, 302),
+    ("auth.logout", "POST"): (303, 303, 303, 303, 303, 303),
+    ("auth.unverified", "GET"): (L, 302, 302, 302, 302, 302),
+    ("auth.resend_verification", "POST"): (L, 303, 303, 303, 303, 303),
+    ("auth.verify", "GET"): (200, 200, 200, 200, 200, 200),
+    ("auth.verify", "POST"): (303, 303, 303, 303, 303, 303),
+    ("auth.forgot_password", "GET"): (200, 200, 200, 200, 200, 200),
+    ("auth.forgot_password", "POST"): (422, 422, 422, 422, 422, 422),
+    ("auth.reset_password", "GET"): (200, 200, 200, 200, 200, 200),
+    ("auth.reset_password", "POST"): (422, 422, 422, 422, 422, 422),
+    ("auth.accept_invitation", "GET"): (200, 200, 200, 200, 200, 200),
+    ("auth.accept_invitation", "POST"): (422, 422, 422, 422, 422, 422),
+    ("account.settings", "GET"): (L, 200, 200, 200, 200, 200),
+    ("account.update_profile", "POST"): (L, 422, 422, 422, 422, 422),
+    ("account.change_password", "POST"): (L, 422, 422, 422, 422, 422),
+    ("firm.overview", "GET"): (L, 200, 200, 200, 403, 403),
+    ("firm.edit", "GET"): (L, 200, 403, 200, 403, 403),
+    ("firm.edit", "POST"): (L, 422, 403, 422, 403, 403),
+    ("firm.new_site", "GET"): (L, 200, 200, 200, 403, 403),
+    ("firm.new_site", "POST"): (L, 422, 422, 422, 403, 403),
+    ("firm.edit_site", "GET"): (L, 200, 200, 404, 403, 403),
+    ("firm.edit_site", "POST"): (L, 422, 422, 404, 403, 403),
+    ("firm.delete_site", "POST"): (L, 303, 303, 404, 403, 403),
+    ("firm.invite", "POST"): (L, 303, 403, 303, 403, 403),
+    ("firm.revoke_invitation", "POST"): (L, 303, 403, 404, 403, 403),
+    ("firm.set_role", "POST"): (L, 303, 403, 404, 403, 403),
+    ("firm.remove_member", "POST"): (L, 303, 403, 404, 403, 403),
+    ("listings.browse", "GET"): (200, 200, 200, 200, 200, 200),
+    ("listings.detail", "GET"): (200, 200, 200, 200, 200, 200),
+    ("listings.new", "GET"): (L, 200, 200, 200, 403, 403),
+    ("listings.new", "POST"): (L, 422, 422, 422, 403, 403),
+    ("listings.edit", "GET"): (L, 200, 200, 404, 403, 403),
+    ("listings.edit", "POST"): (L, 422, 422, 404, 403, 403),
+    ("listings.publish", "POST"): (L, 303, 303, 404, 403, 403),
+    ("listings.close", "POST"): (L, 303, 303, 404, 403, 403),
+    ("listings.delete", "POST"): (L, 303, 303, 404, 403, 403),
+    ("admin.users", "GET"): (L, 403, 403, 403, 403, 200),
+    ("admin.set_roles", "POST"): (L, 403, 403, 403, 403, 303),
+    # The demo mailbox exists only in development; the tests run as "testing".
+    ("devmail.inbox", "GET"): (404, 404, 404, 404, 404, 404),
+    ("devmail.show", "GET"): (404, 404, 404, 404, 404, 404),
+    ("devmail.show_html", "GET"): (404, 404, 404, 404, 404, 404),
+}
+
+# Form data that makes a POST valid where the route needs more than a CSRF token.
+POST_DATA = {
+    "main.set_language": {"language": "en"},
+    "firm.invite": {"email": "new.colleague@firm.example"},
+    "firm.set_role": {"role": "owner"},
+    "admin.set_roles": {"is_staff": "y"},
+}
+
+
+@dataclass
+class World:
+    emails: dict[str, str]
+    values: dict[str, object]
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    owner = UserFactory(email="owner@a.example")
+    member = UserFactory(
+        email="member@a.example", organisation=owner.organisation, org_role="member"
+    )
+    other = UserFactory(email="owner@b.example")
+    staff = UserFactory(
+        email="staff@region.example", organisation=None, org_role=None, is_staff=True
+    )
+    admin = UserFactory(
+        email="admin@region.example", organisation=None, org_role=None, is_admin=True
+    )
+    site = SiteFactory(organisation=owner.organisation)
+    SiteFactory(organisation=other.organisation)
+    listing = ListingFactory(site=site)
+    invitation = Invitation(organisation=owner.organisation, email="invitee@a.example")
+    session.add(invitation)
+    session.flush()
+    emails = {
+        "owner": owner.email,
+        "member": member.email,
+        "other": other.email,
+        "staff": staff.email,
+        "admin": admin.email,
+    }
+    values = {
+        "site_id": site.id,
+        "listing_id": listing.id,
+        "member_id": member.id,
+        "invitation_id": invitation.id,
+        "user_id": member.id,
+        "message_id": "nothing",
+        "tokens": {
+            "auth.verify": make_token(SECRET, "verify", verification_payload(owner)),
+            "auth.reset_password": make_token(SECRET, "reset", reset_payload(owner)),
+            "auth.accept_invitation": make_token(SECRET, "invite", invitation_payload(invitation)),
+        },
+    }
+    return World(emails, values)
+
+
+def build_url(app: Flask, endpoint: str, world: World) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    args = {name: world.values[name] for name in rule.arguments if name != "token"}
+    if "token" in rule.arguments:
+        args["token"] = world.values["tokens"][endpoint]  # type: ignore[index]
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for(endpoint, **args)
+    if endpoint == "listings.new":
+        url += "?direction=offer&kind=material"
+    return url
+
+
+def snapshot(session: Session) -> list[list[tuple]]:
+    """Every row of every table, to prove a request changed nothing."""
+    session.expire_all()
+    return [
+        [tuple(row) for row in session.execute(select(table).order_by(*table.primary_key.columns))]
+        for table in Base.metadata.sorted_tables
+    ]
+
+
+def routes(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_route_is_in_the_matrix(app):
+    assert routes(app) == set(EXPECTED)
+
+
+CASES = [(endpoint, method, actor) for (endpoint, method) in EXPECTED for actor in ACTORS]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "actor"), CASES, ids=[f"{e}-{m}-{a}" for e, m, a in CASES]
+)
+def test_authorization(app, client, session, world, endpoint, method, actor):
+    expected = EXPECTED[(endpoint, method)][ACTORS.index(actor)]
+    if actor != "anonymous":
+        client.login(world.emails[actor])
+    url = build_url(app, endpoint, world)
+    before = snapshot(session) if method == "GET" else None
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, POST_DATA.get(endpoint, {}))
+    if expected == L:
+        assert response.status_code == 302, response.status_code
+        assert response.headers["Location"].startswith("/login?next=")
+    else:
+        assert response.status_code == expected, (url, response.get_data(as_text=True)[:500])
+    if before is not None:
+        assert snapshot(session) == before, f"GET {url} changed the database"
+
+
+STATE_CHANGING = sorted((e, m) for (e, m) in EXPECTED if m == "POST")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method"), STATE_CHANGING, ids=[e for e, _m in STATE_CHANGING]
+)
+def test_post_without_csrf_token_is_refused_and_changes_nothing(
+    app, client, session, world, endpoint, method
+):
+    actor = "admin" if endpoint.startswith("admin.") else "owner"
+    client.login(world.emails[actor])
+    before = snapshot(session)
+    response = client.post(build_url(app, endpoint, world), POST_DATA.get(endpoint, {}), csrf=False)
+    assert response.status_code == 400
+    assert snapshot(session) == before
