@@ -84,7 +84,7 @@ def register_firm_owner(
     organisation = Organisation(
         name=firm.name.strip(),
         org_number=firm.org_number,
-        sni_code=firm.sni_code or None,
+        sni_code=(firm.sni_code or "").strip() or None,
         website=firm.website or None,
         contact_email=firm.contact_email or normalise_email(email),
         contact_phone=firm.contact_phone or None,
