@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask, g, request, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace.config import Settings
 from marketplace.extensions import babel, csrf, db, limiter, login_manager
@@ -25,6 +26,10 @@ def build_app(settings: Settings | None = None) -> Flask:
         instance_path=str(settings.instance_path.resolve()),
     )
     _configure(app, settings)
+    if settings.trusted_proxies:
+        # Client address and scheme from the reverse proxy (rate limits, secure redirects).
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     _init_extensions(app, settings)
     from marketplace.web import register_web
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from marketplace.extensions import db
 
@@ -18,7 +19,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(listings)
 
 
-@click.group(help="The List of Waste (EWC) and material categories.")
+@click.group(cls=AppGroup, help="The List of Waste (EWC) and material categories.")
 def taxonomy() -> None:
     pass
 
@@ -52,7 +53,7 @@ def seed_command() -> None:
     click.echo(f"Curated waste codes: {added} added.")
 
 
-@click.group(help="Accounts and roles.")
+@click.group(cls=AppGroup, help="Accounts and roles.")
 def users() -> None:
     pass
 
@@ -98,7 +99,7 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     click.echo(f"Administrator {email} created.")
 
 
-@click.group(help="Demo data for `make run`.")
+@click.group(cls=AppGroup, help="Demo data for `make run`.")
 def demo() -> None:
     pass
 
@@ -117,7 +118,7 @@ def demo_load_command() -> None:
     click.echo(result)
 
 
-@click.group(help="Listing maintenance.")
+@click.group(cls=AppGroup, help="Listing maintenance.")
 def listings() -> None:
     pass
 

@@ -39,9 +39,7 @@ def _float(name: str, raw: str) -> float:
 
 def default_instance_path() -> Path:
     """The instance folder beside the package: SQLite file, dev mail, generated dev secret."""
-    return Path(
-        os.environ.get("INSTANCE_PATH", Path(__file__).resolve().parent.parent / "instance")
-    )
+    return Path(__file__).resolve().parent.parent / "instance"
 
 
 @dataclass(frozen=True)
@@ -69,6 +67,7 @@ class Settings:
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = "© OpenStreetMap contributors"
     circuity_factor: float = 1.3
+    trusted_proxies: int = 0  # reverse proxies in front of the app (X-Forwarded-* hops)
 
     @property
     def is_production(self) -> bool:
@@ -126,6 +125,8 @@ class Settings:
             values["mail_port"] = _int("MAIL_PORT", env["MAIL_PORT"])
         if "CIRCUITY_FACTOR" in env:
             values["circuity_factor"] = _float("CIRCUITY_FACTOR", env["CIRCUITY_FACTOR"])
+        if "TRUSTED_PROXIES" in env:
+            values["trusted_proxies"] = _int("TRUSTED_PROXIES", env["TRUSTED_PROXIES"])
         if "INSTANCE_PATH" in env:
             values["instance_path"] = Path(env["INSTANCE_PATH"])
         values.update(overrides)
@@ -146,6 +147,10 @@ class Settings:
                 raise SettingsError("BASE_URL must be an https:// address in production")
         if self.default_locale not in ("sv", "en"):
             raise SettingsError("DEFAULT_LOCALE must be sv or en")
+        if not 0 <= self.trusted_proxies <= 5:
+            raise SettingsError("TRUSTED_PROXIES must be between 0 and 5")
+        if not 1 <= self.mail_port <= 65535:
+            raise SettingsError("MAIL_PORT must be between 1 and 65535")
         if self.mail_use_tls and self.mail_use_ssl:
             raise SettingsError("Set MAIL_USE_TLS or MAIL_USE_SSL, not both")
         if not 1.0 <= self.circuity_factor <= 3.0:
@@ -160,6 +165,8 @@ class Settings:
         path = self.instance_path / "dev-secret-key"
         if not path.exists():
             self.instance_path.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            # Created with owner-only permissions from the start, never briefly world-readable.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
         return path.read_text().strip()

@@ -42,7 +42,7 @@ def postgres_engine_or_skip() -> Engine:
     try:
         with engine.connect():
             pass
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "not available"
+    except Exception as exc:
         engine.dispose()
         message = f"PostgreSQL not reachable at {PG_URL}: {exc}"
         if IN_CI:

@@ -30,6 +30,7 @@ from models.taxonomy import (
 )
 
 MAX_QUANTITY = Decimal("1000000000")
+PRECISION = Decimal("0.001")
 MAX_DISTANCE_KM = 2000
 MAX_TITLE = 120
 MAX_TEXT = 5000
@@ -70,7 +71,8 @@ def _check_choice(value: str | None, allowed: tuple[str, ...], field_name: str) 
 
 
 def _check_quantities(data: ListingInput) -> None:
-    if not Decimal(0) < data.quantity <= MAX_QUANTITY:
+    # Quantities are stored with three decimals; anything that rounds to zero is no quantity.
+    if not Decimal(0) < data.quantity <= MAX_QUANTITY or data.quantity.quantize(PRECISION) == 0:
         raise DomainError(
             N_("Enter a quantity above zero and below one billion."), field="quantity"
         )
@@ -137,7 +139,7 @@ def validate(session: Session, data: ListingInput) -> EwcCode | None:
     """Check every rule a listing must satisfy; returns the EWC entry if one was given."""
     _check_choice(data.direction, ("offer", "want"), "direction")
     _check_choice(data.kind, tuple(KIND_UNITS), "kind")
-    if not data.title.strip() or len(data.title) > MAX_TITLE:
+    if not data.title.strip() or len(data.title.strip()) > MAX_TITLE:
         raise DomainError(
             N_("Enter a title of at most %(n)d characters."), field="title", n=MAX_TITLE
         )
@@ -240,7 +242,7 @@ def update_listing(
 ) -> Listing:
     listing = get_own_listing(session, actor=actor, listing_id=listing_id)
     if listing.status == "closed":
-        raise DomainError(N_("A closed listing cannot be edited. Reopen it first."))
+        raise DomainError(N_("A closed listing cannot be edited. Publish it again first."))
     _apply(session, listing, data, listing.organisation_id)
     return listing
 

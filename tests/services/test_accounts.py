@@ -190,6 +190,12 @@ def test_set_password_applies_the_password_rules(session):
     assert exc.value.field == "password"
 
 
+def test_load_user_refuses_a_deactivated_user(session):
+    user = UserFactory()
+    user.active = False
+    assert load_user(session, user.get_id()) is None
+
+
 @pytest.mark.parametrize("raw", ["", "abc", "x:y", "999999:token"])
 def test_load_user_ignores_malformed_ids(session, raw):
     assert load_user(session, raw) is None

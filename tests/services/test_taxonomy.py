@@ -196,7 +196,7 @@ def test_a_broken_file_leaves_the_database_unchanged(session, tmp_path, case):
     seed_common_codes(session)
     before = table_snapshot(session)
     good = json.loads(EWC_FILE.read_text(encoding="utf-8"))
-    bad = good + [good[0]] if case == "duplicate" else good[:-1] + [entry(code="99")]
+    bad = [*good, good[0]] if case == "duplicate" else [*good[:-1], entry(code="99")]
     with pytest.raises(ImportFileError):
         import_ewc(session, parse_ewc_file(write_json(tmp_path, bad)))
     assert table_snapshot(session) == before

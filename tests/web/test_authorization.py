@@ -179,10 +179,8 @@ def test_authorization(app, client, session, world, endpoint, method, actor):
         client.login(world.emails[actor])
     url = build_url(app, endpoint, world)
     before = snapshot(session) if method == "GET" else None
-    if method == "GET":
-        response = client.get(url)
-    else:
-        response = client.post(url, POST_DATA.get(endpoint, {}))
+    data = POST_DATA.get(endpoint, {})
+    response = client.get(url) if method == "GET" else client.post(url, data)
     if expected == L:
         assert response.status_code == 302, response.status_code
         assert response.headers["Location"].startswith("/login?next=")

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     EmailField,
     SelectChoice,
     SelectField,
@@ -17,6 +16,7 @@ from wtforms.validators import URL, Email, InputRequired, Length, NumberRange, O
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITIES
 from marketplace.web.auth.forms import _sni, email_field
+from marketplace.web.fields import LocalDecimalField
 from marketplace.web.helpers import options
 
 OUTSIDE = "outside"
@@ -84,7 +84,7 @@ class SiteForm(FlaskForm):
     municipality_code = SelectField(
         _l("Municipality"), validators=[InputRequired(_l("Choose the municipality."))]
     )
-    lat = DecimalField(
+    lat = LocalDecimalField(
         _l("Latitude (optional)"),
         places=None,
         validators=[Optional(), NumberRange(-90, 90, _l("Latitude lies between -90 and 90."))],
@@ -92,7 +92,7 @@ class SiteForm(FlaskForm):
             "Decimal degrees, e.g. 60.6050. Leave empty to use the municipality's main town."
         ),
     )
-    lon = DecimalField(
+    lon = LocalDecimalField(
         _l("Longitude (optional)"),
         places=None,
         validators=[Optional(), NumberRange(-180, 180, _l("Longitude lies between -180 and 180."))],

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from marketplace.web.fields import LocalDecimalField
 from marketplace.web.helpers import locale, options, unit_label
 from models.taxonomy import KIND_UNITS, categories_for
 
@@ -57,8 +57,8 @@ _QTY = NumberRange(
 )
 
 
-def _opt_decimal(label: str, **kwargs) -> DecimalField:  # type: ignore[no-untyped-def]
-    return DecimalField(
+def _opt_decimal(label: str, **kwargs) -> LocalDecimalField:  # type: ignore[no-untyped-def]
+    return LocalDecimalField(
         label,
         places=None,
         validators=[Optional(), _QTY],
@@ -93,7 +93,7 @@ class ListingForm(FlaskForm):
             "Six digits, e.g. 03 01 05. Leave empty if the stream is not classified as waste."
         ),
     )
-    quantity = DecimalField(
+    quantity = LocalDecimalField(
         _l("Quantity"),
         places=None,
         validators=[InputRequired(_l("Enter the quantity.")), _QTY],
@@ -128,7 +128,7 @@ class ListingForm(FlaskForm):
     visibility = RadioField(
         _l("Visibility"), choices=options(VISIBILITY_LABELS.items()), default="public"
     )
-    temperature_c = DecimalField(
+    temperature_c = LocalDecimalField(
         _l("Temperature (°C)"),
         places=None,
         validators=[

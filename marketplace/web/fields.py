@@ -1,0 +1,33 @@
+"""Form fields for Swedish users: decimal comma, spaces as thousands separators."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField
+
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+class LocalDecimalField(DecimalField):
+    """Accepts '1 200,5' as well as '1200.5'; refuses NaN, infinities and exponents."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        raw = str(valuelist[0]).strip()
+        if raw == "":
+            self.data = None
+            return
+        compact = re.sub(r"[\s\u00a0\u202f]", "", raw)
+        if not _NUMBER.match(compact):
+            self.data = None
+            raise ValueError(_l("Enter a number, e.g. 1 200 or 0,5."))
+        try:
+            self.data = Decimal(compact.replace(",", "."))
+        except InvalidOperation:
+            self.data = None
+            raise ValueError(_l("Enter a number, e.g. 1 200 or 0,5.")) from None

@@ -1,0 +1,94 @@
+"""A live server on loopback (fresh SQLite database, demo data) and Playwright with chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from alembic import command
+from werkzeug.serving import make_server
+
+from marketplace import create_app
+from marketplace.config import Settings
+from marketplace.extensions import db
+from marketplace.services.demo import load_demo
+from marketplace.services.taxonomy import import_ewc, parse_ewc_file
+from models.engine import make_engine
+from tests.conftest import IN_CI, SECRET, SHARED_DATA, alembic_config
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app in development mode (demo mailbox on) with demo data, on 127.0.0.1."""
+    instance = tmp_path_factory.mktemp("live")
+    url = f"sqlite:///{instance / 'live.db'}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    settings = Settings(
+        env="development",
+        secret_key=SECRET,
+        database_url=url,
+        instance_path=instance,
+        base_url="http://127.0.0.1",
+    )
+    app = create_app(settings)
+    with app.app_context(), db.write_session() as session, session.begin():
+        load_demo(session, production=False, today=date.today())
+        import_ewc(session, parse_ewc_file(SHARED_DATA / "ewc-codes.json"))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    app.extensions["settings"] = Settings(
+        env="development",
+        secret_key=SECRET,
+        database_url=url,
+        instance_path=instance,
+        base_url=base,
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        message = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_server, locale="sv-SE")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -1,0 +1,78 @@
+"""The demo loader: realistic, idempotent, refused in production; its logins work."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.services.demo import DEMO_PASSWORD, DemoRefused, load_demo
+from models import Listing, Organisation, Site, User
+from tests.conftest import text_of
+
+
+def count(session, model, *where):  # type: ignore[no-untyped-def]
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_demo_loads_once_with_firms_across_the_region(session):
+    load_demo(session, production=False, today=date.today())
+    firms, listings = count(session, Organisation), count(session, Listing)
+    assert 20 <= firms <= 35
+    assert count(session, Listing, Listing.status == "published") >= 40
+    municipalities = session.scalars(select(func.distinct(Site.municipality_code))).all()
+    counties = {code[:2] for code in municipalities if code}
+    assert len(municipalities) >= 15 and counties == {"17", "20", "21"}
+    kinds = set(session.scalars(select(func.distinct(Listing.kind))))
+    assert kinds == {"material", "energy", "capacity"}
+    assert count(session, Listing, Listing.visibility == "anonymous") >= 1
+    assert count(session, Listing, Listing.is_hazardous.is_(True)) >= 1
+
+    assert load_demo(session, production=False, today=date.today()) == "Demo data already loaded."
+    assert (count(session, Organisation), count(session, Listing)) == (firms, listings)
+
+
+def test_demo_refuses_production(session):
+    with pytest.raises(DemoRefused):
+        load_demo(session, production=True, today=date.today())
+    assert count(session, User) == 0
+
+
+def test_demo_logins(client, session):
+    load_demo(session, production=False, today=date.today())
+    session.flush()
+    client.login("seller@demo.example", DEMO_PASSWORD)
+    page = text_of(client.get("/firm"))
+    for title in session.scalars(
+        select(Listing.title)
+        .join(User, User.organisation_id == Listing.organisation_id)
+        .where(User.email == "seller@demo.example")
+    ):
+        assert title.replace("&", "&amp;") in page
+    assert "sågspån" in page.lower()
+    client.logout()
+    client.login("staff@demo.example", DEMO_PASSWORD)
+    staff = session.scalar(select(User).where(User.email == "staff@demo.example"))
+    assert staff.is_staff and staff.organisation_id is None
+    client.logout()
+    client.login("admin@demo.example", DEMO_PASSWORD)
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_cli_demo_load_refuses_in_production(database_url, tmp_path):
+    from marketplace import create_app
+    from marketplace.config import Settings
+
+    app = create_app(
+        Settings(
+            env="production",
+            secret_key="p" * 40,
+            database_url=database_url,
+            instance_path=tmp_path,
+            base_url="https://m.example",
+        )
+    )
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code != 0
+    assert "refuses" in result.output
