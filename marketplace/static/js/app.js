@@ -17,6 +17,10 @@
         if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
       });
     });
+    // Filters stay open beside the results on wide screens; on a phone they fold away.
+    if (window.matchMedia("(min-width: 900px)").matches) {
+      document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
+    }
     // Move focus to the error summary so screen readers announce it.
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
