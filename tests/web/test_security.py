@@ -138,3 +138,18 @@ def test_unknown_ids_give_404_and_nothing_gives_500(client):
         "/dev/mail/../../etc/passwd",
     ):
         assert client.get(url).status_code in (302, 404)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/listings/99999999999999999999",
+        "/firm/sites/99999999999999999999/edit",
+        "/listings?page=99999999999999999999",
+        "/listings/99999999999999999999/edit",
+    ],
+)
+def test_huge_ids_are_not_found_not_errors(client, url):
+    UserFactory(email="huge@mail.example")
+    client.login("huge@mail.example")
+    assert client.get(url).status_code in (200, 404)
