@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from typing import Any
 
 from pyproj import Transformer
 
@@ -30,6 +31,16 @@ def to_wgs84(x: float, y: float) -> tuple[float, float]:
     """SWEREF 99 TM easting/northing -> WGS84 lon/lat."""
     lon, lat = _transformer(SWEREF99TM, WGS84).transform(x, y)
     return float(lon), float(lat)
+
+
+def to_sweref_arrays(lons: Any, lats: Any) -> tuple[Any, Any]:
+    """Many WGS84 points at once (sequences or numpy arrays) -> SWEREF 99 TM."""
+    return _transformer(WGS84, SWEREF99TM).transform(lons, lats)
+
+
+def to_wgs84_arrays(xs: Any, ys: Any) -> tuple[Any, Any]:
+    """Many SWEREF 99 TM points at once -> WGS84 lon/lat."""
+    return _transformer(SWEREF99TM, WGS84).transform(xs, ys)
 
 
 def in_sweden_bbox(lon: float, lat: float) -> bool:

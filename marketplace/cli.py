@@ -17,6 +17,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo)
     app.cli.add_command(listings)
+    app.cli.add_command(geo)
 
 
 @click.group(cls=AppGroup, help="The List of Waste (EWC) and material categories.")
@@ -131,3 +132,27 @@ def expire_command() -> None:
     with db.write_session() as session, session.begin():
         count = expire_listings(session, today=date.today())
     click.echo(f"{count} listings expired.")
+
+
+@click.group(cls=AppGroup, help="Geographic reference data.")
+def geo() -> None:
+    pass
+
+
+@geo.command("import-boundaries")
+@click.argument("path", type=click.Path(path_type=Path))
+def import_boundaries_command(path: Path) -> None:
+    """Load municipality (kommunkod) or county (lanskod) polygons from a GeoJSON file."""
+    from geo.boundaries import BoundaryFileError, read_boundary_file
+    from marketplace.services.boundaries import import_boundaries
+
+    try:
+        records = read_boundary_file(path)
+    except BoundaryFileError as exc:
+        raise click.ClickException(f"Nothing was imported. {exc}") from None
+    with db.write_session() as session, session.begin():
+        report = import_boundaries(session, records)
+    click.echo(
+        f"Read {report.read} {report.kind} boundaries: {report.added} added, "
+        f"{report.updated} updated, {report.unchanged} unchanged."
+    )

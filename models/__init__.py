@@ -2,9 +2,10 @@
 
 from models.accounts import Invitation, OrgRole, User
 from models.base import Base
+from models.geo import Boundary
 from models.listings import Listing
 from models.organisations import Organisation
 from models.sites import Site
 from models.taxonomy import EwcCode
 
-__all__ = ["Base", "EwcCode", "Invitation", "Listing", "OrgRole", "Organisation", "Site", "User"]
+__all__ = ["Base", "Boundary", "EwcCode", "Invitation", "Listing", "OrgRole", "Organisation", "Site", "User"]

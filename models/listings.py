@@ -6,7 +6,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -30,6 +40,8 @@ class Listing(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("remaining_quantity >= 0", name="remaining_non_negative"),
         Index("ix_listings_status_published_at", "status", "published_at"),
+        # Radius prefilter: equality on status, range on x, y checked inside the index.
+        Index("ix_listings_status_x_y", "status", "x", "y"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +74,14 @@ class Listing(Base):
     temperature_c: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
     seasonality: Mapped[str | None] = mapped_column(String(16))
     capacity_type: Mapped[str | None] = mapped_column(String(16))
+    # Where the listing is found and shown: the site itself, or for anonymous listings a coarse
+    # point (geo.coarsen) that reveals no more than the municipality. Kept in step by services.
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    municipality_code: Mapped[str | None] = mapped_column(String(4), index=True)
+    county_code: Mapped[str | None] = mapped_column(String(2), index=True)
     # Case-folded title, description, category and code labels: portable substring search.
     search_text: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -9,6 +9,7 @@ from itertools import count
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from geo.coarsen import coarse_point
 from geo.crs import to_sweref
 from marketplace.services.security import hash_password
 from marketplace.services.validation import luhn_valid
@@ -94,3 +95,16 @@ class ListingFactory(Base):
     published_at = factory.LazyFunction(utcnow)
     available_until = factory.LazyFunction(lambda: date.today() + timedelta(days=90))
     search_text = factory.LazyAttribute(lambda o: f"{o.title} {o.description}".casefold())
+    # Where the listing is found: the site, or the coarse point for anonymous listings.
+    lon = factory.LazyAttribute(lambda o: _placement(o)[0])
+    lat = factory.LazyAttribute(lambda o: _placement(o)[1])
+    x = factory.LazyAttribute(lambda o: to_sweref(o.lon, o.lat)[0])
+    y = factory.LazyAttribute(lambda o: to_sweref(o.lon, o.lat)[1])
+    municipality_code = factory.SelfAttribute("site.municipality_code")
+    county_code = factory.SelfAttribute("site.county_code")
+
+
+def _placement(o) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    if o.visibility == "anonymous":
+        return coarse_point(o.site.lon, o.site.lat, o.site.municipality_code)
+    return o.site.lon, o.site.lat

@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TypeVar
 
+import numpy as np
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, selectinload
 
+from geo.areas import Circle, PolygonArea
+from geo.coarsen import coarse_point
+from geo.crs import to_sweref
 from geo.gazetteer import MUNICIPALITY_BY_CODE
 from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
 from models.accounts import User
@@ -29,6 +33,7 @@ from models.taxonomy import (
     tonnes,
 )
 
+S = TypeVar("S", bound=Select)
 MAX_QUANTITY = Decimal("1000000000")
 PRECISION = Decimal("0.001")
 MAX_DISTANCE_KM = 2000
@@ -189,6 +194,17 @@ def _search_text(listing: Listing, ewc: EwcCode | None) -> str:
     return " ".join(parts).casefold()
 
 
+def place_listing(listing: Listing, site: Site) -> None:
+    """Set where the listing is found: its site, or a coarse point when it is anonymous."""
+    lon, lat = site.lon, site.lat
+    if listing.visibility == "anonymous":
+        lon, lat = coarse_point(site.lon, site.lat, site.municipality_code)
+    listing.lon, listing.lat = lon, lat
+    listing.x, listing.y = to_sweref(lon, lat)
+    listing.municipality_code = site.municipality_code
+    listing.county_code = site.county_code
+
+
 def _apply(session: Session, listing: Listing, data: ListingInput, organisation_id: int) -> None:
     ewc = validate(session, data)
     site = session.get(Site, data.site_id)
@@ -213,6 +229,7 @@ def _apply(session: Session, listing: Listing, data: ListingInput, organisation_
     if listing.remaining_quantity is None:
         listing.remaining_quantity = listing.quantity
     listing.search_text = _search_text(listing, ewc)
+    place_listing(listing, site)
 
 
 def create_listing(session: Session, *, actor: User, data: ListingInput) -> Listing:
@@ -302,6 +319,8 @@ class ListingFilters:
     ewc: str | None = None  # chapter (2 digits), sub-chapter (4) or full code (6)
     municipality: str | None = None
     county: str | None = None
+    near: Circle | None = None  # sorted by distance from its centre when given
+    area: PolygonArea | None = None
 
 
 @dataclass
@@ -310,6 +329,7 @@ class Page:
     page: int
     per_page: int
     total: int
+    distances_km: dict[int, float] = field(default_factory=dict)
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -324,6 +344,13 @@ class Page:
         return self.page < self.pages
 
 
+def is_live(listing: Listing, today: date) -> bool:
+    """The Python twin of `live_condition`."""
+    return listing.status == "published" and (
+        listing.available_until is None or listing.available_until >= today
+    )
+
+
 def live_condition(today: date):  # type: ignore[no-untyped-def]
     """Published and not past its end date."""
     return (Listing.status == "published") & (
@@ -331,7 +358,7 @@ def live_condition(today: date):  # type: ignore[no-untyped-def]
     )
 
 
-def _filtered(stmt: Select[Any], filters: ListingFilters) -> Select[Any]:
+def _filtered(stmt: S, filters: ListingFilters) -> S:
     if filters.q.strip():
         for word in filters.q.casefold().split()[:8]:
             stmt = stmt.where(Listing.search_text.contains(word, autoescape=True))
@@ -346,27 +373,89 @@ def _filtered(stmt: Select[Any], filters: ListingFilters) -> Select[Any]:
         if digits:
             stmt = stmt.where(Listing.ewc_code.startswith(digits, autoescape=True))
     if filters.municipality:
-        stmt = stmt.where(Site.municipality_code == filters.municipality)
+        stmt = stmt.where(Listing.municipality_code == filters.municipality)
     if filters.county:
-        stmt = stmt.where(Site.county_code == filters.county)
+        stmt = stmt.where(Listing.county_code == filters.county)
     return stmt
+
+
+def _clamp(page: int, total: int, per_page: int) -> int:
+    return max(1, min(page, max(1, -(-total // per_page))))
+
+
+def _load_in_order(session: Session, ids: list[int]) -> list[Listing]:
+    if not ids:
+        return []
+    rows = session.scalars(
+        select(Listing).where(Listing.id.in_(ids)).options(selectinload(Listing.site))
+    ).all()
+    by_id = {listing.id: listing for listing in rows}
+    return [by_id[i] for i in ids]
 
 
 def search_listings(
     session: Session, filters: ListingFilters, *, today: date, page: int = 1, per_page: int = 20
 ) -> Page:
-    """Live listings matching the filters, newest first, one page of them."""
-    base = select(Listing).join(Listing.site).where(live_condition(today))
-    base = _filtered(base, filters)
+    """Live listings matching the filters: nearest first around a centre, else newest first."""
+    if filters.near is not None or filters.area is not None:
+        return _search_geo(session, filters, today=today, page=page, per_page=per_page)
+    base = _filtered(select(Listing.id).where(live_condition(today)), filters)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    items = session.scalars(
-        base.options(contains_eager(Listing.site))
-        .order_by(Listing.published_at.desc(), Listing.id.desc())
+    page = _clamp(page, total, per_page)
+    ids = session.scalars(
+        base.order_by(Listing.published_at.desc(), Listing.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
-    return Page(items=list(items), page=page, per_page=per_page, total=total)
+    return Page(items=_load_in_order(session, list(ids)), page=page, per_page=per_page, total=total)
+
+
+def _geo_candidates(session: Session, filters: ListingFilters, today: date) -> Select:
+    """Indexed prefilter: the bounding box (and planar circle) that surely holds every match."""
+    boxes = [a.bbox() for a in (filters.near, filters.area) if a is not None]
+    min_x, min_y = max(b[0] for b in boxes), max(b[1] for b in boxes)
+    max_x, max_y = min(b[2] for b in boxes), min(b[3] for b in boxes)
+    stmt = select(Listing.id, Listing.lon, Listing.lat, Listing.x, Listing.y, Listing.published_at)
+    stmt = stmt.where(
+        live_condition(today), Listing.x.between(min_x, max_x), Listing.y.between(min_y, max_y)
+    )
+    if filters.near is not None:
+        near = filters.near
+        dx, dy = Listing.x - near.x, Listing.y - near.y
+        stmt = stmt.where(dx * dx + dy * dy <= near.planar_radius_m**2)
+    return _filtered(stmt, filters)
+
+
+def _search_geo(
+    session: Session, filters: ListingFilters, *, today: date, page: int, per_page: int
+) -> Page:
+    """Exact area and radius search: SQL prefilter, then geodesic/polygon tests in numpy."""
+    rows = session.execute(_geo_candidates(session, filters, today)).all()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    keep = np.ones(len(rows), dtype=bool)
+    if filters.area is not None:
+        keep &= filters.area.contains_xy([r[3] for r in rows], [r[4] for r in rows])
+    distances = np.zeros(len(rows))
+    if filters.near is not None:
+        distances = filters.near.distances_m([r[1] for r in rows], [r[2] for r in rows])
+        keep &= distances <= filters.near.radius_m
+        order = np.lexsort((ids, distances))
+    else:
+        newest = np.fromiter((r[5].timestamp() for r in rows), dtype=np.float64, count=len(rows))
+        order = np.lexsort((-ids, -newest))
+    order = order[keep[order]]
+    total = len(order)
+    page = _clamp(page, total, per_page)
+    chosen = order[(page - 1) * per_page : page * per_page]
+    page_ids = [int(ids[i]) for i in chosen]
+    km = {int(ids[i]): float(distances[i]) / 1000 for i in chosen} if filters.near else {}
+    return Page(
+        items=_load_in_order(session, page_ids),
+        page=page,
+        per_page=per_page,
+        total=total,
+        distances_km=km,
+    )
 
 
 def get_visible_listing(session: Session, *, listing_id: int, viewer: User | None) -> Listing:

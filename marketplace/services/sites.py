@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from geo.crs import in_sweden_bbox, to_sweref
 from geo.gazetteer import MUNICIPALITY_BY_CODE
 from marketplace.services.errors import N_, DomainError, NotFound
+from marketplace.services.listings import place_listing
 from marketplace.services.validation import normalise_postcode
 from models.accounts import User
 from models.listings import Listing
@@ -93,8 +94,11 @@ def get_own_site(session: Session, *, actor: User, site_id: int) -> Site:
 
 
 def update_site(session: Session, *, actor: User, site_id: int, data: SiteInput) -> Site:
+    """Change a site; its listings move with it (coarse points recomputed for anonymous ones)."""
     site = get_own_site(session, actor=actor, site_id=site_id)
     _apply(site, data)
+    for listing in session.scalars(select(Listing).where(Listing.site_id == site.id)):
+        place_listing(listing, site)
     return site
 
 

@@ -25,13 +25,26 @@ def register_web(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     from marketplace.web.account.views import bp as account_bp
     from marketplace.web.admin.views import bp as admin_bp
+    from marketplace.web.api.views import bp as api_bp
     from marketplace.web.auth.views import bp as auth_bp
     from marketplace.web.devmail.views import bp as devmail_bp
     from marketplace.web.firm.views import bp as firm_bp
     from marketplace.web.listings.views import bp as listings_bp
     from marketplace.web.main.views import bp as main_bp
+    from marketplace.web.maps.views import bp as maps_bp
 
-    for blueprint in (main_bp, auth_bp, account_bp, firm_bp, listings_bp, admin_bp, devmail_bp):
+    blueprints = (
+        main_bp,
+        auth_bp,
+        account_bp,
+        firm_bp,
+        listings_bp,
+        admin_bp,
+        devmail_bp,
+        api_bp,
+        maps_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.before_request(enforce_policy)
     init_security(app)

@@ -84,6 +84,10 @@ def fmt_date(value: date | None) -> str:
     return format_date(value, "medium") if value else ""
 
 
+def units_map() -> dict[str, str]:
+    return {key: unit_label(key) for key in UNITS}
+
+
 def url_with(**changes: Any) -> str:
     """The current URL with some query parameters changed (for pagination links)."""
     args = request.args.to_dict()
@@ -110,6 +114,7 @@ def register_template_helpers(app: Flask) -> None:
         current_locale=locale,
         translate=translate,
         disclosure=disclosure,
+        units_map=units_map,
         MUNICIPALITIES=MUNICIPALITIES,
         COUNTIES=COUNTIES,
         CATEGORIES=CATEGORIES,

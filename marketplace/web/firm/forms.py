@@ -47,15 +47,23 @@ class FirmForm(FlaskForm):
 
 
 def municipality_choices() -> list[SelectChoice]:
-    """The region's 41 municipalities by name, with their county, then 'outside the region'."""
+    """The region's 41 municipalities by name, with their county, then 'outside the region'.
+
+    Each option carries its main town's coordinates, where the map centres on choosing it.
+    """
     towns = sorted(MUNICIPALITIES, key=lambda m: m.name)
-    return options(
-        [
-            ("", str(_l("Choose a municipality"))),
-            *((m.code, f"{m.name} ({COUNTY_BY_CODE[m.county_code].name})") for m in towns),
-            (OUTSIDE, str(_l("Outside the region"))),
-        ]
-    )
+    return [
+        SelectChoice("", str(_l("Choose a municipality"))),
+        *(
+            SelectChoice(
+                m.code,
+                f"{m.name} ({COUNTY_BY_CODE[m.county_code].name})",
+                render_kw={"data-lat": str(m.lat), "data-lon": str(m.lon)},
+            )
+            for m in towns
+        ),
+        SelectChoice(OUTSIDE, str(_l("Outside the region"))),
+    ]
 
 
 class SiteForm(FlaskForm):

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -181,3 +182,11 @@ class SearchForm(FlaskForm):
     )
     county = SelectField(_l("County"), validators=[Optional()])
     municipality = SelectField(_l("Municipality"), validators=[Optional()])
+    near = SelectField(_l("Near"), validators=[Optional()])
+    radius_km = StringField(
+        _l("Within (km)"),
+        default="30",
+        validators=[Optional(), Length(max=6)],
+        render_kw={"inputmode": "decimal", "size": "4"},
+    )
+    area = HiddenField()

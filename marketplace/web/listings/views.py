@@ -27,14 +27,22 @@ from marketplace.web.listings.forms import (
     ListingForm,
     SearchForm,
 )
+from marketplace.web.listings.params import SearchParams, parse_search
 from marketplace.web.policy import policy
+from models.sites import Site
 from models.taxonomy import CATEGORIES, DIRECTIONS, KINDS
 
 bp = Blueprint("listings", __name__, url_prefix="/listings")
 PER_PAGE = 20
 
 
-def _search_form() -> SearchForm:
+def _my_sites() -> list[Site]:
+    if current_user.is_authenticated and current_user.organisation_id:
+        return firm_sites(db.session, current_user.organisation_id)
+    return []
+
+
+def _search_form(sites: list[Site]) -> SearchForm:
     form = SearchForm(request.args)
     language = locale()
     towns = sorted(MUNICIPALITIES, key=lambda m: m.name)
@@ -47,38 +55,70 @@ def _search_form() -> SearchForm:
     form.municipality.choices = options(
         [("", _("All municipalities"))] + [(m.code, m.name) for m in towns]
     )
+    form.near.choices = options(
+        [("", _("Anywhere"))]
+        + [(f"site:{s.id}", _("Our site %(name)s", name=s.name)) for s in sites]
+        + [(f"town:{m.code}", m.main_town) for m in sorted(towns, key=lambda m: m.main_town)]
+    )
     return form
 
 
-def _filters(form: SearchForm) -> service.ListingFilters:
-    def choice(field) -> str | None:  # type: ignore[no-untyped-def]
-        valid = {str(option.value) for option in field.choices}
-        return field.data if field.data and field.data in valid else None
-
-    return service.ListingFilters(
-        q=(form.q.data or "")[:200],
-        direction=choice(form.direction),
-        kind=choice(form.kind),
-        category=choice(form.category),
-        ewc=(form.ewc.data or "")[:12] or None,
-        municipality=choice(form.municipality),
-        county=choice(form.county),
+def _search(per_page: int):  # type: ignore[no-untyped-def]
+    sites = _my_sites()
+    form = _search_form(sites)
+    args = request.args.copy()
+    if not args.get("near") and not args.get("lat"):
+        args.pop(
+            "radius_km", None
+        )  # the form always sends a radius; without a centre it means nothing
+    params = parse_search(args, sites=sites, default_per_page=per_page)
+    page = service.search_listings(
+        db.session, params.filters, today=date.today(), page=params.page, per_page=per_page
     )
+    ignored = [form[name].label.text if name in form else name for name in params.errors]
+    return form, params, page, ignored
+
+
+def _map_context(params: SearchParams) -> dict[str, object]:
+    """What the map needs: the API query for the same search, the circle and the area."""
+    args = request.args.to_dict()
+    args.pop("page", None)
+    args["per_page"] = "200"
+    near = params.filters.near
+    centre = {"lat": near.lat, "lon": near.lon, "radius_m": near.radius_m} if near else None
+    area = params.filters.area.to_geojson() if params.filters.area else None
+    if near is not None:
+        # The API takes the resolved centre, so "near=site:…" needs no login there.
+        args.pop("near", None)
+        args.update(lat=str(near.lat), lon=str(near.lon))
+    return {"map_api": url_for("api.listings", **args), "centre": centre, "area": area}
 
 
 @bp.get("")
 @policy("public")
 def browse():  # type: ignore[no-untyped-def]
-    form = _search_form()
-    page_number = request.args.get("page", 1, type=int) or 1
-    page = service.search_listings(
-        db.session, _filters(form), today=date.today(), page=max(1, page_number), per_page=PER_PAGE
-    )
+    form, params, page, ignored = _search(PER_PAGE)
     return render_template(
         "listings/browse.html",
         form=form,
         page=page,
+        ignored=ignored,
+        near=params.filters.near,
         viewer=current_user if current_user.is_authenticated else None,
+        **_map_context(params),
+    )
+
+
+@bp.get("/map")
+@policy("public")
+def map_view():  # type: ignore[no-untyped-def]
+    form, params, _page, ignored = _search(PER_PAGE)
+    return render_template(
+        "listings/map.html",
+        form=form,
+        ignored=ignored,
+        near=params.filters.near,
+        **_map_context(params),
     )
 
 

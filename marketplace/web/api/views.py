@@ -1,0 +1,133 @@
+"""`/api/v1`: an open, read-only GeoJSON API over public listings and boundaries."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from geo.crs import in_sweden_bbox
+from marketplace.extensions import csrf, db
+from marketplace.services import boundaries as boundary_service
+from marketplace.services import listings as service
+from marketplace.web.listings.params import parse_search
+from marketplace.web.policy import policy
+from models.listings import Listing
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # read-only: GET requests only
+
+
+def _error(status: int, message: str, parameter: str | None = None):  # type: ignore[no-untyped-def]
+    body: dict[str, Any] = {"error": {"status": status, "message": message}}
+    if parameter:
+        body["error"]["parameter"] = parameter
+    return jsonify(body), status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    return _error(exc.code or 500, exc.description or exc.name)
+
+
+def feature(listing: Listing, distance_km: float | None = None) -> dict[str, Any]:
+    """A listing as a GeoJSON Feature; anonymous listings carry only their coarse point."""
+    properties: dict[str, Any] = {
+        "id": listing.id,
+        "direction": listing.direction,
+        "kind": listing.kind,
+        "title": listing.title,
+        "category": listing.category,
+        "ewc_code": listing.ewc_code,
+        "hazardous": listing.is_hazardous,
+        "quantity": float(listing.quantity),
+        "remaining_quantity": float(listing.remaining_quantity)
+        if listing.remaining_quantity is not None
+        else None,
+        "unit": listing.unit,
+        "recurrence": listing.recurrence,
+        "municipality": listing.municipality_code,
+        "county": listing.county_code,
+        "anonymous": listing.is_anonymous,
+        "firm": None if listing.is_anonymous else listing.organisation.name,
+        "url": url_for("listings.detail", listing_id=listing.id, _external=True),
+    }
+    if distance_km is not None:
+        properties["distance_km"] = round(distance_km, 3)
+    return {
+        "type": "Feature",
+        "id": listing.id,
+        "geometry": {
+            "type": "Point",
+            "coordinates": [round(listing.lon, 6), round(listing.lat, 6)],
+        },
+        "properties": properties,
+    }
+
+
+@bp.get("/listings")
+@policy("public")
+def listings():  # type: ignore[no-untyped-def]
+    params = parse_search(request.args, default_per_page=50)
+    if params.errors:
+        parameter, message = next(iter(params.errors.items()))
+        return _error(400, f"{parameter}: {message}", parameter)
+    page = service.search_listings(
+        db.session, params.filters, today=date.today(), page=params.page, per_page=params.per_page
+    )
+    return jsonify(
+        {
+            "type": "FeatureCollection",
+            "features": [feature(item, page.distances_km.get(item.id)) for item in page.items],
+            "page": page.page,
+            "per_page": page.per_page,
+            "pages": page.pages,
+            "total": page.total,
+        }
+    )
+
+
+@bp.get("/listings/<int:listing_id>")
+@policy("public")
+def listing(listing_id: int):  # type: ignore[no-untyped-def]
+    item = db.session.get(Listing, listing_id)
+    if item is None or not service.is_live(item, date.today()):
+        abort(404, "no public listing with this id")
+    return jsonify(feature(item))
+
+
+@bp.get("/boundaries/<kind>")
+@policy("public")
+def boundaries(kind: str):  # type: ignore[no-untyped-def]
+    if kind not in ("municipality", "county"):
+        abort(404, "kind must be municipality or county")
+    return jsonify(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": code,
+                    "geometry": geometry,
+                    "properties": {"code": code, "name": name},
+                }
+                for code, name, geometry in boundary_service.outlines(db.session, kind)
+            ],
+        }
+    )
+
+
+@bp.get("/municipality")
+@policy("public")
+def municipality():  # type: ignore[no-untyped-def]
+    """The municipality at lat/lon, proposed when a site's location is picked on the map."""
+    try:
+        lat, lon = float(request.args["lat"]), float(request.args["lon"])
+    except (KeyError, ValueError):
+        return _error(400, "lat and lon must be numbers", "lat")
+    if not in_sweden_bbox(lon, lat):
+        return _error(400, "the point is outside Sweden", "lat")
+    code = boundary_service.municipality_at(db.session, lon, lat)
+    return jsonify({"municipality": code})

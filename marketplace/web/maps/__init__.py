@@ -1,0 +1,1 @@
+"""Map page and vendored map assets."""
