@@ -15,9 +15,8 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 from shapely.geometry import MultiPolygon, Polygon, shape
-from shapely.ops import transform
 
-from geo.crs import in_sweden_bbox, to_sweref, to_sweref_arrays, to_wgs84_arrays
+from geo.crs import geometry_to_sweref, geometry_to_wgs84, in_sweden_bbox, to_sweref
 from geo.distance import geodesic_m
 
 MAX_RADIUS_KM = 500.0
@@ -86,11 +85,11 @@ class PolygonArea:
     def contains_xy(self, xs: Sequence[float], ys: Sequence[float]) -> NDArray[np.bool_]:
         if len(xs) == 0:
             return np.zeros(0, dtype=bool)
-        return np.asarray(shapely.covers_xy(self.geometry, np.asarray(xs), np.asarray(ys)))
+        return np.asarray(shapely.intersects_xy(self.geometry, np.asarray(xs), np.asarray(ys)))
 
     def to_geojson(self) -> dict[str, Any]:
         """The polygon in WGS84 lon/lat, as a GeoJSON geometry."""
-        wgs = transform(lambda xs, ys, zs=None: to_wgs84_arrays(xs, ys), self.geometry)
+        wgs = geometry_to_wgs84(self.geometry)
         return shapely.geometry.mapping(wgs)
 
 
@@ -129,7 +128,7 @@ def _checked(geometry: Any) -> PolygonArea:
         raise AreaError("the area's coordinates are malformed")
     if not all(in_sweden_bbox(float(lon), float(lat)) for lon, lat in coords):
         raise AreaError("the area must lie in Sweden")
-    projected = transform(lambda lons, lats, zs=None: to_sweref_arrays(lons, lats), geometry)
+    projected = geometry_to_sweref(geometry)
     if not projected.is_valid:
         projected = shapely.make_valid(projected)
     parts = getattr(projected, "geoms", [projected])

@@ -16,9 +16,8 @@ import shapely
 from shapely import STRtree
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
-from geo.crs import in_sweden_bbox, to_sweref_arrays
+from geo.crs import geometry_to_sweref, in_sweden_bbox
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
 
 SNAP_M = 5_000.0
@@ -93,7 +92,7 @@ def read_boundary_file(path: Path) -> list[BoundaryRecord]:
 
 
 def to_sweref_geometry(geometry_wgs84: BaseGeometry) -> BaseGeometry:
-    return transform(lambda lons, lats, zs=None: to_sweref_arrays(lons, lats), geometry_wgs84)
+    return geometry_to_sweref(geometry_wgs84)
 
 
 class BoundaryIndex:

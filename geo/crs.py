@@ -6,6 +6,8 @@ import math
 from functools import cache
 from typing import Any
 
+import numpy as np
+import shapely
 from pyproj import Transformer
 
 WGS84 = "EPSG:4326"
@@ -51,3 +53,23 @@ def in_sweden_bbox(lon: float, lat: float) -> bool:
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Planar distance in metres between two SWEREF 99 TM points."""
     return math.hypot(a[0] - b[0], a[1] - b[1])
+
+
+def geometry_to_sweref(geometry: Any) -> Any:
+    """A shapely geometry in WGS84 lon/lat -> the same geometry in SWEREF 99 TM."""
+    return shapely.transform(geometry, _pair(WGS84, SWEREF99TM), interleaved=False)
+
+
+def geometry_to_wgs84(geometry: Any) -> Any:
+    """A shapely geometry in SWEREF 99 TM -> WGS84 lon/lat."""
+    return shapely.transform(geometry, _pair(SWEREF99TM, WGS84), interleaved=False)
+
+
+def _pair(src: str, dst: str) -> Any:
+    transformer = _transformer(src, dst)
+
+    def apply(xs: Any, ys: Any) -> Any:
+        out_x, out_y = transformer.transform(xs, ys)
+        return np.asarray(out_x), np.asarray(out_y)
+
+    return apply

@@ -61,6 +61,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         TESTING=settings.env == "testing",
     )
     app.extensions["settings"] = settings
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # å, ä, ö as themselves in the API
     if not app.debug:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
