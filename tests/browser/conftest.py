@@ -16,6 +16,8 @@ from werkzeug.serving import make_server
 from marketplace import create_app
 from marketplace.config import Settings
 from marketplace.extensions import db
+from geo.boundaries import read_boundary_file
+from marketplace.services.boundaries import import_boundaries
 from marketplace.services.demo import load_demo
 from marketplace.services.taxonomy import import_ewc, parse_ewc_file
 from models.engine import make_engine
@@ -54,6 +56,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with app.app_context(), db.write_session() as session, session.begin():
         load_demo(session, production=False, today=date.today())
         import_ewc(session, parse_ewc_file(SHARED_DATA / "ewc-codes.json"))
+        import_boundaries(
+            session, read_boundary_file(SHARED_DATA / "norra_mellansverige_kommuner.geojson")
+        )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     app.extensions["settings"] = Settings(
