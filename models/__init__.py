@@ -8,4 +8,14 @@ from models.organisations import Organisation
 from models.sites import Site
 from models.taxonomy import EwcCode
 
-__all__ = ["Base", "Boundary", "EwcCode", "Invitation", "Listing", "OrgRole", "Organisation", "Site", "User"]
+__all__ = [
+    "Base",
+    "Boundary",
+    "EwcCode",
+    "Invitation",
+    "Listing",
+    "OrgRole",
+    "Organisation",
+    "Site",
+    "User",
+]

@@ -13,10 +13,10 @@ import pytest
 from alembic import command
 from werkzeug.serving import make_server
 
+from geo.boundaries import read_boundary_file
 from marketplace import create_app
 from marketplace.config import Settings
 from marketplace.extensions import db
-from geo.boundaries import read_boundary_file
 from marketplace.services.boundaries import import_boundaries
 from marketplace.services.demo import load_demo
 from marketplace.services.taxonomy import import_ewc, parse_ewc_file

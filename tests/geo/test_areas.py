@@ -47,7 +47,8 @@ def ring(n: int, lon: float = 15.6, lat: float = 60.6) -> list[tuple[float, floa
 
 
 def covers_lonlat(area, lon: float, lat: float) -> bool:
-    return bool(shapely.covers_xy(area.geometry, *to_sweref(lon, lat)))
+    """The polygon covers (interior or boundary) the projected point."""
+    return bool(shapely.covers(area.geometry, shapely.Point(*to_sweref(lon, lat))))
 
 
 # --- circles -------------------------------------------------------------------------------
