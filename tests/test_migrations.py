@@ -70,3 +70,70 @@ def test_offline_sql_renders(step, capsys):  # type: ignore[no-untyped-def]
     else:
         command.downgrade(config, "head:base", sql=True)
         assert "DROP TABLE listings" in capsys.readouterr().out
+
+
+def _insert(connection, table: str, **values) -> None:  # type: ignore[no-untyped-def]
+    columns = ", ".join(values)
+    placeholders = ", ".join(f":{name}" for name in values)
+    connection.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"), values)
+
+
+def test_listing_locations_are_filled_from_sites_when_upgrading(tmp_path):
+    """Existing listings get their search point: the site, or the main town when anonymous."""
+    from geo.gazetteer import MUNICIPALITY_BY_CODE
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'backfill.db'}")
+    now = "2026-01-01 00:00:00"
+    with engine.begin() as connection:
+        config = alembic_config(connection)
+        command.upgrade(config, "e97da5ae18c5")
+        _insert(
+            connection, "organisations", id=1, name="A", org_number="556036-0793", created_at=now
+        )
+        _insert(
+            connection,
+            "sites",
+            id=1,
+            organisation_id=1,
+            name="S",
+            municipality_code="2080",
+            county_code="20",
+            lat=60.7,
+            lon=15.8,
+            x=0,
+            y=0,
+            may_receive_hazardous=False,
+            has_waste_permit=False,
+            created_at=now,
+        )
+        for listing_id, visibility in ((1, "public"), (2, "anonymous")):
+            _insert(
+                connection,
+                "listings",
+                id=listing_id,
+                organisation_id=1,
+                site_id=1,
+                direction="offer",
+                kind="material",
+                category="bark",
+                is_hazardous=False,
+                needs_assessment=False,
+                title="T",
+                description="",
+                quantity=5,
+                unit="t",
+                recurrence="once",
+                price_model="free",
+                visibility=visibility,
+                status="published",
+                search_text="",
+                created_at=now,
+                updated_at=now,
+            )
+        command.upgrade(config, "head")
+        query = text("SELECT id, lat, lon, municipality_code FROM listings")
+        rows = {row[0]: tuple(row[1:]) for row in connection.execute(query)}
+    falun = MUNICIPALITY_BY_CODE["2080"]
+    assert rows[1] == (60.7, 15.8, "2080")
+    assert rows[2] == (falun.lat, falun.lon, "2080")
+    engine.dispose()

@@ -11,7 +11,7 @@ Create Date: 2026-11-27 11:42:50.944155+00:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 import models.base
 
@@ -57,6 +57,8 @@ def _fill_locations() -> None:
     from geo.coarsen import coarse_point
     from geo.crs import to_sweref
 
+    if context.is_offline_mode():
+        return  # `alembic upgrade --sql` renders DDL only; there are no rows to fill
     bind = op.get_bind()
     rows = bind.execute(
         sa.text(
