@@ -4,6 +4,7 @@ VENV ?= .venv
 PORT ?= 5000
 BIN := $(VENV)/bin
 EWC_FILE ?= ../shared/data/ewc-codes.json
+POSTCODE_FILE ?= ../shared/data/geonames_postnummer_norra_mellansverige.tsv
 BOUNDARY_FILES ?= ../shared/data/norra_mellansverige_kommuner.geojson ../shared/data/norra_mellansverige_lan.geojson
 TRANSLATIONS := marketplace/translations
 export FLASK_APP := marketplace
@@ -40,6 +41,7 @@ demo: migrate translations
 	$(BIN)/flask taxonomy seed
 	@if [ -f "$(EWC_FILE)" ]; then $(BIN)/flask taxonomy import-ewc "$(EWC_FILE)"; \
 	  else echo "No $(EWC_FILE): only the curated waste codes are loaded."; fi
+	@if [ -f "$(POSTCODE_FILE)" ]; then $(BIN)/flask geo import-postcodes "$(POSTCODE_FILE)"; fi
 	@for f in $(BOUNDARY_FILES); do if [ -f "$$f" ]; then $(BIN)/flask geo import-boundaries "$$f"; \
 	  else echo "No $$f: maps draw no municipality outlines."; fi; done
 	$(BIN)/flask demo load

@@ -156,3 +156,21 @@ def import_boundaries_command(path: Path) -> None:
         f"Read {report.read} {report.kind} boundaries: {report.added} added, "
         f"{report.updated} updated, {report.unchanged} unchanged."
     )
+
+
+@geo.command("import-postcodes")
+@click.argument("path", type=click.Path(path_type=Path))
+def import_postcodes_command(path: Path) -> None:
+    """Load postal codes with their towns' coordinates from a GeoNames tab-separated file."""
+    from geo.postcodes import PostcodeFileError, read_postcode_file
+    from marketplace.services.postcodes import import_postcodes
+
+    try:
+        records = read_postcode_file(path)
+    except PostcodeFileError as exc:
+        raise click.ClickException(f"Nothing was imported. {exc}") from None
+    with db.write_session() as session, session.begin():
+        added, updated, unchanged = import_postcodes(session, records)
+    click.echo(
+        f"Read {len(records)} postcodes: {added} added, {updated} updated, {unchanged} unchanged."
+    )

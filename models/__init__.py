@@ -2,7 +2,7 @@
 
 from models.accounts import Invitation, OrgRole, User
 from models.base import Base
-from models.geo import Boundary
+from models.geo import Boundary, Postcode
 from models.listings import Listing
 from models.organisations import Organisation
 from models.sites import Site
@@ -16,6 +16,7 @@ __all__ = [
     "Listing",
     "OrgRole",
     "Organisation",
+    "Postcode",
     "Site",
     "User",
 ]

@@ -26,3 +26,15 @@ class Boundary(Base):
     max_x: Mapped[float] = mapped_column(Float)
     max_y: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Postcode(Base):
+    """A Swedish postcode with its postal town's coordinates (GeoNames, CC BY 4.0)."""
+
+    __tablename__ = "postcodes"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)  # "NNN NN"
+    place: Mapped[str] = mapped_column(String(100))
+    municipality_code: Mapped[str | None] = mapped_column(String(4))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)

@@ -105,9 +105,7 @@ FALUN = {"kommunkod": "2080"}
         (json.dumps(collection(feature({"lanskod": "01"}))), "unknown lanskod '01'"),
         (json.dumps(collection({"type": "Polygon", "coordinates": SQUARE})), "not a GeoJSON"),
         (
-            json.dumps(
-                collection(feature(FALUN, {"type": "Point", "coordinates": [15.6, 60.6]}))
-            ),
+            json.dumps(collection(feature(FALUN, {"type": "Point", "coordinates": [15.6, 60.6]}))),
             "must be a (Multi)Polygon",
         ),
         (json.dumps(collection(feature(FALUN, SWEREF_SQUARE))), "WGS84 lon/lat"),
@@ -160,8 +158,9 @@ def test_missing_file_and_wrong_encoding_are_boundary_file_errors(tmp_path):
     with pytest.raises(BoundaryFileError, match="no such file"):
         read_boundary_file(tmp_path / "missing.geojson")
     latin1 = tmp_path / "latin1.geojson"
-    latin1.write_bytes(json.dumps(collection(feature({"kommun": "Hammarö"})), ensure_ascii=False)
-                       .encode("latin-1"))
+    latin1.write_bytes(
+        json.dumps(collection(feature({"kommun": "Hammarö"})), ensure_ascii=False).encode("latin-1")
+    )
     with pytest.raises(BoundaryFileError, match="not valid GeoJSON"):
         read_boundary_file(latin1)
 
@@ -191,7 +190,9 @@ def test_every_main_town_lies_in_its_own_municipality(municipality_index):
     wrong = {code: found for code, found in located.items() if found != code}
     # All 41 main towns: inside their own polygon, without snapping.
     assert wrong == {}
-    strict = [m.code for m in MUNICIPALITIES if locate(municipality_index, m.lon, m.lat, snap_m=0.001)]
+    strict = [
+        m.code for m in MUNICIPALITIES if locate(municipality_index, m.lon, m.lat, snap_m=0.001)
+    ]
     assert len(strict) == 41
 
 
@@ -200,8 +201,11 @@ def test_tatorter_are_located_in_the_municipality_scb_gives(municipality_index):
         rows = list(csv.DictReader(handle))
     assert len(rows) == 259
     located = [
-        (row["tatort"], row["kommunkod"], locate(municipality_index, float(row["lon"]),
-                                                  float(row["lat"])))
+        (
+            row["tatort"],
+            row["kommunkod"],
+            locate(municipality_index, float(row["lon"]), float(row["lat"])),
+        )
         for row in rows
     ]
     assert [name for name, _, found in located if found is None] == []
@@ -226,7 +230,11 @@ def test_point_just_off_the_shore_snaps_to_the_nearest_municipality(municipality
     records = {r.code: to_sweref_geometry(r.geometry_wgs84) for r in read_boundary_file(KOMMUNER)}
     gavle = records["2180"]
     # 2 km east of the easternmost point of Gävle municipality: in the sea, within the snap.
-    x, y = max(gavle.exterior.coords if gavle.geom_type == "Polygon" else
-               (c for g in gavle.geoms for c in g.exterior.coords), key=lambda c: c[0])
+    x, y = max(
+        gavle.exterior.coords
+        if gavle.geom_type == "Polygon"
+        else (c for g in gavle.geoms for c in g.exterior.coords),
+        key=lambda c: c[0],
+    )
     assert municipality_index.locate(x + 2_000, y) == "2180"
     assert municipality_index.locate(x + 2_000, y, snap_m=1_000) is None

@@ -63,6 +63,7 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api.listing", "GET"): (200, 200, 200, 200, 200, 200),
     ("api.boundaries", "GET"): (200, 200, 200, 200, 200, 200),
     ("api.municipality", "GET"): (400, 400, 400, 400, 400, 400),  # needs lat and lon
+    ("api.postcode", "GET"): (404, 404, 404, 404, 404, 404),  # needs a known code
     ("maps.asset", "GET"): (200, 200, 200, 200, 200, 200),
     ("listings.detail", "GET"): (200, 200, 200, 200, 200, 200),
     ("listings.new", "GET"): (L, 200, 200, 200, 403, 403),

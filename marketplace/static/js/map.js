@@ -158,6 +158,21 @@
     } else { centreOnMunicipality(); }
     map.on("click", function (event) { place(event.latlng, true); });
     municipality.addEventListener("change", centreOnMunicipality);
+    var postcode = document.getElementById("postcode");
+    var town = document.getElementById("town");
+    if (postcode) {
+      postcode.addEventListener("change", function () {
+        if (lat.value || postcode.value.replace(/\D/g, "").length !== 5) { return; }
+        fetch(element.getAttribute("data-postcode-lookup") + "?code=" + encodeURIComponent(postcode.value))
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (data) {
+            if (!data) { return; }
+            map.setView([data.lat, data.lon], 12);
+            if (data.municipality && !municipality.value) { municipality.value = data.municipality; }
+            if (town && !town.value) { town.value = data.place; }
+          });
+      });
+    }
   }
 
   function pointMap(element) {

@@ -12,6 +12,7 @@ from geo.crs import in_sweden_bbox
 from marketplace.extensions import csrf, db
 from marketplace.services import boundaries as boundary_service
 from marketplace.services import listings as service
+from marketplace.services.postcodes import find_postcode
 from marketplace.web.listings.params import parse_search
 from marketplace.web.policy import policy
 from models.listings import Listing
@@ -115,6 +116,24 @@ def boundaries(kind: str):  # type: ignore[no-untyped-def]
                 }
                 for code, name, geometry in boundary_service.outlines(db.session, kind)
             ],
+        }
+    )
+
+
+@bp.get("/postcode")
+@policy("public")
+def postcode():  # type: ignore[no-untyped-def]
+    """A postcode's town and coordinates: the first guess for a site's location."""
+    found = find_postcode(db.session, request.args.get("code", ""))
+    if found is None:
+        abort(404, "unknown postcode")
+    return jsonify(
+        {
+            "postcode": found.code,
+            "place": found.place,
+            "municipality": found.municipality_code,
+            "lat": found.lat,
+            "lon": found.lon,
         }
     )
 
