@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
+
+T = TypeVar("T")
+
+
+def _import_file(
+    path: Path,
+    read: Callable[[Path], Any],
+    error: type[Exception],
+    write: Callable[[Session, Any], T],
+) -> T:
+    """Check the whole file first; only a file that passes is written, in one transaction."""
+    try:
+        records = read(path)
+    except error as exc:
+        raise click.ClickException(f"Nothing was imported. {exc}") from None
+    with db.write_session() as session, session.begin():
+        return write(session, records)
 
 
 def register_cli(app: Flask) -> None:
@@ -31,12 +51,7 @@ def import_ewc_command(path: Path) -> None:
     """Load the complete List of Waste from a JSON file (idempotent; all or nothing)."""
     from marketplace.services.taxonomy import ImportFileError, import_ewc, parse_ewc_file
 
-    try:
-        records = parse_ewc_file(path)
-    except ImportFileError as exc:
-        raise click.ClickException(f"Nothing was imported. {exc}") from None
-    with db.write_session() as session, session.begin():
-        report = import_ewc(session, records)
+    report = _import_file(path, parse_ewc_file, ImportFileError, import_ewc)
     click.echo(
         f"Read {report.read} codes ({report.hazardous} hazardous): {report.added} added, "
         f"{report.updated} updated, {report.unchanged} unchanged. "
@@ -146,12 +161,7 @@ def import_boundaries_command(path: Path) -> None:
     from geo.boundaries import BoundaryFileError, read_boundary_file
     from marketplace.services.boundaries import import_boundaries
 
-    try:
-        records = read_boundary_file(path)
-    except BoundaryFileError as exc:
-        raise click.ClickException(f"Nothing was imported. {exc}") from None
-    with db.write_session() as session, session.begin():
-        report = import_boundaries(session, records)
+    report = _import_file(path, read_boundary_file, BoundaryFileError, import_boundaries)
     click.echo(
         f"Read {report.read} {report.kind} boundaries: {report.added} added, "
         f"{report.updated} updated, {report.unchanged} unchanged."
@@ -165,12 +175,7 @@ def import_postcodes_command(path: Path) -> None:
     from geo.postcodes import PostcodeFileError, read_postcode_file
     from marketplace.services.postcodes import import_postcodes
 
-    try:
-        records = read_postcode_file(path)
-    except PostcodeFileError as exc:
-        raise click.ClickException(f"Nothing was imported. {exc}") from None
-    with db.write_session() as session, session.begin():
-        added, updated, unchanged = import_postcodes(session, records)
-    click.echo(
-        f"Read {len(records)} postcodes: {added} added, {updated} updated, {unchanged} unchanged."
+    added, updated, unchanged = _import_file(
+        path, read_postcode_file, PostcodeFileError, import_postcodes
     )
+    click.echo(f"Postcodes: {added} added, {updated} updated, {unchanged} unchanged.")

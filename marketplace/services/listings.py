@@ -16,6 +16,7 @@ from geo.coarsen import coarse_point
 from geo.crs import to_sweref
 from geo.gazetteer import MUNICIPALITY_BY_CODE
 from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
+from marketplace.services.ownership import get_owned
 from models.accounts import User
 from models.base import utcnow
 from models.listings import Listing
@@ -244,14 +245,7 @@ def create_listing(session: Session, *, actor: User, data: ListingInput) -> List
 
 def get_own_listing(session: Session, *, actor: User, listing_id: int) -> Listing:
     """The actor's firm's listing; others' listings are reported as not found."""
-    listing = session.get(Listing, listing_id)
-    if (
-        listing is None
-        or actor.organisation_id is None
-        or listing.organisation_id != actor.organisation_id
-    ):
-        raise NotFound()
-    return listing
+    return get_owned(session, Listing, actor=actor, object_id=listing_id)
 
 
 def update_listing(

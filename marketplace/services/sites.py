@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from geo.crs import in_sweden_bbox, to_sweref
 from geo.gazetteer import MUNICIPALITY_BY_CODE
-from marketplace.services.errors import N_, DomainError, NotFound
+from marketplace.services.errors import N_, DomainError
 from marketplace.services.listings import place_listing
+from marketplace.services.ownership import get_owned
 from marketplace.services.validation import normalise_postcode
 from models.accounts import User
 from models.listings import Listing
@@ -83,14 +84,7 @@ def create_site(session: Session, *, actor: User, data: SiteInput) -> Site:
 
 def get_own_site(session: Session, *, actor: User, site_id: int) -> Site:
     """The actor's firm's site; another firm's site is reported as not found."""
-    site = session.get(Site, site_id)
-    if (
-        site is None
-        or actor.organisation_id is None
-        or site.organisation_id != actor.organisation_id
-    ):
-        raise NotFound()
-    return site
+    return get_owned(session, Site, actor=actor, object_id=site_id)
 
 
 def update_site(session: Session, *, actor: User, site_id: int, data: SiteInput) -> Site:
