@@ -7,6 +7,7 @@ vectorised membership test. Circles are exact on the ellipsoid; polygons are tes
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,9 +107,11 @@ def polygon_from_geojson(data: dict[str, Any] | str) -> PolygonArea:
         data = data.get("geometry") or {}
     if data.get("type") not in ("Polygon", "MultiPolygon"):
         raise AreaError("the area must be a GeoJSON Polygon or MultiPolygon")
+    if not all_finite(data.get("coordinates")):
+        raise AreaError("the area's coordinates are malformed")
     try:
         geometry = shape(data)
-    except (ValueError, TypeError, AttributeError, IndexError):
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError):
         raise AreaError("the area's coordinates are malformed") from None
     return _checked(geometry)
 
@@ -117,12 +120,25 @@ def polygon_from_points(points: Sequence[tuple[float, float]]) -> PolygonArea:
     """A polygon from (lon, lat) vertices, as drawn on a map."""
     if len(points) < 3:
         raise AreaError("a polygon needs at least three points")
+    if not all_finite(points):
+        raise AreaError("the area's coordinates are malformed")
     return _checked(Polygon(points))
+
+
+def all_finite(coordinates: Any) -> bool:
+    """True when a (nested) coordinate list holds only finite numbers, at least one."""
+    if isinstance(coordinates, (int, float)) and not isinstance(coordinates, bool):
+        return math.isfinite(coordinates)
+    if isinstance(coordinates, (list, tuple)) and coordinates:
+        return all(all_finite(item) for item in coordinates)
+    return False
 
 
 def _checked(geometry: Any) -> PolygonArea:
     coords = shapely.get_coordinates(geometry)
-    if len(coords) > MAX_POLYGON_VERTICES:
+    # Every ring repeats its first point to close itself; that point is not a corner.
+    corners = len(coords) - len(shapely.get_rings(geometry))
+    if corners > MAX_POLYGON_VERTICES:
         raise AreaError(f"the area has more than {MAX_POLYGON_VERTICES} points")
     if len(coords) == 0 or not np.isfinite(coords).all():
         raise AreaError("the area's coordinates are malformed")
@@ -158,6 +174,8 @@ def decode_points(raw: str) -> list[tuple[float, float]]:
             lon, lat = float(parts[0]), float(parts[1])
         except ValueError:
             raise AreaError("the area must be 'lon,lat;lon,lat;…'") from None
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise AreaError("the area's coordinates are malformed")
         points.append((lon, lat))
     if len(points) > MAX_POLYGON_VERTICES:
         raise AreaError(f"the area has more than {MAX_POLYGON_VERTICES} points")

@@ -17,6 +17,7 @@ from shapely import STRtree
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from geo.areas import all_finite
 from geo.crs import geometry_to_sweref, in_sweden_bbox
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
 
@@ -56,9 +57,11 @@ def _record(index: int, feature: Any) -> BoundaryRecord:
     geometry = feature.get("geometry") or {}
     if geometry.get("type") not in ("Polygon", "MultiPolygon"):
         raise BoundaryFileError(f"feature {index + 1} ({code}): geometry must be a (Multi)Polygon")
+    if not all_finite(geometry.get("coordinates")):
+        raise BoundaryFileError(f"feature {index + 1} ({code}): malformed coordinates")
     try:
         geom = shape(geometry)
-    except (ValueError, TypeError, AttributeError, IndexError):
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError):
         raise BoundaryFileError(f"feature {index + 1} ({code}): malformed coordinates") from None
     minx, miny, maxx, maxy = geom.bounds
     if not (in_sweden_bbox(minx, miny) and in_sweden_bbox(maxx, maxy)):
@@ -113,6 +116,8 @@ class BoundaryIndex:
         point = shapely.Point(x, y)
         for index in self.tree.query(point, predicate="intersects"):
             return self.codes[int(index)]
+        if snap_m <= 0:
+            return None
         nearest = self.tree.query_nearest(point, max_distance=snap_m)
         if len(nearest):
             return self.codes[int(nearest[0])]

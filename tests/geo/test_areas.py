@@ -202,9 +202,10 @@ def test_polygon_with_exactly_the_maximum_number_of_vertices_is_accepted():
 
 def test_polygon_from_points_refuses_a_nan_vertex_as_an_area_error():
     # 'nan' parses as a float, so a query string can carry it to polygon_from_points.
-    points = decode_points("nan,60;15.2,60;15.1,60.1")
     with pytest.raises(AreaError):
-        polygon_from_points(points)
+        decode_points("nan,60;15.2,60;15.1,60.1")
+    with pytest.raises(AreaError):
+        polygon_from_points([(float("nan"), 60.0), (15.2, 60.0), (15.1, 60.1)])
 
 
 SQUARE = [[15.5, 60.5], [15.7, 60.5], [15.7, 60.7], [15.5, 60.7], [15.5, 60.5]]

@@ -7,6 +7,7 @@ import csv
 import json
 
 import pytest
+import shapely
 
 from geo.boundaries import (
     BoundaryFileError,
@@ -230,11 +231,6 @@ def test_point_just_off_the_shore_snaps_to_the_nearest_municipality(municipality
     records = {r.code: to_sweref_geometry(r.geometry_wgs84) for r in read_boundary_file(KOMMUNER)}
     gavle = records["2180"]
     # 2 km east of the easternmost point of Gävle municipality: in the sea, within the snap.
-    x, y = max(
-        gavle.exterior.coords
-        if gavle.geom_type == "Polygon"
-        else (c for g in gavle.geoms for c in g.exterior.coords),
-        key=lambda c: c[0],
-    )
+    x, y = max(shapely.get_coordinates(gavle).tolist(), key=lambda c: c[0])
     assert municipality_index.locate(x + 2_000, y) == "2180"
     assert municipality_index.locate(x + 2_000, y, snap_m=1_000) is None
