@@ -94,6 +94,8 @@ def test_api_radius_returns_exactly_the_listings_within_30_km(client, ring):
         ("area=1,2;3", "area"),
         ("area=15.5,60.5;15.7,60.5", "area"),
         ("lat=nan&lon=15.6&radius_km=3", "lat"),
+        ("area=nan,60;15.2,60;15.1,60.1", "area"),
+        ("area=15,60;16,60;16,61;15,61;15,60;15,60;" + ";".join(["15.5,60.5"] * 600), "area"),
     ],
 )
 def test_api_bad_parameters_give_400_naming_the_parameter(client, query, parameter):
