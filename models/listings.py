@@ -40,8 +40,9 @@ class Listing(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("remaining_quantity >= 0", name="remaining_non_negative"),
         Index("ix_listings_status_published_at", "status", "published_at"),
-        # Radius prefilter: equality on status, range on x, y checked inside the index.
-        Index("ix_listings_status_x_y", "status", "x", "y"),
+        # Radius search: equality on status, range on x; y, the end date and the id are read
+        # from the index too, so counting and ordering by distance never touch the table.
+        Index("ix_listings_geo", "status", "x", "y", "available_until", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-import numpy as np
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
-from geo.areas import Circle, PolygonArea
 from geo.coarsen import coarse_point
 from geo.crs import to_sweref
 from geo.gazetteer import MUNICIPALITY_BY_CODE
@@ -31,7 +29,6 @@ from models.taxonomy import (
     VISIBILITIES,
     EwcCode,
     normalise_ewc,
-    tonnes,
 )
 
 S = TypeVar("S", bound=Select)
@@ -304,154 +301,6 @@ def expire_listings(session: Session, *, today: date) -> int:
 # --- reads -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ListingFilters:
-    q: str = ""
-    direction: str | None = None
-    kind: str | None = None
-    category: str | None = None
-    ewc: str | None = None  # chapter (2 digits), sub-chapter (4) or full code (6)
-    municipality: str | None = None
-    county: str | None = None
-    near: Circle | None = None  # sorted by distance from its centre when given
-    area: PolygonArea | None = None
-
-
-@dataclass
-class Page:
-    items: list[Listing]
-    page: int
-    per_page: int
-    total: int
-    distances_km: dict[int, float] = field(default_factory=dict)
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def is_live(listing: Listing, today: date) -> bool:
-    """The Python twin of `live_condition`."""
-    return listing.status == "published" and (
-        listing.available_until is None or listing.available_until >= today
-    )
-
-
-def live_condition(today: date):  # type: ignore[no-untyped-def]
-    """Published and not past its end date."""
-    return (Listing.status == "published") & (
-        or_(Listing.available_until.is_(None), Listing.available_until >= today)
-    )
-
-
-def _filtered(stmt: S, filters: ListingFilters) -> S:
-    if filters.q.strip():
-        for word in filters.q.casefold().split()[:8]:
-            stmt = stmt.where(Listing.search_text.contains(word, autoescape=True))
-    if filters.direction:
-        stmt = stmt.where(Listing.direction == filters.direction)
-    if filters.kind:
-        stmt = stmt.where(Listing.kind == filters.kind)
-    if filters.category:
-        stmt = stmt.where(Listing.category == filters.category)
-    if filters.ewc:
-        digits = "".join(ch for ch in filters.ewc if ch.isdigit())[:6]
-        if digits:
-            stmt = stmt.where(Listing.ewc_code.startswith(digits, autoescape=True))
-    if filters.municipality:
-        stmt = stmt.where(Listing.municipality_code == filters.municipality)
-    if filters.county:
-        stmt = stmt.where(Listing.county_code == filters.county)
-    return stmt
-
-
-def _clamp(page: int, total: int, per_page: int) -> int:
-    return max(1, min(page, max(1, -(-total // per_page))))
-
-
-def _load_in_order(session: Session, ids: list[int]) -> list[Listing]:
-    if not ids:
-        return []
-    rows = session.scalars(
-        select(Listing).where(Listing.id.in_(ids)).options(selectinload(Listing.site))
-    ).all()
-    by_id = {listing.id: listing for listing in rows}
-    return [by_id[i] for i in ids]
-
-
-def search_listings(
-    session: Session, filters: ListingFilters, *, today: date, page: int = 1, per_page: int = 20
-) -> Page:
-    """Live listings matching the filters: nearest first around a centre, else newest first."""
-    if filters.near is not None or filters.area is not None:
-        return _search_geo(session, filters, today=today, page=page, per_page=per_page)
-    base = _filtered(select(Listing.id).where(live_condition(today)), filters)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    page = _clamp(page, total, per_page)
-    ids = session.scalars(
-        base.order_by(Listing.published_at.desc(), Listing.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    return Page(items=_load_in_order(session, list(ids)), page=page, per_page=per_page, total=total)
-
-
-def _geo_candidates(session: Session, filters: ListingFilters, today: date) -> Select:
-    """Indexed prefilter: the bounding box (and planar circle) that surely holds every match."""
-    boxes = [a.bbox() for a in (filters.near, filters.area) if a is not None]
-    min_x, min_y = max(b[0] for b in boxes), max(b[1] for b in boxes)
-    max_x, max_y = min(b[2] for b in boxes), min(b[3] for b in boxes)
-    stmt = select(Listing.id, Listing.lon, Listing.lat, Listing.x, Listing.y, Listing.published_at)
-    stmt = stmt.where(
-        live_condition(today), Listing.x.between(min_x, max_x), Listing.y.between(min_y, max_y)
-    )
-    if filters.near is not None:
-        near = filters.near
-        dx, dy = Listing.x - near.x, Listing.y - near.y
-        stmt = stmt.where(dx * dx + dy * dy <= near.planar_radius_m**2)
-    return _filtered(stmt, filters)
-
-
-def _search_geo(
-    session: Session, filters: ListingFilters, *, today: date, page: int, per_page: int
-) -> Page:
-    """Exact area and radius search: SQL prefilter, then geodesic/polygon tests in numpy."""
-    rows = session.execute(_geo_candidates(session, filters, today)).all()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    keep = np.ones(len(rows), dtype=bool)
-    if filters.area is not None:
-        keep &= filters.area.contains_xy([r[3] for r in rows], [r[4] for r in rows])
-    distances = np.zeros(len(rows))
-    if filters.near is not None:
-        distances = filters.near.distances_m([r[1] for r in rows], [r[2] for r in rows])
-        keep &= distances <= filters.near.radius_m
-        order = np.lexsort((ids, distances))
-    else:
-        newest = np.fromiter((r[5].timestamp() for r in rows), dtype=np.float64, count=len(rows))
-        order = np.lexsort((-ids, -newest))
-    order = order[keep[order]]
-    total = len(order)
-    page = _clamp(page, total, per_page)
-    chosen = order[(page - 1) * per_page : page * per_page]
-    page_ids = [int(ids[i]) for i in chosen]
-    km = {int(ids[i]): float(distances[i]) / 1000 for i in chosen} if filters.near else {}
-    return Page(
-        items=_load_in_order(session, page_ids),
-        page=page,
-        per_page=per_page,
-        total=total,
-        distances_km=km,
-    )
-
-
 def get_visible_listing(session: Session, *, listing_id: int, viewer: User | None) -> Listing:
     """A listing the viewer may see: live or past listings, drafts only to their own firm."""
     listing = session.get(Listing, listing_id)
@@ -472,56 +321,6 @@ def firm_listings(session: Session, organisation_id: int) -> list[Listing]:
             .order_by(Listing.updated_at.desc())
         )
     )
-
-
-def newest_listings(session: Session, *, today: date, limit: int = 6) -> list[Listing]:
-    return list(
-        session.scalars(
-            select(Listing)
-            .where(live_condition(today))
-            .order_by(Listing.published_at.desc(), Listing.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class RegionTotals:
-    firms: int
-    offers: int
-    wants: int
-    tonnes_offered: float
-
-
-def region_totals(session: Session, *, today: date) -> RegionTotals:
-    """Counts for the home page: firms with a live listing, live offers and wants, tonnes."""
-    live = live_condition(today)
-    firms = session.scalar(select(func.count(func.distinct(Listing.organisation_id))).where(live))
-    counts: dict[str, int] = {
-        direction: n
-        for direction, n in session.execute(
-            select(Listing.direction, func.count()).where(live).group_by(Listing.direction)
-        )
-    }
-    rows = session.execute(
-        select(Listing.unit, Listing.remaining_quantity, Listing.density_t_per_m3).where(
-            live, Listing.direction == "offer", Listing.kind == "material"
-        )
-    )
-    tonnes_offered = sum(
-        tonnes(float(remaining), unit, float(density) if density is not None else None) or 0.0
-        for unit, remaining, density in rows
-        if remaining is not None
-    )
-    return RegionTotals(
-        firms=firms or 0,
-        offers=counts.get("offer", 0),
-        wants=counts.get("want", 0),
-        tonnes_offered=tonnes_offered,
-    )
-
-
-# --- presentation rules --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ import pytest
 
 from marketplace.services.errors import DomainError, NotFound
 from marketplace.services.listings import (
-    ListingFilters,
     ListingInput,
     close_listing,
     create_listing,
@@ -20,10 +19,9 @@ from marketplace.services.listings import (
     get_own_listing,
     publish_listing,
     quality_hints,
-    region_totals,
-    search_listings,
     update_listing,
 )
+from marketplace.services.search import ListingFilters, region_totals, search_listings
 from marketplace.services.taxonomy import seed_common_codes
 from models import Listing
 from tests.factories import ListingFactory, OrganisationFactory, SiteFactory, UserFactory

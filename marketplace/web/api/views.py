@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from geo.crs import in_sweden_bbox
 from marketplace.extensions import csrf, db
 from marketplace.services import boundaries as boundary_service
-from marketplace.services import listings as service
+from marketplace.services import search
 from marketplace.services.postcodes import find_postcode
 from marketplace.web.listings.params import parse_search
 from marketplace.web.policy import policy
@@ -75,7 +75,7 @@ def listings():  # type: ignore[no-untyped-def]
     if params.errors:
         parameter, message = next(iter(params.errors.items()))
         return _error(400, f"{parameter}: {message}", parameter)
-    page = service.search_listings(
+    page = search.search_listings(
         db.session, params.filters, today=date.today(), page=params.page, per_page=params.per_page
     )
     return jsonify(
@@ -94,7 +94,7 @@ def listings():  # type: ignore[no-untyped-def]
 @policy("public")
 def listing(listing_id: int):  # type: ignore[no-untyped-def]
     item = db.session.get(Listing, listing_id)
-    if item is None or not service.is_live(item, date.today()):
+    if item is None or not search.is_live(item, date.today()):
         abort(404, "no public listing with this id")
     return jsonify(feature(item))
 

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from geo.areas import AreaError, Circle, decode_points, polygon_from_points
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
-from marketplace.services.listings import ListingFilters
+from marketplace.services.search import ListingFilters
 from models.sites import Site
 from models.taxonomy import CATEGORY_BY_KEY, DIRECTIONS, KINDS
 

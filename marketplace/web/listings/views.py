@@ -12,6 +12,7 @@ from geo.gazetteer import COUNTIES, MUNICIPALITIES
 from marketplace.extensions import db
 from marketplace.services import listings as service
 from marketplace.services.errors import DomainError
+from marketplace.services.search import search_listings
 from marketplace.services.sites import firm_sites
 from marketplace.services.taxonomy import common_codes
 from marketplace.web.helpers import (
@@ -72,7 +73,7 @@ def _search(per_page: int):  # type: ignore[no-untyped-def]
             "radius_km", None
         )  # the form always sends a radius; without a centre it means nothing
     params = parse_search(args, sites=sites, default_per_page=per_page)
-    page = service.search_listings(
+    page = search_listings(
         db.session, params.filters, today=date.today(), page=params.page, per_page=per_page
     )
     ignored = [form[name].label.text if name in form else name for name in params.errors]

@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, render_template, request, session
 from flask_login import current_user
 
 from marketplace.extensions import db
-from marketplace.services.listings import newest_listings, region_totals
+from marketplace.services.search import newest_listings, region_totals
 from marketplace.web.policy import policy
 from marketplace.web.security import safe_next
 
