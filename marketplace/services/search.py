@@ -102,7 +102,7 @@ def _load_in_order(session: Session, ids: list[int]) -> list[Listing]:
         select(Listing).where(Listing.id.in_(ids)).options(selectinload(Listing.site))
     ).all()
     by_id = {listing.id: listing for listing in rows}
-    return [by_id[i] for i in ids]
+    return [by_id[i] for i in ids if i in by_id]  # a listing deleted meanwhile is skipped
 
 
 def search_listings(
