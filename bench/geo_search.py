@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from geo.areas import Circle
 from geo.crs import to_sweref_arrays
+from geo.grid import cell_of
 from marketplace.config import Settings
 from marketplace.services.search import ListingFilters, search_listings
 from models import Listing, Organisation, Site
@@ -126,7 +127,7 @@ LISTING_COLUMNS = (
     "id", "organisation_id", "site_id", "direction", "kind", "category", "is_hazardous",
     "needs_assessment", "title", "description", "quantity", "unit", "recurrence",
     "available_until", "remaining_quantity", "price_model", "visibility", "status", "lat", "lon",
-    "x", "y", "search_text", "published_at", "created_at", "updated_at",
+    "x", "y", "cell", "search_text", "published_at", "created_at", "updated_at",
 )  # fmt: skip
 CATEGORIES = (("sawdust", "Sawdust lot"), ("bark", "Bark lot"), ("wood_offcuts", "Off-cuts lot"))
 
@@ -146,7 +147,8 @@ def listing_rows(points: Points, sites: int) -> Iterator[tuple[Any, ...]]:
             i + 1, 1, 1 + i % sites, ("offer", "want")[i % 2], "material", category, False,
             False, title, description, quantity, "t", "once", None, quantity, "negotiable",
             "public", "published", float(points.lat[i]), float(points.lon[i]),
-            float(points.x[i]), float(points.y[i]), f"{title} {description}".casefold(),
+            float(points.x[i]), float(points.y[i]), cell_of(points.x[i], points.y[i]),
+            f"{title} {description}".casefold(),
             published, published, published,
         )  # fmt: skip
 

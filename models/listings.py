@@ -40,9 +40,9 @@ class Listing(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("remaining_quantity >= 0", name="remaining_non_negative"),
         Index("ix_listings_status_published_at", "status", "published_at"),
-        # Radius search: equality on status, range on x; y, the end date and the id are read
-        # from the index too, so counting and ordering by distance never touch the table.
-        Index("ix_listings_geo", "status", "x", "y", "available_until", "id"),
+        # Radius search: equality on status, a short list of grid cells; everything the search
+        # reads is in the index too, so counting and ordering by distance never touch the table.
+        Index("ix_listings_geo", "status", "cell", "x", "y", "available_until", "lon", "lat", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,6 +81,7 @@ class Listing(Base):
     lon: Mapped[float] = mapped_column(Float)
     x: Mapped[float] = mapped_column(Float)
     y: Mapped[float] = mapped_column(Float)
+    cell: Mapped[int] = mapped_column(Integer)  # geo.grid.cell_of(x, y)
     municipality_code: Mapped[str | None] = mapped_column(String(4), index=True)
     county_code: Mapped[str | None] = mapped_column(String(2), index=True)
     # Case-folded title, description, category and code labels: portable substring search.

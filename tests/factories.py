@@ -11,6 +11,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from geo.coarsen import coarse_point
 from geo.crs import to_sweref
+from geo.grid import cell_of
 from marketplace.services.security import hash_password
 from marketplace.services.validation import luhn_valid
 from models import Listing, Organisation, Site, User
@@ -100,6 +101,7 @@ class ListingFactory(Base):
     lat = factory.LazyAttribute(lambda o: _placement(o)[1])
     x = factory.LazyAttribute(lambda o: to_sweref(o.lon, o.lat)[0])
     y = factory.LazyAttribute(lambda o: to_sweref(o.lon, o.lat)[1])
+    cell = factory.LazyAttribute(lambda o: cell_of(o.x, o.y))
     municipality_code = factory.SelfAttribute("site.municipality_code")
     county_code = factory.SelfAttribute("site.county_code")
 

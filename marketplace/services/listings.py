@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from geo.coarsen import coarse_point
 from geo.crs import to_sweref
 from geo.gazetteer import MUNICIPALITY_BY_CODE
+from geo.grid import cell_of
 from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
 from marketplace.services.ownership import get_owned
 from models.accounts import User
@@ -199,6 +200,7 @@ def place_listing(listing: Listing, site: Site) -> None:
         lon, lat = coarse_point(site.lon, site.lat, site.municipality_code)
     listing.lon, listing.lat = lon, lat
     listing.x, listing.y = to_sweref(lon, lat)
+    listing.cell = cell_of(listing.x, listing.y)
     listing.municipality_code = site.municipality_code
     listing.county_code = site.county_code
 

@@ -16,6 +16,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from geo.areas import PLANAR_MARGIN, Circle, PolygonArea
+from geo.grid import cells_covering
 from models.listings import Listing
 from models.taxonomy import tonnes
 
@@ -99,7 +100,9 @@ def _load_in_order(session: Session, ids: list[int]) -> list[Listing]:
     if not ids:
         return []
     rows = session.scalars(
-        select(Listing).where(Listing.id.in_(ids)).options(selectinload(Listing.site))
+        select(Listing)
+        .where(Listing.id.in_(ids))
+        .options(selectinload(Listing.site), selectinload(Listing.organisation))
     ).all()
     by_id = {listing.id: listing for listing in rows}
     return [by_id[i] for i in ids if i in by_id]  # a listing deleted meanwhile is skipped
@@ -126,7 +129,9 @@ def _bbox_condition(filters: ListingFilters) -> Any:
     boxes = [a.bbox() for a in (filters.near, filters.area) if a is not None]
     min_x, min_y = max(b[0] for b in boxes), max(b[1] for b in boxes)
     max_x, max_y = min(b[2] for b in boxes), min(b[3] for b in boxes)
-    return Listing.x.between(min_x, max_x) & Listing.y.between(min_y, max_y)
+    condition = Listing.x.between(min_x, max_x) & Listing.y.between(min_y, max_y)
+    cells = cells_covering(min_x, min_y, max_x, max_y)
+    return condition if cells is None else Listing.cell.in_(cells) & condition
 
 
 def _planar_d2(near: Circle) -> Any:
@@ -194,15 +199,6 @@ def _count_within(session: Session, base: Select, near: Circle) -> int:
     return int(inside or 0) + int(np.count_nonzero(in_ring))
 
 
-def _geodesic_of(session: Session, near: Circle, ids: list[int]) -> list[tuple[float, int]]:
-    """(geodesic metres, id) of the given listings that lie within the circle."""
-    rows = session.execute(
-        select(Listing.id, Listing.lon, Listing.lat).where(Listing.id.in_(ids))
-    ).all()
-    dist = near.distances_m([r[1] for r in rows], [r[2] for r in rows])
-    return [(d, r[0]) for d, r in zip(dist.tolist(), rows, strict=True) if d <= near.radius_m]
-
-
 def _nearest(session: Session, base: Select, near: Circle, k: int) -> list[tuple[int, float]]:
     """The k nearest matches as (id, geodesic metres), exact.
 
@@ -213,9 +209,14 @@ def _nearest(session: Session, base: Select, near: Circle, k: int) -> list[tuple
     d2 = _planar_d2(near)
     limit = k + 16
     while True:
-        query = base.with_only_columns(Listing.id, d2).order_by(d2, Listing.id).limit(limit)
-        top = session.execute(query).all()
-        found = sorted(_geodesic_of(session, near, [t[0] for t in top]))
+        columns = (Listing.id, d2, Listing.lon, Listing.lat)
+        top = session.execute(
+            base.with_only_columns(*columns).order_by(d2, Listing.id).limit(limit)
+        ).all()
+        dist = near.distances_m([t[2] for t in top], [t[3] for t in top])
+        found = sorted(
+            (d, t[0]) for d, t in zip(dist.tolist(), top, strict=True) if d <= near.radius_m
+        )
         bound = math.sqrt(top[-1][1]) * (1 - PLANAR_MARGIN) if top else 0.0
         if len(top) < limit or (len(found) >= k and found[k - 1][0] < bound):
             return [(i, d) for d, i in found[:k]]
