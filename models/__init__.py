@@ -3,6 +3,7 @@
 from models.accounts import Invitation, OrgRole, User
 from models.base import Base
 from models.geo import Boundary, Postcode
+from models.impact import Factor, FactorSet, StoredEstimate
 from models.listings import Listing
 from models.organisations import Organisation
 from models.sites import Site
@@ -12,11 +13,14 @@ __all__ = [
     "Base",
     "Boundary",
     "EwcCode",
+    "Factor",
+    "FactorSet",
     "Invitation",
     "Listing",
     "OrgRole",
     "Organisation",
     "Postcode",
     "Site",
+    "StoredEstimate",
     "User",
 ]

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from geo.areas import PLANAR_MARGIN, Circle, PolygonArea
 from geo.grid import cells_covering
@@ -102,7 +102,9 @@ def _load_in_order(session: Session, ids: list[int]) -> list[Listing]:
     rows = session.scalars(
         select(Listing)
         .where(Listing.id.in_(ids))
-        .options(selectinload(Listing.site), selectinload(Listing.organisation))
+        .options(
+            joinedload(Listing.site), joinedload(Listing.organisation), defer(Listing.search_text)
+        )
     ).all()
     by_id = {listing.id: listing for listing in rows}
     return [by_id[i] for i in ids if i in by_id]  # a listing deleted meanwhile is skipped

@@ -1,0 +1,236 @@
+"""Matching offers with wants: who could take (or supply) a listing, ranked and explained.
+
+A match needs the same resource kind; the same EWC code, the same category or a compatible one
+(`COMPATIBLE`); both sides' maximum transport distance; overlapping availability; a permit at the
+receiving site for hazardous streams; and never the firm's own listings. The score (0–100)
+weighs material fit, distance, quantity coverage and timing; every factor is explained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from geo.areas import Circle
+from geo.distance import geodesic_m
+from marketplace.services.errors import N_
+from marketplace.services.search import live_condition
+from models.listings import Listing
+from models.sites import Site
+from models.taxonomy import format_ewc, tonnes
+
+DEFAULT_RADIUS_KM = 250.0  # when neither side states a maximum transport distance
+MAX_MATCHES = 50
+
+# Offer category -> want categories it can serve besides its own (receivers in PRODUCT.md).
+COMPATIBLE: dict[str, frozenset[str]] = {
+    "sawdust": frozenset({"wood_offcuts", "bark"}),  # pellet feedstock, fuel, bedding
+    "bark": frozenset({"sawdust", "wood_offcuts", "soil_stone"}),  # CHP fuel, soil products
+    "wood_offcuts": frozenset({"sawdust", "bark"}),
+    "wood_packaging": frozenset({"wood_offcuts"}),
+    "bottom_ash": frozenset({"aggregates"}),  # road sub-base
+    "fly_ash": frozenset({"aggregates", "lime_mud"}),  # forest ash return, liming
+    "steel_slag": frozenset({"aggregates", "asphalt"}),  # asphalt aggregate, road base
+    "foundry_sand": frozenset({"aggregates", "soil_stone"}),
+    "concrete": frozenset({"aggregates"}),  # recycled aggregate
+    "mill_scale": frozenset({"ferrous_metal"}),  # steel raw material
+    "green_liquor_sludge": frozenset({"soil_stone"}),  # landfill capping, soil stabilisation
+    "fibre_sludge": frozenset({"soil_stone", "organic"}),  # soil products
+    "food_byproducts": frozenset({"organic"}),  # feed, biogas
+    "surplus_heat": frozenset({"process_steam"}),
+    "process_steam": frozenset({"surplus_heat"}),  # heat to district heating
+}
+
+
+def compatible_categories(offer_category: str) -> frozenset[str]:
+    return frozenset({offer_category}) | COMPATIBLE.get(offer_category, frozenset())
+
+
+def supplying_categories(want_category: str) -> frozenset[str]:
+    return frozenset({want_category}) | {
+        o for o, wants in COMPATIBLE.items() if want_category in wants
+    }
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One explained factor: an English msgid (N_) with its parameters, and its score points."""
+
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+    points: float = 0.0
+
+
+@dataclass(frozen=True)
+class Match:
+    listing: Listing  # the counterpart
+    offer: Listing
+    want: Listing
+    distance_km: float
+    score: float
+    reasons: tuple[Reason, ...]
+    coverage: float | None  # share of the wanted quantity the offer covers, 0..1
+
+
+def _radius_km(a: Listing, b: Listing) -> float:
+    limits = [x.max_distance_km for x in (a, b) if x.max_distance_km]
+    return float(min(limits)) if limits else DEFAULT_RADIUS_KM
+
+
+def _candidates(session: Session, listing: Listing, today: date) -> list[Listing]:
+    """Live counterparts of the right kind and category within reach, other firms only."""
+    offer_side = listing.direction == "offer"
+    categories = (
+        compatible_categories(listing.category)
+        if offer_side
+        else supplying_categories(listing.category)
+    )
+    material: Any = Listing.category.in_(categories)
+    if listing.ewc_code:
+        material = or_(material, Listing.ewc_code == listing.ewc_code)
+    reach_m = (listing.max_distance_km or DEFAULT_RADIUS_KM) * 1000
+    box = Circle(lon=listing.lon, lat=listing.lat, radius_m=min(reach_m, 500_000)).bbox()
+    stmt = (
+        select(Listing)
+        .where(
+            live_condition(today),
+            Listing.direction == ("want" if offer_side else "offer"),
+            Listing.kind == listing.kind,
+            material,
+            Listing.organisation_id != listing.organisation_id,
+            Listing.x.between(box[0], box[2]),
+            Listing.y.between(box[1], box[3]),
+        )
+        .options(selectinload(Listing.site), selectinload(Listing.organisation))
+    )
+    return list(session.scalars(stmt))
+
+
+def _overlap(offer: Listing, want: Listing) -> bool:
+    start = max(d for d in (offer.available_from, want.available_from, date.min) if d)
+    ends = [d for d in (offer.available_until, want.available_until) if d]
+    return not ends or start <= min(ends)
+
+
+def _permitted(offer: Listing, want_site: Site) -> bool:
+    return not offer.is_hazardous or want_site.may_receive_hazardous
+
+
+def _coverage(offer: Listing, want: Listing) -> float | None:
+    def amount(listing: Listing) -> float | None:
+        quantity = float(
+            listing.remaining_quantity
+            if listing.remaining_quantity is not None
+            else listing.quantity
+        )
+        density = float(listing.density_t_per_m3) if listing.density_t_per_m3 else None
+        mass = tonnes(quantity, listing.unit, density)
+        return mass if mass is not None else quantity
+
+    comparable = offer.unit == want.unit or (
+        tonnes(1, offer.unit, 1.0) is not None and tonnes(1, want.unit, 1.0) is not None
+    )
+    wanted = amount(want)
+    if not comparable or not wanted:
+        return None
+    return min(1.0, (amount(offer) or 0.0) / wanted)
+
+
+def _material_reason(offer: Listing, want: Listing) -> Reason:
+    if offer.ewc_code and offer.ewc_code == want.ewc_code:
+        code = format_ewc(offer.ewc_code, hazardous=offer.is_hazardous)
+        return Reason(N_("same waste code %(code)s"), {"code": code}, 40)
+    if offer.category == want.category:
+        return Reason(N_("same category: %(category)s"), {"category": offer.category}, 30)
+    return Reason(
+        N_("%(offer_category)s can serve as %(want_category)s"),
+        {"offer_category": offer.category, "want_category": want.category},
+        20,
+    )
+
+
+def _reasons(
+    offer: Listing, want: Listing, km: float, radius_km: float, today: date, coverage: float | None
+) -> tuple[Reason, ...]:
+    reasons = [
+        Reason(N_("%(km)s km away"), {"km": round(km, 1)}, 30 * max(0.0, 1 - km / radius_km)),
+        _material_reason(offer, want),
+    ]
+    if coverage is None:
+        reasons.append(Reason(N_("quantities in units that cannot be compared")))
+    elif coverage >= 1:
+        reasons.append(Reason(N_("covers all of the wanted quantity"), {}, 20))
+    else:
+        reasons.append(
+            Reason(
+                N_("covers %(percent)d %% of the wanted quantity"),
+                {"percent": round(coverage * 100)},
+                20 * coverage,
+            )
+        )
+    start = max((d for d in (offer.available_from, want.available_from) if d), default=None)
+    if start and start > today:
+        reasons.append(Reason(N_("available from %(date)s"), {"date": start}, 5))
+    else:
+        reasons.append(Reason(N_("available now"), {}, 10))
+    return tuple(reasons)
+
+
+def find_matches(
+    session: Session, listing: Listing, *, today: date, limit: int = MAX_MATCHES
+) -> list[Match]:
+    """The counterparts that fit `listing`, best first (score, then distance, then id)."""
+    candidates = _candidates(session, listing, today)
+    if not candidates:
+        return []
+    distances = (
+        geodesic_m(
+            listing.lon, listing.lat, [c.lon for c in candidates], [c.lat for c in candidates]
+        )
+        / 1000
+    )
+    matches = []
+    for other, km in zip(candidates, distances.tolist(), strict=True):
+        offer, want = (listing, other) if listing.direction == "offer" else (other, listing)
+        radius = _radius_km(offer, want)
+        if km > radius or not _overlap(offer, want) or not _permitted(offer, want.site):
+            continue
+        coverage = _coverage(offer, want)
+        reasons = _reasons(offer, want, km, radius, today, coverage)
+        score = round(sum(r.points for r in reasons), 1)
+        matches.append(Match(other, offer, want, km, score, reasons, coverage))
+    matches.sort(key=lambda m: (-m.score, m.distance_km, m.listing.id))
+    return matches[:limit]
+
+
+def unmet_wants(
+    session: Session,
+    *,
+    organisation_id: int,
+    sites: list[Site],
+    today: date,
+    radius_km: float = 100.0,
+) -> list[tuple[Listing, float]]:
+    """Wants of other firms near the firm's sites that no live offer can supply yet."""
+    found: dict[int, tuple[Listing, float]] = {}
+    for site in sites:
+        box = Circle(lon=site.lon, lat=site.lat, radius_m=radius_km * 1000).bbox()
+        wants = session.scalars(
+            select(Listing).where(
+                live_condition(today),
+                Listing.direction == "want",
+                Listing.organisation_id != organisation_id,
+                Listing.x.between(box[0], box[2]),
+                Listing.y.between(box[1], box[3]),
+            )
+        )
+        for want in wants:
+            km = float(geodesic_m(site.lon, site.lat, [want.lon], [want.lat])[0]) / 1000
+            closer = want.id not in found or km < found[want.id][1]
+            if km <= radius_km and closer and not find_matches(session, want, today=today, limit=1):
+                found[want.id] = (want, km)
+    return sorted(found.values(), key=lambda pair: (pair[1], pair[0].id))
