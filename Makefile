@@ -44,6 +44,7 @@ demo: migrate translations
 	@if [ -f "$(POSTCODE_FILE)" ]; then $(BIN)/flask geo import-postcodes "$(POSTCODE_FILE)"; fi
 	@for f in $(BOUNDARY_FILES); do if [ -f "$$f" ]; then $(BIN)/flask geo import-boundaries "$$f"; \
 	  else echo "No $$f: maps draw no municipality outlines."; fi; done
+	$(BIN)/flask impact load-defaults
 	$(BIN)/flask demo load
 
 run: demo

@@ -38,6 +38,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(listings)
     app.cli.add_command(geo)
+    app.cli.add_command(impact)
 
 
 @click.group(cls=AppGroup, help="The List of Waste (EWC) and material categories.")
@@ -179,3 +180,53 @@ def import_postcodes_command(path: Path) -> None:
         path, read_postcode_file, PostcodeFileError, import_postcodes
     )
     click.echo(f"Postcodes: {added} added, {updated} updated, {unchanged} unchanged.")
+
+
+@click.group(cls=AppGroup, help="Emission and cost factor sets (IMPACT.md).")
+def impact() -> None:
+    pass
+
+
+@impact.command("load-defaults")
+def load_defaults_command() -> None:
+    """Publish factor set version 1 from IMPACT.md, unless a factor set exists already."""
+    from marketplace.services.factors import load_defaults
+
+    with db.write_session() as session, session.begin():
+        published = load_defaults(session)
+    if published is None:
+        click.echo("A factor set exists already; nothing loaded.")
+    else:
+        click.echo(
+            f"Published factor set version {published.version} ({len(published.factors)} factors)."
+        )
+
+
+@impact.command("import-csv")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--label", required=True, help="What changed, e.g. 'DESNZ 2026 factors'.")
+def import_csv_command(path: Path, label: str) -> None:
+    """Publish a new factor-set version from a CSV file (key,value,unit,source,year,…)."""
+    from marketplace.services.errors import DomainError
+    from marketplace.services.factors import parse_csv, publish
+
+    try:
+        with db.write_session() as session, session.begin():
+            published = publish(session, parse_csv(path.read_text("utf-8")), label=label)
+            version = published.version
+    except DomainError as exc:
+        raise click.ClickException(f"Nothing was published. {exc}") from None
+    click.echo(f"Published factor set version {version}.")
+
+
+@impact.command("export-csv")
+@click.option("--version", type=int, default=None, help="A version; the one in force by default.")
+def export_csv_command(version: int | None) -> None:
+    """Print a factor set as CSV (a starting point for the next version)."""
+    from marketplace.services.factors import current_set, get_set, to_csv
+
+    with db.write_session() as session:
+        factor_set = get_set(session, version) if version else current_set(session)
+        if factor_set is None:
+            raise click.ClickException("No such factor set.")
+        click.echo(to_csv(factor_set), nl=False)
