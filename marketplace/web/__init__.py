@@ -29,6 +29,7 @@ def register_web(app: Flask) -> None:
     from marketplace.web.auth.views import bp as auth_bp
     from marketplace.web.devmail.views import bp as devmail_bp
     from marketplace.web.firm.views import bp as firm_bp
+    from marketplace.web.impact.views import bp as impact_bp
     from marketplace.web.listings.views import bp as listings_bp
     from marketplace.web.main.views import bp as main_bp
     from marketplace.web.maps.views import bp as maps_bp
@@ -43,6 +44,7 @@ def register_web(app: Flask) -> None:
         devmail_bp,
         api_bp,
         maps_bp,
+        impact_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

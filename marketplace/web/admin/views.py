@@ -7,12 +7,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
 from marketplace.extensions import db
-from marketplace.services import accounts
+from marketplace.services import accounts, factors
 from marketplace.services.errors import DomainError
-from marketplace.web.helpers import flash_domain_error
+from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
 from marketplace.web.policy import policy
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -55,3 +57,58 @@ def set_roles(user_id: int):  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("The roles of %(email)s have been saved.", email=user.email), "success")
     return redirect(url_for("admin.users", q=request.args.get("q") or None), code=303)
+
+
+class FactorSetForm(FlaskForm):
+    label = StringField(
+        _l("What changed"),
+        validators=[
+            InputRequired(_l("Say what changed, e.g. 'DESNZ 2026 factors'.")),
+            Length(max=200),
+        ],
+    )
+    notes = TextAreaField(_l("Notes (optional)"), validators=[Optional(), Length(max=5000)])
+    factors_csv = TextAreaField(
+        _l("Factors (CSV)"),
+        validators=[InputRequired(_l("Paste the factors as CSV.")), Length(max=200_000)],
+        description=_l(
+            "Columns: key, value, unit, source, year, low, high, note. Start from the "
+            "set in force below; every factor needs a source and a year."
+        ),
+    )
+    csv_file = FileField(_l("Or upload a CSV file"))
+
+
+@bp.route("/factors/new", methods=["GET", "POST"])
+@policy("admin")
+def new_factor_set():  # type: ignore[no-untyped-def]
+    form = FactorSetForm()
+    if request.method == "POST" and form.csv_file.data:
+        form.factors_csv.data = form.csv_file.data.read(200_000).decode("utf-8", "replace")
+        form.factors_csv.raw_data = [form.factors_csv.data]
+    if form.validate_on_submit():
+        try:
+            published = factors.publish(
+                db.session,
+                factors.parse_csv(form.factors_csv.data),
+                label=form.label.data,
+                notes=form.notes.data or None,
+                actor=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Factor set version %(version)d is published and in force.",
+                    version=published.version,
+                ),
+                "success",
+            )
+            return redirect(url_for("impact.factor_set", version=published.version), code=303)
+    elif not form.is_submitted():
+        current = factors.current_set(db.session)
+        form.factors_csv.data = factors.to_csv(current) if current else ""
+    return render_template("admin/factors_new.html", form=form), form_status(form)

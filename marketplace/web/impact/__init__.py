@@ -1,0 +1,1 @@
+"""Impact estimates, "how we calculated this", factor sets."""
