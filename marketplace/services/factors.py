@@ -24,7 +24,13 @@ from models.accounts import User
 from models.impact import Factor, FactorSet
 
 CSV_COLUMNS = ("key", "value", "unit", "source", "year", "low", "high", "note")
-REQUIRED_KEYS = ("transport.road", "transport.rail", "circuity")
+REQUIRED_KEYS = (
+    "transport.road",
+    "transport.rail",
+    "circuity",
+    "electricity.nordic",
+    "cost.freight_road",
+)
 
 
 def current_set(session: Session) -> FactorSet | None:

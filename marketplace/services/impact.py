@@ -47,6 +47,9 @@ NOTE_NO_BASELINE_HAUL = N_(
 )
 NOTE_PROCESSING = N_("Electricity at the Nordic mix; fuel for pre-treatment is not included.")
 NOTE_NO_GATE_FEE = N_("No default gate fee for this category.")
+NOTE_OTHER_ROUTE_NO_FEE = N_(
+    "The stream goes elsewhere today (sold or used): no gate fee is avoided."
+)
 NOTE_GATE_FEE_LANDFILL = N_(
     "The gate fee already includes the landfill tax; the tax is not added again."
 )
@@ -375,8 +378,8 @@ def _transport(inputs: ImpactInputs, values: Values) -> Term:
     parts = f"{_t(inputs)} × {_num(inputs.distance_km)} km × {_num(circuity)} × {_num(ef)} kg/tkm"
     if inputs.baseline_distance_km == 0:
         kg = 0.0 - haul
-        keys = (mode_key, CIRCUITY)
-        return Term("transport", kg, f"−({parts}) = {_kg(kg)}", keys, (NOTE_NO_BASELINE_HAUL,))
+        used = (mode_key, CIRCUITY)
+        return Term("transport", kg, f"−({parts}) = {_kg(kg)}", used, (NOTE_NO_BASELINE_HAUL,))
     road = values[ROAD]
     kg = inputs.quantity * inputs.baseline_distance_km * road - haul
     parts += f" − {_t(inputs)} × {_num(inputs.baseline_distance_km)} km × {_num(road)} kg/tkm"
@@ -422,6 +425,8 @@ def _gate_fee(inputs: ImpactInputs, values: Values) -> Term:
     """m·G_gate; the Karlstad fees already include the landfill tax, so it is never added."""
     name = "avoided_gate_fee_and_landfill_tax"
     key = CATEGORY_GATE_FEE.get(inputs.category)
+    if inputs.baseline_route == "other":
+        return Term(name, 0.0, "0 SEK", (), (NOTE_OTHER_ROUTE_NO_FEE,))
     if key is None or key not in values:
         return Term(name, 0.0, "0 SEK", (), (NOTE_NO_GATE_FEE,))
     sek = inputs.quantity * values[key]

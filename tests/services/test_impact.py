@@ -210,7 +210,16 @@ def test_wood_without_closed_loop_uses_the_reused_factor():
     assert substitution.kg == pytest.approx(10 * (269.5 - 38.5))
     assert substitution.factors == ("material.wood.primary", "material.wood.reused")
     assert impact.NOTE_REUSED in substitution.notes
-    assert term(result, "avoided_gate_fee_and_landfill_tax").kg == pytest.approx(6000)
+    # Today the wood goes elsewhere (sold or used): no gate fee is avoided.
+    assert term(result, "avoided_gate_fee_and_landfill_tax").kg == 0
+    burnt = estimate(replace_route(wood, "incineration"), DESNZ)
+    assert term(burnt, "avoided_gate_fee_and_landfill_tax").kg == pytest.approx(6000)
+
+
+def replace_route(inputs: ImpactInputs, route: str) -> ImpactInputs:
+    from dataclasses import replace
+
+    return replace(inputs, baseline_route=route)
 
 
 def test_missing_primary_or_landfill_factor_gives_no_credit_for_that_term():
