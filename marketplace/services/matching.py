@@ -120,24 +120,23 @@ def _permitted(offer: Listing, want_site: Site) -> bool:
     return not offer.is_hazardous or want_site.may_receive_hazardous
 
 
-def _coverage(offer: Listing, want: Listing) -> float | None:
-    def amount(listing: Listing) -> float | None:
-        quantity = float(
-            listing.remaining_quantity
-            if listing.remaining_quantity is not None
-            else listing.quantity
-        )
-        density = float(listing.density_t_per_m3) if listing.density_t_per_m3 else None
-        mass = tonnes(quantity, listing.unit, density)
-        return mass if mass is not None else quantity
+def _amount(listing: Listing) -> float:
+    quantity = float(
+        listing.remaining_quantity if listing.remaining_quantity is not None else listing.quantity
+    )
+    density = float(listing.density_t_per_m3) if listing.density_t_per_m3 else None
+    mass = tonnes(quantity, listing.unit, density)
+    return mass if mass is not None else quantity
 
+
+def _coverage(offer: Listing, want: Listing, viewed: Listing) -> float | None:
+    """The share of the viewed listing's quantity the other side can take or give, 0..1."""
     comparable = offer.unit == want.unit or (
         tonnes(1, offer.unit, 1.0) is not None and tonnes(1, want.unit, 1.0) is not None
     )
-    wanted = amount(want)
-    if not comparable or not wanted:
+    if not comparable or not _amount(viewed):
         return None
-    return min(1.0, (amount(offer) or 0.0) / wanted)
+    return min(1.0, min(_amount(offer), _amount(want)) / _amount(viewed))
 
 
 def _material_reason(offer: Listing, want: Listing) -> Reason:
@@ -145,33 +144,41 @@ def _material_reason(offer: Listing, want: Listing) -> Reason:
         code = format_ewc(offer.ewc_code, hazardous=offer.is_hazardous)
         return Reason(N_("same waste code %(code)s"), {"code": code}, 40)
     if offer.category == want.category:
-        return Reason(N_("same category: %(category)s"), {"category": offer.category}, 30)
-    return Reason(
-        N_("%(offer_category)s can serve as %(want_category)s"),
-        {"offer_category": offer.category, "want_category": want.category},
-        20,
-    )
+        return Reason(N_("same category: %(category)s"), {"category": offer.category}, 35)
+    pair = {"offer_category": offer.category, "want_category": want.category}
+    return Reason(N_("%(offer_category)s can serve as %(want_category)s"), pair, 15)
+
+
+def _quantity_reason(coverage: float | None, viewing_offer: bool) -> Reason:
+    """From the seller's side: how much of the offer is taken; from the buyer's: covered."""
+    if coverage is None:
+        return Reason(N_("quantities in units that cannot be compared"))
+    percent = {"percent": round(coverage * 100)}
+    if viewing_offer:
+        if coverage >= 1:
+            return Reason(N_("would take all of the offered quantity"), {}, 20)
+        return Reason(
+            N_("would take %(percent)d %% of the offered quantity"), percent, 20 * coverage
+        )
+    if coverage >= 1:
+        return Reason(N_("covers all of the wanted quantity"), {}, 20)
+    return Reason(N_("covers %(percent)d %% of the wanted quantity"), percent, 20 * coverage)
 
 
 def _reasons(
-    offer: Listing, want: Listing, km: float, radius_km: float, today: date, coverage: float | None
+    offer: Listing,
+    want: Listing,
+    km: float,
+    radius_km: float,
+    today: date,
+    coverage: float | None,
+    viewing_offer: bool,
 ) -> tuple[Reason, ...]:
     reasons = [
         Reason(N_("%(km)s km away"), {"km": round(km, 1)}, 30 * max(0.0, 1 - km / radius_km)),
         _material_reason(offer, want),
+        _quantity_reason(coverage, viewing_offer),
     ]
-    if coverage is None:
-        reasons.append(Reason(N_("quantities in units that cannot be compared")))
-    elif coverage >= 1:
-        reasons.append(Reason(N_("covers all of the wanted quantity"), {}, 20))
-    else:
-        reasons.append(
-            Reason(
-                N_("covers %(percent)d %% of the wanted quantity"),
-                {"percent": round(coverage * 100)},
-                20 * coverage,
-            )
-        )
     start = max((d for d in (offer.available_from, want.available_from) if d), default=None)
     if start and start > today:
         reasons.append(Reason(N_("available from %(date)s"), {"date": start}, 5))
@@ -199,8 +206,8 @@ def find_matches(
         radius = _radius_km(offer, want)
         if km > radius or not _overlap(offer, want) or not _permitted(offer, want.site):
             continue
-        coverage = _coverage(offer, want)
-        reasons = _reasons(offer, want, km, radius, today, coverage)
+        coverage = _coverage(offer, want, listing)
+        reasons = _reasons(offer, want, km, radius, today, coverage, listing is offer)
         score = round(sum(r.points for r in reasons), 1)
         matches.append(Match(other, offer, want, km, score, reasons, coverage))
     matches.sort(key=lambda m: (-m.score, m.distance_km, m.listing.id))

@@ -84,6 +84,21 @@ def fmt_date(value: date | None) -> str:
     return format_date(value, "medium") if value else ""
 
 
+def explain(reason: Any) -> str:
+    """One factor of a match in words, in the current language."""
+    params = {}
+    for name, value in reason.params.items():
+        if name.endswith("category"):
+            params[name] = category_label(value)
+        elif name == "km":
+            params[name] = fmt_number(value, 1)
+        elif name == "date":
+            params[name] = fmt_date(value)
+        else:
+            params[name] = value
+    return translate(reason.message, **params)
+
+
 def units_map() -> dict[str, str]:
     return {key: unit_label(key) for key in UNITS}
 
@@ -115,6 +130,7 @@ def register_template_helpers(app: Flask) -> None:
         translate=translate,
         disclosure=disclosure,
         units_map=units_map,
+        explain=explain,
         MUNICIPALITIES=MUNICIPALITIES,
         COUNTIES=COUNTIES,
         CATEGORIES=CATEGORIES,

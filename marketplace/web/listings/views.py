@@ -12,7 +12,8 @@ from geo.gazetteer import COUNTIES, MUNICIPALITIES
 from marketplace.extensions import db
 from marketplace.services import listings as service
 from marketplace.services.errors import DomainError
-from marketplace.services.search import search_listings
+from marketplace.services.estimates import ranked_matches
+from marketplace.services.search import is_live, search_listings
 from marketplace.services.sites import firm_sites
 from marketplace.services.taxonomy import common_codes
 from marketplace.web.helpers import (
@@ -130,7 +131,12 @@ def detail(listing_id: int):  # type: ignore[no-untyped-def]
     listing = service.get_visible_listing(db.session, listing_id=listing_id, viewer=viewer)
     shown = service.disclosure(listing, viewer)
     hints = service.quality_hints(listing) if shown.is_own else []
-    return render_template("listings/detail.html", listing=listing, shown=shown, hints=hints)
+    matches = (
+        ranked_matches(db.session, listing, today=date.today(), limit=10)
+        if is_live(listing, date.today()) else []
+    )
+    return render_template("listings/detail.html", listing=listing, shown=shown, hints=hints,
+                           matches=matches, viewer=viewer)
 
 
 def _kind_or_404(kind: str | None) -> str:
