@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.distance import geodesic_pair_m
@@ -22,6 +23,7 @@ from marketplace.services.impact import (
     validate_inputs,
 )
 from marketplace.services.matching import Match, find_matches
+from marketplace.services.search import live_condition
 from models.accounts import User
 from models.impact import FactorSet, StoredEstimate
 from models.listings import Listing
@@ -177,3 +179,22 @@ def stored_result(stored: StoredEstimate) -> dict[str, Any]:
 def is_heat(listing: Listing) -> bool:
     category = CATEGORY_BY_KEY.get(listing.category)
     return bool(category and category.impact_key == HEAT_KEY)
+
+
+def suggestions(
+    session: Session, *, organisation_id: int, today: date, limit: int = 8
+) -> list[RankedMatch]:
+    """ "Suggested for you": the best matches across the firm's live listings."""
+    factor_set = current_set(session)
+    own = session.scalars(
+        select(Listing).where(Listing.organisation_id == organisation_id, live_condition(today))
+    ).all()
+    found = [m for listing in own for m in find_matches(session, listing, today=today, limit=3)]
+    found.sort(key=lambda m: (-m.score, m.distance_km, m.listing.id))
+    result = []
+    for match in found[:limit]:
+        if factor_set is None:
+            break
+        est, _ = estimate_pair(session, match.offer, match.want, Choice(), factor_set)
+        result.append(RankedMatch(match, est, factor_set))
+    return result

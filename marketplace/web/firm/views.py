@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,7 +11,9 @@ from flask_login import current_user
 from marketplace.extensions import db
 from marketplace.services import accounts, organisations, sites
 from marketplace.services.errors import DomainError
+from marketplace.services.estimates import suggestions
 from marketplace.services.listings import firm_listings
+from marketplace.services.matching import unmet_wants
 from marketplace.web.emails import send_templated, signed_url
 from marketplace.web.firm.forms import OUTSIDE, FirmForm, InviteForm, RoleForm, SiteForm
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
@@ -29,6 +33,13 @@ def overview():  # type: ignore[no-untyped-def]
         members=organisations.members(db.session, organisation_id),
         invitations=accounts.open_invitations(db.session, organisation_id),
         listings=firm_listings(db.session, organisation_id),
+        suggested=suggestions(db.session, organisation_id=organisation_id, today=date.today()),
+        unmet=unmet_wants(
+            db.session,
+            organisation_id=organisation_id,
+            today=date.today(),
+            sites=sites.firm_sites(db.session, organisation_id),
+        ),
         invite_form=InviteForm(formdata=None),
         role_form=RoleForm(formdata=None),
     )

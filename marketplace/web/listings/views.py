@@ -133,10 +133,17 @@ def detail(listing_id: int):  # type: ignore[no-untyped-def]
     hints = service.quality_hints(listing) if shown.is_own else []
     matches = (
         ranked_matches(db.session, listing, today=date.today(), limit=10)
-        if is_live(listing, date.today()) else []
+        if is_live(listing, date.today())
+        else []
     )
-    return render_template("listings/detail.html", listing=listing, shown=shown, hints=hints,
-                           matches=matches, viewer=viewer)
+    return render_template(
+        "listings/detail.html",
+        listing=listing,
+        shown=shown,
+        hints=hints,
+        matches=matches,
+        viewer=viewer,
+    )
 
 
 def _kind_or_404(kind: str | None) -> str:
