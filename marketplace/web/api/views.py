@@ -12,7 +12,10 @@ from geo.crs import in_sweden_bbox
 from marketplace.extensions import csrf, db
 from marketplace.services import boundaries as boundary_service
 from marketplace.services import search
+from marketplace.services.errors import DomainError
+from marketplace.services.estimates import Choice, estimate_pair, impact_summary, ranked_matches
 from marketplace.services.postcodes import find_postcode
+from marketplace.web.helpers import explain
 from marketplace.web.listings.params import parse_search
 from marketplace.web.policy import policy
 from models.listings import Listing
@@ -150,3 +153,61 @@ def municipality():  # type: ignore[no-untyped-def]
         return _error(400, "the point is outside Sweden", "lat")
     code = boundary_service.municipality_at(db.session, lon, lat)
     return jsonify({"municipality": code})
+
+
+def _explanation(reasons) -> str:  # type: ignore[no-untyped-def]
+    return " · ".join(explain(r) for r in reasons)
+
+
+@bp.get("/listings/<int:listing_id>/matches")
+@policy("public")
+def matches(listing_id: int):  # type: ignore[no-untyped-def]
+    """Ranked matches as GeoJSON: each feature is the counterpart, with score and impact."""
+    item = db.session.get(Listing, listing_id)
+    if item is None or not search.is_live(item, date.today()):
+        abort(404, "no public listing with this id")
+    limit = request.args.get("limit", 20, type=int) or 20
+    if not 1 <= limit <= 50:
+        return _error(400, "limit: must be a whole number from 1 to 50", "limit")
+    features = []
+    for ranked in ranked_matches(db.session, item, today=date.today(), limit=limit):
+        found = feature(ranked.match.listing, ranked.match.distance_km)
+        found["properties"].update(
+            listing_id=ranked.match.listing.id,
+            score=ranked.match.score,
+            explanation=_explanation(ranked.match.reasons),
+            impact=impact_summary(ranked.estimate, ranked.factor_set),
+        )
+        features.append(found)
+    return jsonify({"type": "FeatureCollection", "listing_id": item.id, "features": features})
+
+
+@bp.get("/impact")
+@policy("public")
+def impact():  # type: ignore[no-untyped-def]
+    """The impact of one offer/want pair for a chosen quantity (and other optional inputs)."""
+    ids = {}
+    for name in ("offer", "want"):
+        raw = request.args.get(name, "")
+        if not raw.isdigit():
+            return _error(400, f"{name}: must be a listing id", name)
+        ids[name] = db.session.get(Listing, int(raw))
+        if (
+            ids[name] is None
+            or not search.is_live(ids[name], date.today())
+            or (ids[name].direction != name)
+        ):
+            return _error(404, f"{name}: no public {name} with this id", name)
+    quantity = None
+    if request.args.get("quantity"):
+        try:
+            quantity = float(request.args["quantity"])
+        except ValueError:
+            return _error(400, "quantity: must be a number", "quantity")
+    try:
+        est, factor_set = estimate_pair(
+            db.session, ids["offer"], ids["want"], Choice(quantity=quantity)
+        )
+    except DomainError as exc:
+        return _error(400 if exc.field else 503, exc.message, exc.field)
+    return jsonify(impact_summary(est, factor_set))
