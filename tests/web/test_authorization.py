@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.services.accounts import invitation_payload, reset_payload, verification_payload
+from marketplace.services.estimates import Choice, estimate_pair, store_estimate
+from marketplace.services.factors import load_defaults
 from marketplace.services.security import make_token
 from models import Base, Invitation
 from tests.conftest import SECRET
@@ -65,6 +67,16 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api.municipality", "GET"): (400, 400, 400, 400, 400, 400),  # needs lat and lon
     ("api.postcode", "GET"): (404, 404, 404, 404, 404, 404),  # needs a known code
     ("maps.asset", "GET"): (200, 200, 200, 200, 200, 200),
+    ("api.matches", "GET"): (200, 200, 200, 200, 200, 200),
+    ("api.impact", "GET"): (400, 400, 400, 400, 400, 400),  # needs offer and want
+    ("impact.factor_sets", "GET"): (200, 200, 200, 200, 200, 200),
+    ("impact.factor_set", "GET"): (200, 200, 200, 200, 200, 200),
+    ("impact.factor_set_csv", "GET"): (200, 200, 200, 200, 200, 200),
+    ("impact.estimate_page", "GET"): (200, 200, 200, 200, 200, 200),
+    ("impact.save_estimate", "POST"): (L, 303, 303, 303, 303, 303),
+    ("impact.saved_estimate", "GET"): (L, 200, 404, 404, 200, 404),
+    ("admin.new_factor_set", "GET"): (L, 403, 403, 403, 403, 200),
+    ("admin.new_factor_set", "POST"): (L, 403, 403, 403, 403, 422),
     ("listings.detail", "GET"): (200, 200, 200, 200, 200, 200),
     ("listings.new", "GET"): (L, 200, 200, 200, 403, 403),
     ("listings.new", "POST"): (L, 422, 422, 422, 403, 403),
@@ -115,6 +127,12 @@ def world(session: Session) -> World:
     invitation = Invitation(organisation=owner.organisation, email="invitee@a.example")
     session.add(invitation)
     session.flush()
+    factor_set = load_defaults(session)
+    want = ListingFactory(site=SiteFactory(organisation=other.organisation), direction="want")
+    est, _ = estimate_pair(session, listing, want, Choice(), factor_set)
+    estimate = store_estimate(
+        session, offer=listing, want=want, est=est, factor_set=factor_set, actor=owner
+    )
     emails = {
         "owner": owner.email,
         "member": member.email,
@@ -132,6 +150,9 @@ def world(session: Session) -> World:
         "package": "leaflet",
         "filename": "leaflet.css",
         "kind": "municipality",
+        "version": 1,
+        "estimate_id": estimate.id,
+        "want_id": want.id,
         "tokens": {
             "auth.verify": make_token(SECRET, "verify", verification_payload(owner)),
             "auth.reset_password": make_token(SECRET, "reset", reset_payload(owner)),
@@ -152,7 +173,15 @@ def build_url(app: Flask, endpoint: str, world: World) -> str:
         url = url_for(endpoint, **args)
     if endpoint == "listings.new":
         url += "?direction=offer&kind=material"
+    if endpoint == "impact.estimate_page":
+        url += f"?offer={world.values['listing_id']}&want={world.values['want_id']}"
     return url
+
+
+def post_data(endpoint: str, world: World) -> dict[str, object]:
+    if endpoint == "impact.save_estimate":
+        return {"offer": world.values["listing_id"], "want": world.values["want_id"]}
+    return POST_DATA.get(endpoint, {})
 
 
 def snapshot(session: Session) -> list[list[tuple]]:
@@ -189,7 +218,7 @@ def test_authorization(app, client, session, world, endpoint, method, actor):
         client.login(world.emails[actor])
     url = build_url(app, endpoint, world)
     before = snapshot(session) if method == "GET" else None
-    data = POST_DATA.get(endpoint, {})
+    data = post_data(endpoint, world)
     response = client.get(url) if method == "GET" else client.post(url, data)
     response.close()  # file responses (vendored assets) hold an open file until closed
     if expected == L:
@@ -213,6 +242,6 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(
     actor = "admin" if endpoint.startswith("admin.") else "owner"
     client.login(world.emails[actor])
     before = snapshot(session)
-    response = client.post(build_url(app, endpoint, world), POST_DATA.get(endpoint, {}), csrf=False)
+    response = client.post(build_url(app, endpoint, world), post_data(endpoint, world), csrf=False)
     assert response.status_code == 400
     assert snapshot(session) == before
