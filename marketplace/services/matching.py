@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from geo.areas import Circle
+from geo.areas import PLANAR_MARGIN, Circle
 from geo.distance import geodesic_m
 from marketplace.services.errors import N_
 from marketplace.services.search import live_condition
@@ -92,8 +92,14 @@ def _candidates(session: Session, listing: Listing, today: date) -> list[Listing
     material: Any = Listing.category.in_(categories)
     if listing.ewc_code:
         material = or_(material, Listing.ewc_code == listing.ewc_code)
-    reach_m = (listing.max_distance_km or DEFAULT_RADIUS_KM) * 1000
-    box = Circle(lon=listing.lon, lat=listing.lat, radius_m=min(reach_m, 500_000)).bbox()
+    # The prefilter box covers the viewed listing's reach; when it states none, a counterpart
+    # stating a longer reach than the default can still reach it, so those are kept too.
+    reach_m = (listing.max_distance_km or DEFAULT_RADIUS_KM) * 1000 * (1 + PLANAR_MARGIN) + 1
+    within: Any = Listing.x.between(listing.x - reach_m, listing.x + reach_m) & Listing.y.between(
+        listing.y - reach_m, listing.y + reach_m
+    )
+    if listing.max_distance_km is None:
+        within = or_(within, Listing.max_distance_km > DEFAULT_RADIUS_KM)
     stmt = (
         select(Listing)
         .where(
@@ -102,8 +108,7 @@ def _candidates(session: Session, listing: Listing, today: date) -> list[Listing
             Listing.kind == listing.kind,
             material,
             Listing.organisation_id != listing.organisation_id,
-            Listing.x.between(box[0], box[2]),
-            Listing.y.between(box[1], box[3]),
+            within,
         )
         .options(selectinload(Listing.site), selectinload(Listing.organisation))
     )

@@ -235,6 +235,12 @@ def test_a_new_factor_set_changes_new_estimates_but_not_stored_ones(session):
     assert transport[after] == pytest.approx(transport[before] * 0.2 / 0.1252, rel=1e-9)
     again, _ = estimate_pair(session, supply, demand, Choice(), factor_set=first)
     assert again.co2e_kg == pytest.approx(before.co2e_kg, rel=1e-12)
+    # An estimate is stored with the set it was computed with, even when a newer one is in force.
+    replayed = store_estimate(
+        session, offer=supply, want=demand, est=again, factor_set=first, actor=None
+    )
+    assert replayed.factor_set_id == first.id
+    assert stored_result(replayed)["factor_set"] == 1
 
     session.expire_all()
     kept = session.get(StoredEstimate, stored.id)

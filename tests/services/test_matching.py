@@ -42,6 +42,8 @@ COVERS_ALL = "covers all of the wanted quantity"
 COVERS_PART = "covers %(percent)d %% of the wanted quantity"
 AVAILABLE_NOW = "available now"
 AVAILABLE_FROM = "available from %(date)s"
+# Bearings from Falun that stay in Sweden for 320 km (west is Norway, east the Baltic).
+SWEDISH_BEARINGS = (340.0, 0.0, 20.0, 160.0, 180.0, 200.0)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -426,7 +428,7 @@ def test_non_hazardous_offers_need_no_permit(session):
         max_size=4,
     ),
     hazardous=st.booleans(),
-    azimuth=st.floats(min_value=0, max_value=359),
+    azimuth=st.sampled_from(SWEDISH_BEARINGS),
 )
 def test_property_a_hazardous_match_always_has_a_permitted_receiver(
     session, codes, wants, hazardous, azimuth
@@ -525,6 +527,20 @@ def test_matches_are_ranked_by_score_then_distance_then_id(session):
     assert find_matches(session, supply, today=TODAY, limit=2) == found[:2]
 
 
+def test_equal_scores_are_ordered_by_distance_before_id(session):
+    supply = offer(km=0)
+    # 30·(1 − 40/80) = 30·(1 − 30/60): equal scores; the farther one is created first.
+    farther = want(km=40, azimuth=0, max_distance_km=80)
+    nearer = want(km=30, azimuth=180, max_distance_km=60)
+    assert farther.id < nearer.id
+
+    found = find_matches(session, supply, today=TODAY)
+
+    assert [m.listing for m in found] == [nearer, farther]
+    assert found[0].score == found[1].score
+    assert found[0].distance_km < found[1].distance_km
+
+
 def test_the_quantity_reason_is_told_from_the_viewed_side(session):
     supply = offer(km=0, quantity=Decimal("100"))
     small_want = want(km=20, quantity=Decimal("40"))
@@ -599,12 +615,16 @@ def test_unmet_wants_near_the_firm_until_someone_offers(session):
     lonely = want(km=20, azimuth=90, category="bark")
     own = want(firm, km=10, azimuth=180, category="bark")
     distant = want(km=150, azimuth=0, category="bark")
+    corner = want(km=130, azimuth=45, category="bark")  # inside the search box, beyond 100 km
 
     unmet = unmet_wants(session, organisation_id=firm.id, sites=[home], today=TODAY)
     assert [w for w, _ in unmet] == [lonely]
     assert unmet[0][1] == pytest.approx(20.0, abs=0.1)
     assert own not in [w for w, _ in unmet]
     assert distant not in [w for w, _ in unmet]
+    assert corner not in [w for w, _ in unmet]
+    wider = unmet_wants(session, organisation_id=firm.id, sites=[home], today=TODAY, radius_km=140)
+    assert [w for w, _ in wider] == [lonely, corner]
 
     offer(km=30, azimuth=90, category="bark")  # a third firm
     unmet = unmet_wants(session, organisation_id=firm.id, sites=[home], today=TODAY)
