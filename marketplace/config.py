@@ -30,13 +30,6 @@ def _int(name: str, raw: str) -> int:
         raise SettingsError(f"{name} must be an integer, not {raw!r}") from None
 
 
-def _float(name: str, raw: str) -> float:
-    try:
-        return float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
-
-
 def default_instance_path() -> Path:
     """The instance folder beside the package: SQLite file, dev mail, generated dev secret."""
     return Path(__file__).resolve().parent.parent / "instance"
@@ -66,7 +59,6 @@ class Settings:
     token_max_age_invite: int = 7 * 24 * 3600
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = "© OpenStreetMap contributors"
-    circuity_factor: float = 1.3
     trusted_proxies: int = 0  # reverse proxies in front of the app (X-Forwarded-* hops)
 
     @property
@@ -123,8 +115,6 @@ class Settings:
                 values[attr] = _bool(var, env[var])
         if "MAIL_PORT" in env:
             values["mail_port"] = _int("MAIL_PORT", env["MAIL_PORT"])
-        if "CIRCUITY_FACTOR" in env:
-            values["circuity_factor"] = _float("CIRCUITY_FACTOR", env["CIRCUITY_FACTOR"])
         if "TRUSTED_PROXIES" in env:
             values["trusted_proxies"] = _int("TRUSTED_PROXIES", env["TRUSTED_PROXIES"])
         if "INSTANCE_PATH" in env:
@@ -153,8 +143,6 @@ class Settings:
             raise SettingsError("MAIL_PORT must be between 1 and 65535")
         if self.mail_use_tls and self.mail_use_ssl:
             raise SettingsError("Set MAIL_USE_TLS or MAIL_USE_SSL, not both")
-        if not 1.0 <= self.circuity_factor <= 3.0:
-            raise SettingsError("CIRCUITY_FACTOR must be between 1.0 and 3.0")
 
     def resolved_secret_key(self) -> str:
         """The configured key; in development/testing a random key kept in the instance folder."""
