@@ -21,6 +21,7 @@ for _entry in (ROOT, ROOT / "bench"):
 
 import argparse
 import gc
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -667,6 +668,11 @@ def table(results: Results) -> list[str]:
     return lines
 
 
+def service_digest() -> str:
+    """Which version of the service was measured (the first 12 hex digits of its sha256)."""
+    return hashlib.sha256(Path(matching.__file__).read_bytes()).hexdigest()[:12]
+
+
 def report(results: Results, args: argparse.Namespace, command_line: str) -> list[str]:
     machine = geo_search.Results(versions=results.versions, load_average=results.load_average)
     totals = ", ".join(f"{n:,}: {t:,.0f}" for n, t in results.totals.items())
@@ -691,6 +697,7 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
         "- mean candidates: rows the service's SQL prefilter returns (counted in a separate "
         f"pass); mean matches: returned (≤ {LIMIT}); mean matches before the limit: {totals}",
         f"- target (QUALITY.md): p95 ≤ {TARGET_P95_MS:g} ms at 100k listings",
+        f"- code measured: `marketplace/services/matching.py` sha256 {service_digest()}",
         f"- load (insert + ANALYZE): {loads}",
         f"- command: `{command_line}`",
     ]

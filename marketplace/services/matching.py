@@ -76,13 +76,35 @@ class Match:
     coverage: float | None  # share of the wanted quantity the offer covers, 0..1
 
 
-def _radius_km(a: Listing, b: Listing) -> float:
+def _radius_km(a: Any, b: Any) -> float:
     limits = [x.max_distance_km for x in (a, b) if x.max_distance_km]
     return float(min(limits)) if limits else DEFAULT_RADIUS_KM
 
 
-def _candidates(session: Session, listing: Listing, today: date) -> list[Listing]:
-    """Live counterparts of the right kind and category within reach, other firms only."""
+CANDIDATE_COLUMNS = (
+    Listing.id,
+    Listing.lon,
+    Listing.lat,
+    Listing.category,
+    Listing.ewc_code,
+    Listing.is_hazardous,
+    Listing.quantity,
+    Listing.remaining_quantity,
+    Listing.unit,
+    Listing.density_t_per_m3,
+    Listing.available_from,
+    Listing.available_until,
+    Listing.max_distance_km,
+    Site.may_receive_hazardous.label("receiver_permit"),
+)
+
+
+def _candidates(session: Session, listing: Listing, today: date) -> list[Any]:
+    """Live counterparts of the right kind and category within reach, other firms only.
+
+    Light rows (the columns the rules read), not ORM objects: only the returned page of
+    matches is loaded in full.
+    """
     offer_side = listing.direction == "offer"
     categories = (
         compatible_categories(listing.category)
@@ -101,7 +123,8 @@ def _candidates(session: Session, listing: Listing, today: date) -> list[Listing
     if listing.max_distance_km is None:
         within = or_(within, Listing.max_distance_km > DEFAULT_RADIUS_KM)
     stmt = (
-        select(Listing)
+        select(*CANDIDATE_COLUMNS)
+        .join(Site, Site.id == Listing.site_id)
         .where(
             live_condition(today),
             Listing.direction == ("want" if offer_side else "offer"),
@@ -110,22 +133,21 @@ def _candidates(session: Session, listing: Listing, today: date) -> list[Listing
             Listing.organisation_id != listing.organisation_id,
             within,
         )
-        .options(selectinload(Listing.site), selectinload(Listing.organisation))
     )
-    return list(session.scalars(stmt))
+    return list(session.execute(stmt).all())
 
 
-def _overlap(offer: Listing, want: Listing) -> bool:
+def _overlap(offer: Any, want: Any) -> bool:
     start = max(d for d in (offer.available_from, want.available_from, date.min) if d)
     ends = [d for d in (offer.available_until, want.available_until) if d]
     return not ends or start <= min(ends)
 
 
-def _permitted(offer: Listing, want_site: Site) -> bool:
-    return not offer.is_hazardous or want_site.may_receive_hazardous
+def _permitted(offer: Any, receiver_permit: bool) -> bool:
+    return not offer.is_hazardous or receiver_permit
 
 
-def _amount(listing: Listing) -> float:
+def _amount(listing: Any) -> float:
     quantity = float(
         listing.remaining_quantity if listing.remaining_quantity is not None else listing.quantity
     )
@@ -134,7 +156,7 @@ def _amount(listing: Listing) -> float:
     return mass if mass is not None else quantity
 
 
-def _coverage(offer: Listing, want: Listing, viewed: Listing) -> float | None:
+def _coverage(offer: Any, want: Any, viewed: Any) -> float | None:
     """The share of the viewed listing's quantity the other side can take or give, 0..1."""
     comparable = offer.unit == want.unit or (
         tonnes(1, offer.unit, 1.0) is not None and tonnes(1, want.unit, 1.0) is not None
@@ -144,7 +166,7 @@ def _coverage(offer: Listing, want: Listing, viewed: Listing) -> float | None:
     return min(1.0, min(_amount(offer), _amount(want)) / _amount(viewed))
 
 
-def _material_reason(offer: Listing, want: Listing) -> Reason:
+def _material_reason(offer: Any, want: Any) -> Reason:
     if offer.ewc_code and offer.ewc_code == want.ewc_code:
         code = format_ewc(offer.ewc_code, hazardous=offer.is_hazardous)
         return Reason(N_("same waste code %(code)s"), {"code": code}, 40)
@@ -171,8 +193,8 @@ def _quantity_reason(coverage: float | None, viewing_offer: bool) -> Reason:
 
 
 def _reasons(
-    offer: Listing,
-    want: Listing,
+    offer: Any,
+    want: Any,
     km: float,
     radius_km: float,
     today: date,
@@ -196,27 +218,44 @@ def find_matches(
     session: Session, listing: Listing, *, today: date, limit: int = MAX_MATCHES
 ) -> list[Match]:
     """The counterparts that fit `listing`, best first (score, then distance, then id)."""
-    candidates = _candidates(session, listing, today)
-    if not candidates:
+    rows = _candidates(session, listing, today)
+    if not rows:
         return []
-    distances = (
-        geodesic_m(
-            listing.lon, listing.lat, [c.lon for c in candidates], [c.lat for c in candidates]
-        )
-        / 1000
-    )
-    matches = []
-    for other, km in zip(candidates, distances.tolist(), strict=True):
-        offer, want = (listing, other) if listing.direction == "offer" else (other, listing)
+    distances = geodesic_m(listing.lon, listing.lat, [r.lon for r in rows], [r.lat for r in rows])
+    viewing_offer = listing.direction == "offer"
+    scored = []
+    for row, km in zip(rows, (distances / 1000).tolist(), strict=True):
+        offer, want = (listing, row) if viewing_offer else (row, listing)
         radius = _radius_km(offer, want)
-        if km > radius or not _overlap(offer, want) or not _permitted(offer, want.site):
+        permit = row.receiver_permit if viewing_offer else listing.site.may_receive_hazardous
+        if km > radius or not _overlap(offer, want) or not _permitted(offer, permit):
             continue
         coverage = _coverage(offer, want, listing)
-        reasons = _reasons(offer, want, km, radius, today, coverage, listing is offer)
-        score = round(sum(r.points for r in reasons), 1)
+        reasons = _reasons(offer, want, km, radius, today, coverage, viewing_offer)
+        scored.append((round(sum(r.points for r in reasons), 1), km, row.id, reasons, coverage))
+    scored.sort(key=lambda item: (-item[0], item[1], item[2]))
+    return _load_matches(session, listing, scored[:limit])
+
+
+def _load_matches(session: Session, listing: Listing, scored: list[Any]) -> list[Match]:
+    """Full listings (with site and firm) for the chosen page of matches, in rank order."""
+    ids = [item[2] for item in scored]
+    loaded = {
+        other.id: other
+        for other in session.scalars(
+            select(Listing)
+            .where(Listing.id.in_(ids))
+            .options(selectinload(Listing.site), selectinload(Listing.organisation))
+        )
+    }
+    matches = []
+    for score, km, other_id, reasons, coverage in scored:
+        other = loaded.get(other_id)
+        if other is None:
+            continue  # deleted meanwhile
+        offer, want = (listing, other) if listing.direction == "offer" else (other, listing)
         matches.append(Match(other, offer, want, km, score, reasons, coverage))
-    matches.sort(key=lambda m: (-m.score, m.distance_km, m.listing.id))
-    return matches[:limit]
+    return matches
 
 
 def unmet_wants(
