@@ -93,6 +93,14 @@ FROM_SHARE, UNTIL_SHARE = 0.25, 0.3
 POINTS = {"code": 40.0, "category": 35.0, "compatible": 15.0}
 OPEN_END = date.max.toordinal()
 
+
+def service_digest() -> str:
+    """Which version of the service is measured (the first 12 hex digits of its sha256)."""
+    return hashlib.sha256(Path(matching.__file__).read_bytes()).hexdigest()[:12]
+
+
+SERVICE_DIGEST = service_digest()  # as imported; compared again when the report is written
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -668,11 +676,6 @@ def table(results: Results) -> list[str]:
     return lines
 
 
-def service_digest() -> str:
-    """Which version of the service was measured (the first 12 hex digits of its sha256)."""
-    return hashlib.sha256(Path(matching.__file__).read_bytes()).hexdigest()[:12]
-
-
 def report(results: Results, args: argparse.Namespace, command_line: str) -> list[str]:
     machine = geo_search.Results(versions=results.versions, load_average=results.load_average)
     totals = ", ".join(f"{n:,}: {t:,.0f}" for n, t in results.totals.items())
@@ -697,7 +700,8 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
         "- mean candidates: rows the service's SQL prefilter returns (counted in a separate "
         f"pass); mean matches: returned (≤ {LIMIT}); mean matches before the limit: {totals}",
         f"- target (QUALITY.md): p95 ≤ {TARGET_P95_MS:g} ms at 100k listings",
-        f"- code measured: `marketplace/services/matching.py` sha256 {service_digest()}",
+        f"- code measured: `marketplace/services/matching.py` sha256 {SERVICE_DIGEST}"
+        + ("" if service_digest() == SERVICE_DIGEST else " (**the file changed during the run**)"),
         f"- load (insert + ANALYZE): {loads}",
         f"- command: `{command_line}`",
     ]

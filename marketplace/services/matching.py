@@ -73,7 +73,7 @@ class Match:
     distance_km: float
     score: float
     reasons: tuple[Reason, ...]
-    coverage: float | None  # share of the wanted quantity the offer covers, 0..1
+    coverage: float | None  # share of the viewed listing's quantity the other side takes/gives
 
 
 def _radius_km(a: Any, b: Any) -> float:
@@ -147,23 +147,24 @@ def _permitted(offer: Any, receiver_permit: bool) -> bool:
     return not offer.is_hazardous or receiver_permit
 
 
-def _amount(listing: Any) -> float:
+def _amount(listing: Any) -> tuple[float, str]:
+    """The remaining quantity as (amount, unit), in tonnes where the unit allows it."""
     quantity = float(
         listing.remaining_quantity if listing.remaining_quantity is not None else listing.quantity
     )
     density = float(listing.density_t_per_m3) if listing.density_t_per_m3 else None
     mass = tonnes(quantity, listing.unit, density)
-    return mass if mass is not None else quantity
+    return (mass, "t") if mass is not None else (quantity, listing.unit)
 
 
-def _coverage(offer: Any, want: Any, viewed: Any) -> float | None:
-    """The share of the viewed listing's quantity the other side can take or give, 0..1."""
-    comparable = offer.unit == want.unit or (
-        tonnes(1, offer.unit, 1.0) is not None and tonnes(1, want.unit, 1.0) is not None
-    )
-    if not comparable or not _amount(viewed):
+def _coverage(
+    offer: tuple[float, str], want: tuple[float, str], viewed: tuple[float, str]
+) -> float | None:
+    """The share of the viewed listing's amount the other side can take or give, 0..1; None
+    when the units cannot be compared (e.g. m³ without a density against tonnes)."""
+    if offer[1] != want[1] or not viewed[0]:
         return None
-    return min(1.0, min(_amount(offer), _amount(want)) / _amount(viewed))
+    return min(1.0, min(offer[0], want[0]) / viewed[0])
 
 
 def _material_reason(offer: Any, want: Any) -> Reason:
@@ -214,27 +215,54 @@ def _reasons(
     return tuple(reasons)
 
 
+def _fits(listing: Listing, row: Any, km: float) -> tuple[Any, Any, float] | None:
+    """(offer, want, radius) when the pair passes every rule, else None."""
+    viewing_offer = listing.direction == "offer"
+    offer, want = (listing, row) if viewing_offer else (row, listing)
+    radius = _radius_km(offer, want)
+    permit = row.receiver_permit if viewing_offer else listing.site.may_receive_hazardous
+    if km > radius or not _overlap(offer, want) or not _permitted(offer, permit):
+        return None
+    return offer, want, radius
+
+
 def find_matches(
     session: Session, listing: Listing, *, today: date, limit: int = MAX_MATCHES
 ) -> list[Match]:
-    """The counterparts that fit `listing`, best first (score, then distance, then id)."""
+    """The counterparts that fit `listing`, best first (score, then distance, then id).
+
+    Candidates are light rows; full listings are loaded only for the page returned.
+    """
     rows = _candidates(session, listing, today)
     if not rows:
         return []
     distances = geodesic_m(listing.lon, listing.lat, [r.lon for r in rows], [r.lat for r in rows])
     viewing_offer = listing.direction == "offer"
+    mine = _amount(listing)
     scored = []
     for row, km in zip(rows, (distances / 1000).tolist(), strict=True):
-        offer, want = (listing, row) if viewing_offer else (row, listing)
-        radius = _radius_km(offer, want)
-        permit = row.receiver_permit if viewing_offer else listing.site.may_receive_hazardous
-        if km > radius or not _overlap(offer, want) or not _permitted(offer, permit):
+        fit = _fits(listing, row, km)
+        if fit is None:
             continue
-        coverage = _coverage(offer, want, listing)
+        offer, want, radius = fit
+        theirs = _amount(row)
+        coverage = _coverage(mine, theirs, mine) if viewing_offer else _coverage(theirs, mine, mine)
         reasons = _reasons(offer, want, km, radius, today, coverage, viewing_offer)
         scored.append((round(sum(r.points for r in reasons), 1), km, row.id, reasons, coverage))
     scored.sort(key=lambda item: (-item[0], item[1], item[2]))
     return _load_matches(session, listing, scored[:limit])
+
+
+def has_match(session: Session, listing: Listing, *, today: date) -> bool:
+    """Whether any counterpart fits, without ranking (stops at the first)."""
+    rows = _candidates(session, listing, today)
+    if not rows:
+        return False
+    distances = geodesic_m(listing.lon, listing.lat, [r.lon for r in rows], [r.lat for r in rows])
+    return any(
+        _fits(listing, row, km) is not None
+        for row, km in zip(rows, (distances / 1000).tolist(), strict=True)
+    )
 
 
 def _load_matches(session: Session, listing: Listing, scored: list[Any]) -> list[Match]:
@@ -267,7 +295,7 @@ def unmet_wants(
     radius_km: float = 100.0,
 ) -> list[tuple[Listing, float]]:
     """Wants of other firms near the firm's sites that no live offer can supply yet."""
-    found: dict[int, tuple[Listing, float]] = {}
+    nearest: dict[int, tuple[Listing, float]] = {}
     for site in sites:
         box = Circle(lon=site.lon, lat=site.lat, radius_m=radius_km * 1000).bbox()
         wants = session.scalars(
@@ -278,10 +306,12 @@ def unmet_wants(
                 Listing.x.between(box[0], box[2]),
                 Listing.y.between(box[1], box[3]),
             )
-        )
-        for want in wants:
-            km = float(geodesic_m(site.lon, site.lat, [want.lon], [want.lat])[0]) / 1000
-            closer = want.id not in found or km < found[want.id][1]
-            if km <= radius_km and closer and not find_matches(session, want, today=today, limit=1):
-                found[want.id] = (want, km)
-    return sorted(found.values(), key=lambda pair: (pair[1], pair[0].id))
+        ).all()
+        if not wants:
+            continue
+        kms = geodesic_m(site.lon, site.lat, [w.lon for w in wants], [w.lat for w in wants]) / 1000
+        for want, km in zip(wants, kms.tolist(), strict=True):
+            if km <= radius_km and (want.id not in nearest or km < nearest[want.id][1]):
+                nearest[want.id] = (want, km)
+    unmet = [pair for pair in nearest.values() if not has_match(session, pair[0], today=today)]
+    return sorted(unmet, key=lambda pair: (pair[1], pair[0].id))
