@@ -388,7 +388,7 @@ class Model:
     end: IntArray  # ordinal, OPEN_END: none
     live: BoolArray
     amount: FloatArray  # tonnes where the unit converts, else the quantity (remaining first)
-    massy: BoolArray  # the unit converts to tonnes at some density
+    massy: BoolArray  # the amount is in tonnes (the unit converts with the listing's density)
     unit: IntArray
 
 
@@ -398,7 +398,7 @@ def amounts(pop: Population) -> tuple[FloatArray, BoolArray]:
         quantity = float(remaining)
         mass = tonnes(quantity, unit, float(density) if density else None)
         values.append(mass if mass is not None else quantity)
-        massy.append(tonnes(1, unit, 1.0) is not None)
+        massy.append(mass is not None)  # converted to tonnes with its own density
     return np.array(values, dtype=np.float64), np.array(massy, dtype=bool)
 
 
@@ -461,7 +461,10 @@ def raw_scores(
     material = np.where(same_code, POINTS["code"], np.where(same_category, POINTS["category"],
                                                             POINTS["compatible"]))  # fmt: skip
     # Quantity: the share of the viewed listing's amount the other side can take or give.
-    comparable = (m.unit[offer] == m.unit[want]) | (m.massy[offer] & m.massy[want])
+    # Comparable when both amounts are tonnes, or neither is and the units agree.
+    comparable = (m.massy[offer] & m.massy[want]) | (
+        ~m.massy[offer] & ~m.massy[want] & (m.unit[offer] == m.unit[want])
+    )
     viewed = float(m.amount[q])
     share = np.minimum(m.amount[offer], m.amount[want]) / (viewed or 1.0)
     quantity = np.where(comparable & (viewed != 0), 20 * np.minimum(1.0, share), 0.0)
