@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -365,7 +364,3 @@ def list_users(session: Session, *, query: str = "", limit: int = 200) -> list[U
     if query:
         stmt = stmt.where(User.email.contains(query.strip().lower(), autoescape=True))
     return list(session.scalars(stmt))
-
-
-def is_recent(moment: datetime | None, seconds: int) -> bool:
-    return moment is not None and (utcnow() - moment).total_seconds() < seconds

@@ -15,7 +15,6 @@ from geo.distance import geodesic_pair_m
 from marketplace.services.errors import N_, DomainError
 from marketplace.services.factors import current_set, factors_by_key
 from marketplace.services.impact import (
-    HEAT_KEY,
     Estimate,
     ImpactInputError,
     ImpactInputs,
@@ -174,11 +173,6 @@ def store_estimate(
 
 def stored_result(stored: StoredEstimate) -> dict[str, Any]:
     return json.loads(stored.result_json)
-
-
-def is_heat(listing: Listing) -> bool:
-    category = CATEGORY_BY_KEY.get(listing.category)
-    return bool(category and category.impact_key == HEAT_KEY)
 
 
 def suggestions(
