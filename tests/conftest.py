@@ -196,3 +196,8 @@ def make_client(app: Flask, session: Session):  # type: ignore[no-untyped-def]
 
 def text_of(response) -> str:  # type: ignore[no-untyped-def]
     return response.get_data(as_text=True)
+
+
+def without_tokens(page: str) -> str:
+    """The page without CSRF tokens, which are timestamped and so differ between requests."""
+    return re.sub(r'name="csrf_token"[^>]*value="[^"]*"', "", page)
