@@ -119,13 +119,21 @@ def ranked_matches(
 ) -> list[RankedMatch]:
     """The best matches with their default estimates (one factor set for all)."""
     factor_set = current_set(session)
-    result = []
-    for match in find_matches(session, listing, today=today, limit=limit):
-        if factor_set is None:
-            break
-        est, _ = estimate_pair(session, match.offer, match.want, Choice(), factor_set)
-        result.append(RankedMatch(match, est, factor_set))
-    return result
+    if factor_set is None:
+        return []
+    return _with_estimates(
+        session, find_matches(session, listing, today=today, limit=limit), factor_set
+    )
+
+
+def _with_estimates(
+    session: Session, matches: list[Match], factor_set: FactorSet
+) -> list[RankedMatch]:
+    """Each match with its default estimate under one factor set."""
+    return [
+        RankedMatch(m, estimate_pair(session, m.offer, m.want, Choice(), factor_set)[0], factor_set)
+        for m in matches
+    ]
 
 
 def impact_summary(est: Estimate, factor_set: FactorSet) -> dict[str, Any]:
@@ -178,17 +186,13 @@ def stored_result(stored: StoredEstimate) -> dict[str, Any]:
 def suggestions(
     session: Session, *, organisation_id: int, today: date, limit: int = 8
 ) -> list[RankedMatch]:
-    """ "Suggested for you": the best matches across the firm's live listings."""
+    """The "Suggested for you" list: the best matches across the firm's live listings."""
     factor_set = current_set(session)
+    if factor_set is None:
+        return []
     own = session.scalars(
         select(Listing).where(Listing.organisation_id == organisation_id, live_condition(today))
     ).all()
     found = [m for listing in own for m in find_matches(session, listing, today=today, limit=3)]
     found.sort(key=lambda m: (-m.score, m.distance_km, m.listing.id))
-    result = []
-    for match in found[:limit]:
-        if factor_set is None:
-            break
-        est, _ = estimate_pair(session, match.offer, match.want, Choice(), factor_set)
-        result.append(RankedMatch(match, est, factor_set))
-    return result
+    return _with_estimates(session, found[:limit], factor_set)

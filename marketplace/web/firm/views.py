@@ -26,10 +26,11 @@ bp = Blueprint("firm", __name__, url_prefix="/firm")
 @policy("firm")
 def overview():  # type: ignore[no-untyped-def]
     organisation_id = current_user.organisation_id
+    firm_sites = sites.firm_sites(db.session, organisation_id)
     return render_template(
         "firm/overview.html",
         organisation=current_user.organisation,
-        sites=sites.firm_sites(db.session, organisation_id),
+        sites=firm_sites,
         members=organisations.members(db.session, organisation_id),
         invitations=accounts.open_invitations(db.session, organisation_id),
         listings=firm_listings(db.session, organisation_id),
@@ -38,7 +39,7 @@ def overview():  # type: ignore[no-untyped-def]
             db.session,
             organisation_id=organisation_id,
             today=date.today(),
-            sites=sites.firm_sites(db.session, organisation_id),
+            sites=firm_sites,
         ),
         invite_form=InviteForm(formdata=None),
         role_form=RoleForm(formdata=None),

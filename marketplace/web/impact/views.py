@@ -21,11 +21,12 @@ from marketplace.services.estimates import (
     store_estimate,
     stored_result,
 )
+from marketplace.services.impact import Estimate
 from marketplace.services.listings import get_visible_listing
 from marketplace.web.fields import LocalDecimalField
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, options
 from marketplace.web.policy import policy
-from models.impact import FactorSet, StoredEstimate
+from models.impact import Factor, FactorSet, StoredEstimate
 from models.listings import Listing
 
 bp = Blueprint("impact", __name__)
@@ -192,12 +193,17 @@ def estimate_page():  # type: ignore[no-untyped-def]
         form=form,
         est=est,
         factor_set=factor_set,
-        factors=factors.factors_by_key(factor_set) if factor_set else {},
+        used_factors=_used_factors(est, factor_set),
         term_labels=TERM_LABELS,
-        route_labels=ROUTE_LABELS,
-        mode_labels=MODE_LABELS,
-        viewer=current_user if current_user.is_authenticated else None,
     )
+
+
+def _used_factors(est: Estimate | None, factor_set: FactorSet | None) -> list[Factor]:
+    """The factor rows an estimate used, in the order its terms name them."""
+    if est is None or factor_set is None:
+        return []
+    by_key = factors.factors_by_key(factor_set)
+    return [by_key[key] for key in est.factor_keys if key in by_key]
 
 
 @bp.post("/impact/save")
