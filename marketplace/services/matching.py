@@ -13,12 +13,12 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from geo.areas import PLANAR_MARGIN, Circle
 from geo.distance import geodesic_m
 from marketplace.services.errors import N_
-from marketplace.services.search import live_condition
+from marketplace.services.search import live_condition, load_in_order
 from models.listings import Listing
 from models.sites import Site
 from models.taxonomy import format_ewc, tonnes
@@ -267,15 +267,7 @@ def has_match(session: Session, listing: Listing, *, today: date) -> bool:
 
 def _load_matches(session: Session, listing: Listing, scored: list[Any]) -> list[Match]:
     """Full listings (with site and firm) for the chosen page of matches, in rank order."""
-    ids = [item[2] for item in scored]
-    loaded = {
-        other.id: other
-        for other in session.scalars(
-            select(Listing)
-            .where(Listing.id.in_(ids))
-            .options(selectinload(Listing.site), selectinload(Listing.organisation))
-        )
-    }
+    loaded = {other.id: other for other in load_in_order(session, [item[2] for item in scored])}
     matches = []
     for score, km, other_id, reasons, coverage in scored:
         other = loaded.get(other_id)

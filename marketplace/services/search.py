@@ -96,7 +96,8 @@ def _clamp(page: int, total: int, per_page: int) -> int:
     return max(1, min(page, max(1, -(-total // per_page))))
 
 
-def _load_in_order(session: Session, ids: list[int]) -> list[Listing]:
+def load_in_order(session: Session, ids: list[int]) -> list[Listing]:
+    """Listings with their site and firm, in the order of `ids`; deleted ones are skipped."""
     if not ids:
         return []
     rows = session.scalars(
@@ -124,7 +125,7 @@ def search_listings(
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
-    return Page(items=_load_in_order(session, list(ids)), page=page, per_page=per_page, total=total)
+    return Page(items=load_in_order(session, list(ids)), page=page, per_page=per_page, total=total)
 
 
 def _bbox_condition(filters: ListingFilters) -> Any:
@@ -181,7 +182,7 @@ def _search_area(
     chosen = order[(page - 1) * per_page : page * per_page]
     km = {int(ids[i]): float(distances[i]) / 1000 for i in chosen} if filters.near else {}
     return Page(
-        items=_load_in_order(session, [int(ids[i]) for i in chosen]),
+        items=load_in_order(session, [int(ids[i]) for i in chosen]),
         page=page,
         per_page=per_page,
         total=len(order),
@@ -234,7 +235,7 @@ def _search_near(
     page = _clamp(page, total, per_page)
     nearest = _nearest(session, base, near, page * per_page)[(page - 1) * per_page :]
     return Page(
-        items=_load_in_order(session, [i for i, _ in nearest]),
+        items=load_in_order(session, [i for i, _ in nearest]),
         page=page,
         per_page=per_page,
         total=total,
