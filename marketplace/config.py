@@ -60,6 +60,7 @@ class Settings:
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = "© OpenStreetMap contributors"
     trusted_proxies: int = 0  # reverse proxies in front of the app (X-Forwarded-* hops)
+    outbox_lease_seconds: int = 600  # a claimed email not sent by then is handed to another worker
 
     @property
     def is_production(self) -> bool:
@@ -117,6 +118,10 @@ class Settings:
             values["mail_port"] = _int("MAIL_PORT", env["MAIL_PORT"])
         if "TRUSTED_PROXIES" in env:
             values["trusted_proxies"] = _int("TRUSTED_PROXIES", env["TRUSTED_PROXIES"])
+        if "OUTBOX_LEASE_SECONDS" in env:
+            values["outbox_lease_seconds"] = _int(
+                "OUTBOX_LEASE_SECONDS", env["OUTBOX_LEASE_SECONDS"]
+            )
         if "INSTANCE_PATH" in env:
             values["instance_path"] = Path(env["INSTANCE_PATH"])
         values.update(overrides)
@@ -141,6 +146,10 @@ class Settings:
             raise SettingsError("TRUSTED_PROXIES must be between 0 and 5")
         if not 1 <= self.mail_port <= 65535:
             raise SettingsError("MAIL_PORT must be between 1 and 65535")
+        if not 1 <= self.outbox_lease_seconds <= 86_400:
+            raise SettingsError("OUTBOX_LEASE_SECONDS must be between 1 and 86400")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://")
         if self.mail_use_tls and self.mail_use_ssl:
             raise SettingsError("Set MAIL_USE_TLS or MAIL_USE_SSL, not both")
 

@@ -1,15 +1,18 @@
 """SQLAlchemy 2.0 models and reference-data tables. Framework-free: no Flask here."""
 
 from models.accounts import Invitation, OrgRole, User
+from models.alerts import AlertSubscription, Notification
 from models.base import Base
 from models.geo import Boundary, Postcode
 from models.impact import Factor, FactorSet, StoredEstimate
 from models.listings import Listing
 from models.organisations import Organisation
+from models.outbox import OutboxEmail
 from models.sites import Site
 from models.taxonomy import EwcCode
 
 __all__ = [
+    "AlertSubscription",
     "Base",
     "Boundary",
     "EwcCode",
@@ -17,8 +20,10 @@ __all__ = [
     "FactorSet",
     "Invitation",
     "Listing",
+    "Notification",
     "OrgRole",
     "Organisation",
+    "OutboxEmail",
     "Postcode",
     "Site",
     "StoredEstimate",

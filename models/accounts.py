@@ -43,6 +43,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locale: Mapped[str | None] = mapped_column(String(5))
+    alerts_muted: Mapped[bool] = mapped_column(Boolean, default=False)
     # Rotated on password change: invalidates sessions and remember-me cookies everywhere.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -86,6 +86,9 @@ class Listing(Base):
     county_code: Mapped[str | None] = mapped_column(String(2), index=True)
     # Case-folded title, description, category and code labels: portable substring search.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Set when a publication (or a move/recategorisation while published) still has to be
+    # checked against alert subscriptions; cleared by the fan-out job, re-queued by the sweep.
+    fanout_due: Mapped[bool] = mapped_column(default=False, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

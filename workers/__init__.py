@@ -1,5 +1,4 @@
 """Background jobs (RQ): queues, job functions over the services, worker runtime, cron.
 
-Jobs arrive with the alerts issue; until then periodic maintenance runs as CLI commands
-(`flask --app marketplace listings expire`). Nothing here may import `marketplace.web`.
+Nothing here may import `marketplace.web` (an import-linter contract keeps it so).
 """

@@ -8,10 +8,11 @@ import smtplib
 import ssl
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from types import TracebackType
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,9 @@ class OutgoingEmail:
     subject: str
     text: str
     html: str
-    purpose: str  # e.g. "verify", "reset", "invite"
+    purpose: str  # e.g. "verify", "reset", "invite", "alert", "digest"
+    message_id: str | None = None  # deterministic ids let mail clients drop a resent copy
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,20 @@ class MailSettings:
     use_ssl: bool = False
     username: str = ""
     password: str = ""
+    timeout: float = 30.0
+
+
+class DeliveryError(Exception):
+    """Sending failed; `permanent` for 5xx answers (do not retry), else temporary."""
+
+    def __init__(self, message: str, *, permanent: bool, code: int | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
+
+
+def sender_domain(sender: str) -> str:
+    return sender.rsplit("@", 1)[-1].rstrip(">").strip() or "localhost"
 
 
 def build_message(email: OutgoingEmail, sender: str) -> EmailMessage:
@@ -44,38 +61,104 @@ def build_message(email: OutgoingEmail, sender: str) -> EmailMessage:
     message["To"] = email.to
     message["Subject"] = email.subject
     message["Date"] = formatdate(localtime=False)
-    domain = sender.rsplit("@", 1)[-1].rstrip(">") or "localhost"
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = email.message_id or make_msgid(domain=sender_domain(sender))
+    for name, value in email.headers.items():
+        message[name] = value
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
     return message
 
 
+def classify(exc: BaseException) -> DeliveryError:
+    """An SMTP or network failure as a DeliveryError: 5xx permanent, everything else temporary."""
+    code: int | None = None
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [answer[0] for answer in exc.recipients.values()]
+        code = max(codes) if codes else None
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        code = exc.smtp_code
+    permanent = code is not None and 500 <= code < 600
+    return DeliveryError(f"{type(exc).__name__}: {exc}", permanent=permanent, code=code)
+
+
+class Mailer:
+    """One connection for a batch of emails (SMTP), or the file backend; use as a context manager.
+
+    `send` raises DeliveryError; after an error the connection is dropped and reopened on the
+    next email, so one bad recipient does not poison the rest of the batch.
+    """
+
+    def __init__(self, settings: MailSettings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def send(self, email: OutgoingEmail) -> None:
+        message = build_message(email, self.settings.sender)
+        if self.settings.backend != "smtp":
+            _write_file(self.settings.directory, email, message)
+            return
+        try:
+            self._connection().send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            if not isinstance(exc, smtplib.SMTPRecipientsRefused):
+                self.close()  # the session's state is unknown after an error
+            else:
+                self._reset()
+            raise classify(exc) from exc
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            smtp = _connect(self.settings)
+            if self.settings.username:
+                smtp.login(self.settings.username, self.settings.password)
+            self._smtp = smtp
+        return self._smtp
+
+    def _reset(self) -> None:
+        try:
+            if self._smtp is not None:
+                self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+
 def send_email(settings: MailSettings, email: OutgoingEmail) -> None:
-    """Deliver one email now; SMTP errors propagate to the caller, which decides."""
-    message = build_message(email, settings.sender)
-    if settings.backend == "smtp":
-        _send_smtp(settings, message)
-    else:
-        _write_file(settings.directory, email, message)
+    """Deliver one email now (its own connection); raises DeliveryError."""
+    with Mailer(settings) as mailer:
+        mailer.send(email)
     log.info("mail sent", extra={"purpose": email.purpose, "backend": settings.backend})
 
 
 def _connect(settings: MailSettings) -> smtplib.SMTP:
     context = ssl.create_default_context()
     if settings.use_ssl:
-        return smtplib.SMTP_SSL(settings.server, settings.port, timeout=30, context=context)
-    smtp = smtplib.SMTP(settings.server, settings.port, timeout=30)
+        return smtplib.SMTP_SSL(
+            settings.server, settings.port, timeout=settings.timeout, context=context
+        )
+    smtp = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
     if settings.use_tls:
         smtp.starttls(context=context)
     return smtp
-
-
-def _send_smtp(settings: MailSettings, message: EmailMessage) -> None:
-    with _connect(settings) as smtp:
-        if settings.username:
-            smtp.login(settings.username, settings.password)
-        smtp.send_message(message)
 
 
 def _write_file(directory: Path, email: OutgoingEmail, message: EmailMessage) -> None:
@@ -87,6 +170,8 @@ def _write_file(directory: Path, email: OutgoingEmail, message: EmailMessage) ->
         "subject": email.subject,
         "purpose": email.purpose,
         "date": message["Date"],
+        "message_id": message["Message-ID"],
+        "headers": email.headers,
         "text": email.text,
         "html": email.html,
     }

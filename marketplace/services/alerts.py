@@ -1,0 +1,397 @@
+"""Alert subscriptions: what a user wants to hear about, where, and how often.
+
+A subscription is an area (a circle around a site or a clicked point, a drawn polygon, or a set
+of municipalities/counties), filters (directions, kinds, categories, EWC codes or chapters,
+keywords; empty means any) and a cadence. `catches` is the one rule that decides whether a
+listing satisfies a subscription; the preview, the fan-out and the tests all go through it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from geo.areas import AreaError, BBox, Circle, PolygonArea, polygon_from_geojson
+from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
+from marketplace.services.errors import N_, DomainError, NotFound
+from marketplace.services.search import live_condition, load_in_order
+from models.accounts import User
+from models.alerts import CADENCES, AlertSubscription
+from models.listings import Listing
+from models.sites import Site
+from models.taxonomy import CATEGORY_BY_KEY, DIRECTIONS, KINDS
+
+MAX_SUBSCRIPTIONS = 50
+MAX_RADIUS_KM = 300
+PREVIEW_LIMIT = 500
+_EWC_TOKEN = re.compile(r"^\d{2}(\d{2}(\d{2})?)?$")
+
+
+@dataclass(frozen=True)
+class SubscriptionInput:
+    name: str
+    area_kind: str  # circle | polygon | regions
+    site_id: int | None = None
+    center_lon: float | None = None
+    center_lat: float | None = None
+    radius_km: float | None = None
+    polygon_geojson: str | None = None
+    region_codes: tuple[str, ...] = ()
+    directions: tuple[str, ...] = ("offer",)
+    kinds: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    ewc: str = ""
+    keywords: str = ""
+    cadence: str = "instant"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the subscription rule needs to know of a listing (its search point, not its site)."""
+
+    id: int
+    organisation_id: int
+    direction: str
+    kind: str
+    category: str
+    ewc_code: str | None
+    search_text: str
+    lon: float
+    lat: float
+    x: float
+    y: float
+    municipality_code: str | None
+    county_code: str | None
+
+    @classmethod
+    def of(cls, listing: Any) -> Facts:
+        return cls(**{name: getattr(listing, name) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A subscription ready to test listings against (area objects built once)."""
+
+    id: int
+    user_id: int
+    cadence: str
+    directions: frozenset[str]
+    kinds: frozenset[str]
+    categories: frozenset[str]
+    ewc_prefixes: tuple[str, ...]
+    keywords: tuple[str, ...]
+    circle: Circle | None = None
+    polygon: PolygonArea | None = None
+    regions: frozenset[str] = field(default_factory=frozenset)
+
+    def bbox(self) -> BBox | None:
+        area = self.circle or self.polygon
+        return area.bbox() if area is not None else None
+
+
+def compile_subscription(sub: AlertSubscription) -> Compiled:
+    circle = polygon = None
+    if sub.area_kind == "circle":
+        circle = Circle(sub.center_lon or 0.0, sub.center_lat or 0.0, sub.radius_m or 0.0)
+    elif sub.area_kind == "polygon":
+        polygon = polygon_from_geojson(sub.polygon_geojson or "")
+    return Compiled(
+        id=sub.id,
+        user_id=sub.user_id,
+        cadence=sub.cadence,
+        directions=frozenset(sub.split(sub.directions)),
+        kinds=frozenset(sub.split(sub.kinds)),
+        categories=frozenset(sub.split(sub.categories)),
+        ewc_prefixes=tuple(sub.split(sub.ewc_prefixes)),
+        keywords=tuple(w.casefold() for w in sub.split(sub.keywords)),
+        circle=circle,
+        polygon=polygon,
+        regions=frozenset(sub.split(sub.region_codes)),
+    )
+
+
+def passes_filters(sub: Compiled, facts: Facts) -> bool:
+    if sub.directions and facts.direction not in sub.directions:
+        return False
+    if sub.kinds and facts.kind not in sub.kinds:
+        return False
+    if sub.categories and facts.category not in sub.categories:
+        return False
+    if sub.ewc_prefixes and not (
+        facts.ewc_code and any(facts.ewc_code.startswith(p) for p in sub.ewc_prefixes)
+    ):
+        return False
+    text = facts.search_text.casefold()
+    return not sub.keywords or any(word in text for word in sub.keywords)
+
+
+def area_distance(sub: Compiled, facts: Facts) -> tuple[bool, float | None]:
+    """(inside, metres from the circle's centre) for the listing's search point."""
+    if sub.circle is not None:
+        metres = float(sub.circle.distances_m([facts.lon], [facts.lat])[0])
+        return metres <= sub.circle.radius_m, metres
+    if sub.polygon is not None:
+        return bool(sub.polygon.contains_xy([facts.x], [facts.y])[0]), None
+    return bool({facts.municipality_code, facts.county_code} & sub.regions), None
+
+
+def catches(sub: Compiled, facts: Facts) -> tuple[bool, float | None]:
+    """Whether the subscription is satisfied by the listing (never by its own user's firm:
+    that is checked where users are known), and the distance when the area is a circle."""
+    if not passes_filters(sub, facts):
+        return False, None
+    return area_distance(sub, facts)
+
+
+# --- writing subscriptions ---------------------------------------------------------------------
+
+
+def _clean_codes(values: Iterable[str], allowed: Iterable[str], field_name: str) -> list[str]:
+    allowed_set = set(allowed)
+    cleaned = sorted({v for v in values if v})
+    if any(v not in allowed_set for v in cleaned):
+        raise DomainError(N_("Choose from the list."), field=field_name)
+    return cleaned
+
+
+def _clean_ewc(raw: str) -> list[str]:
+    tokens = [t.replace(" ", "").rstrip("*") for t in re.split(r"[,;]+", raw) if t.strip()]
+    if len(tokens) > 30 or not all(_EWC_TOKEN.match(t) for t in tokens):
+        raise DomainError(
+            N_("Give waste codes or chapters as 2, 4 or 6 digits, separated by commas."),
+            field="ewc",
+        )
+    return sorted(set(tokens))
+
+
+def _apply_area(
+    session: Session, sub: AlertSubscription, data: SubscriptionInput, actor: User
+) -> None:
+    sub.area_kind = data.area_kind
+    sub.site_id = sub.center_lon = sub.center_lat = sub.radius_m = sub.polygon_geojson = None
+    sub.min_x = sub.min_y = sub.max_x = sub.max_y = None
+    sub.region_codes = ""
+    if data.area_kind == "circle":
+        _apply_circle(session, sub, data, actor)
+    elif data.area_kind == "polygon":
+        try:
+            area = polygon_from_geojson(data.polygon_geojson or "")
+        except AreaError:
+            raise DomainError(
+                N_("Draw an area on the map: at least three points, inside Sweden."),
+                field="polygon",
+            ) from None
+        sub.polygon_geojson = json.dumps(area.to_geojson())
+        sub.min_x, sub.min_y, sub.max_x, sub.max_y = area.bbox()
+    elif data.area_kind == "regions":
+        allowed = list(MUNICIPALITY_BY_CODE) + list(COUNTY_BY_CODE)
+        codes = _clean_codes(data.region_codes, allowed, "regions")
+        if not codes:
+            raise DomainError(N_("Choose at least one municipality or county."), field="regions")
+        sub.region_codes = " ".join(codes)
+    else:
+        raise DomainError(N_("Choose from the list."), field="area_kind")
+
+
+def _apply_circle(
+    session: Session, sub: AlertSubscription, data: SubscriptionInput, actor: User
+) -> None:
+    if data.site_id is not None:
+        site = session.get(Site, data.site_id)
+        if site is None or site.organisation_id != actor.organisation_id:
+            raise DomainError(N_("Choose one of your firm's sites."), field="site_id")
+        lon, lat = site.lon, site.lat
+        sub.site_id = site.id
+    elif data.center_lon is not None and data.center_lat is not None:
+        lon, lat = data.center_lon, data.center_lat
+    else:
+        raise DomainError(N_("Choose a site or click the map to set a centre."), field="site_id")
+    radius = data.radius_km
+    if radius is None or not 1 <= radius <= MAX_RADIUS_KM:
+        raise DomainError(
+            N_("The radius must be between 1 and %(max)s km."), field="radius_km", max=MAX_RADIUS_KM
+        )
+    try:
+        circle = Circle(lon, lat, radius * 1000)
+    except AreaError:
+        raise DomainError(N_("The centre must lie in Sweden."), field="site_id") from None
+    sub.center_lon, sub.center_lat, sub.radius_m = lon, lat, radius * 1000
+    sub.min_x, sub.min_y, sub.max_x, sub.max_y = circle.bbox()
+
+
+def _apply(session: Session, sub: AlertSubscription, data: SubscriptionInput, actor: User) -> None:
+    name = data.name.strip()
+    if not name:
+        raise DomainError(N_("Give the alert a name."), field="name")
+    if len(name) > 120:
+        raise DomainError(N_("At most %(max)s characters."), field="name", max=120)
+    if data.cadence not in CADENCES:
+        raise DomainError(N_("Choose from the list."), field="cadence")
+    directions = _clean_codes(data.directions, DIRECTIONS, "directions")
+    if not directions:
+        raise DomainError(N_("Choose offers, wants or both."), field="directions")
+    kinds = _clean_codes(data.kinds, KINDS, "kinds")
+    categories = _clean_codes(data.categories, CATEGORY_BY_KEY, "categories")
+    ewc = _clean_ewc(data.ewc)
+    keywords = " ".join(data.keywords.split())
+    if len(keywords) > 200:
+        raise DomainError(N_("At most %(max)s characters."), field="keywords", max=200)
+    _apply_area(session, sub, data, actor)
+    sub.name = name
+    sub.cadence = data.cadence
+    sub.directions = " ".join(directions)
+    sub.kinds = " ".join(kinds)
+    sub.categories = " ".join(categories)
+    sub.ewc_prefixes = " ".join(ewc)
+    sub.keywords = keywords
+
+
+def create_subscription(
+    session: Session, *, actor: User, data: SubscriptionInput
+) -> AlertSubscription:
+    count = session.scalar(
+        select(func.count())
+        .select_from(AlertSubscription)
+        .where(AlertSubscription.user_id == actor.id)
+    )
+    if (count or 0) >= MAX_SUBSCRIPTIONS:
+        raise DomainError(
+            N_("You have %(max)s alerts, the most one person can have. Delete one first."),
+            max=MAX_SUBSCRIPTIONS,
+        )
+    sub = AlertSubscription(user_id=actor.id)
+    _apply(session, sub, data, actor)
+    session.add(sub)
+    session.flush()
+    return sub
+
+
+def get_own_subscription(
+    session: Session, *, actor: User, subscription_id: int
+) -> AlertSubscription:
+    sub = session.get(AlertSubscription, subscription_id)
+    if sub is None or sub.user_id != actor.id:
+        raise NotFound()
+    return sub
+
+
+def update_subscription(
+    session: Session, *, actor: User, subscription_id: int, data: SubscriptionInput
+) -> AlertSubscription:
+    sub = get_own_subscription(session, actor=actor, subscription_id=subscription_id)
+    _apply(session, sub, data, actor)
+    return sub
+
+
+def set_paused(
+    session: Session, *, actor: User, subscription_id: int, paused: bool
+) -> AlertSubscription:
+    sub = get_own_subscription(session, actor=actor, subscription_id=subscription_id)
+    sub.paused = paused
+    return sub
+
+
+def delete_subscription(session: Session, *, actor: User, subscription_id: int) -> None:
+    session.delete(get_own_subscription(session, actor=actor, subscription_id=subscription_id))
+
+
+def set_muted(session: Session, user: User, muted: bool) -> None:
+    user.alerts_muted = muted
+
+
+def user_subscriptions(session: Session, user_id: int) -> list[AlertSubscription]:
+    stmt = (
+        select(AlertSubscription)
+        .where(AlertSubscription.user_id == user_id)
+        .order_by(AlertSubscription.created_at.desc(), AlertSubscription.id.desc())
+    )
+    return list(session.scalars(stmt))
+
+
+def pause_by_link(
+    session: Session, *, user_id: int, subscription_ids: Iterable[int]
+) -> list[AlertSubscription]:
+    """The unsubscribe link: pause the named subscriptions of that user (no login needed)."""
+    wanted = list(subscription_ids)
+    subs = list(
+        session.scalars(
+            select(AlertSubscription).where(
+                AlertSubscription.user_id == user_id, AlertSubscription.id.in_(wanted)
+            )
+        )
+    )
+    for sub in subs:
+        sub.paused = True
+    return subs
+
+
+def to_input(sub: AlertSubscription) -> SubscriptionInput:
+    """The stored subscription as form input (editing starts from it)."""
+    return SubscriptionInput(
+        name=sub.name,
+        area_kind=sub.area_kind,
+        site_id=sub.site_id,
+        center_lon=sub.center_lon,
+        center_lat=sub.center_lat,
+        radius_km=(sub.radius_m or 0) / 1000 or None,
+        polygon_geojson=sub.polygon_geojson,
+        region_codes=tuple(sub.split(sub.region_codes)),
+        directions=tuple(sub.split(sub.directions)),
+        kinds=tuple(sub.split(sub.kinds)),
+        categories=tuple(sub.split(sub.categories)),
+        ewc=", ".join(sub.split(sub.ewc_prefixes)),
+        keywords=sub.keywords,
+        cadence=sub.cadence,
+    )
+
+
+# --- preview -----------------------------------------------------------------------------------
+
+_FACT_COLUMNS = [getattr(Listing, name) for name in Facts.__dataclass_fields__]
+
+
+def preview(
+    session: Session,
+    sub: AlertSubscription,
+    *,
+    actor: User,
+    today: date,
+    limit: int = PREVIEW_LIMIT,
+) -> tuple[list[Listing], int, dict[int, float]]:
+    """Live listings the subscription would have caught: (first `limit`, total, metres by id)."""
+    compiled = compile_subscription(sub)
+    stmt = select(*_FACT_COLUMNS).where(live_condition(today))
+    if actor.organisation_id is not None:
+        stmt = stmt.where(Listing.organisation_id != actor.organisation_id)
+    if compiled.directions:
+        stmt = stmt.where(Listing.direction.in_(compiled.directions))
+    if compiled.kinds:
+        stmt = stmt.where(Listing.kind.in_(compiled.kinds))
+    if compiled.categories:
+        stmt = stmt.where(Listing.category.in_(compiled.categories))
+    box = compiled.bbox()
+    if box is not None:
+        stmt = stmt.where(Listing.x.between(box[0], box[2]), Listing.y.between(box[1], box[3]))
+    else:
+        stmt = stmt.where(
+            Listing.municipality_code.in_(compiled.regions)
+            | Listing.county_code.in_(compiled.regions)
+        )
+    caught: list[tuple[float, int]] = []
+    for row in session.execute(stmt.order_by(Listing.id.desc())):
+        inside, metres = catches(compiled, Facts(*row))
+        if inside:
+            caught.append((metres if metres is not None else 0.0, row.id))
+    caught.sort(key=lambda item: (item[0], -item[1]) if compiled.circle else (0, -item[1]))
+    chosen = [listing_id for _, listing_id in caught[:limit]]
+    distances = (
+        {listing_id: metres for metres, listing_id in caught[:limit]} if compiled.circle else {}
+    )
+    return load_in_order(session, chosen), len(caught), distances

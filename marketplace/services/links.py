@@ -1,0 +1,18 @@
+"""Absolute links that emails carry, built without a request (jobs run outside Flask).
+
+tests/web/test_links.py checks that each path equals what the web layer's `url_for` builds.
+"""
+
+from __future__ import annotations
+
+
+def listing(base_url: str, listing_id: int) -> str:
+    return f"{base_url.rstrip('/')}/listings/{listing_id}"
+
+
+def alerts(base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/alerts"
+
+
+def unsubscribe(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/alerts/unsubscribe/{token}"

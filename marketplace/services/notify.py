@@ -1,0 +1,126 @@
+"""Turning notifications into emails: alert and digest content, links, unsubscribe headers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from geo.gazetteer import MUNICIPALITY_BY_CODE
+from marketplace.services import links
+from marketplace.services.emails import Rendered, render_email
+from marketplace.services.outbox import Envelope
+from marketplace.services.security import make_token, read_token
+from models.accounts import User
+from models.alerts import Notification
+from models.listings import Listing
+from models.taxonomy import CATEGORY_BY_KEY
+
+UNSUBSCRIBE_PURPOSE = "unsubscribe"
+UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # links in old emails keep working for over a year
+
+
+@dataclass(frozen=True)
+class MailContext:
+    """What building an email needs from the deployment's settings."""
+
+    base_url: str
+    secret: str
+    domain: str
+
+
+def unsubscribe_token(ctx: MailContext, user_id: int, subscription_ids: list[int]) -> str:
+    return make_token(
+        ctx.secret, UNSUBSCRIBE_PURPOSE, {"u": user_id, "s": sorted(subscription_ids)}
+    )
+
+
+def read_unsubscribe_token(secret: str, token: str) -> tuple[int, list[int]]:
+    """(user id, subscription ids); raises services.security.TokenError when invalid."""
+    payload = read_token(secret, UNSUBSCRIBE_PURPOSE, token, UNSUBSCRIBE_MAX_AGE)
+    return int(payload["u"]), [int(i) for i in payload["s"]]
+
+
+def list_headers(url: str) -> dict[str, str]:
+    """RFC 2369 / RFC 8058 one-click unsubscribe."""
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def item(ctx: MailContext, listing: Listing, note: Notification, locale: str) -> dict[str, Any]:
+    """One listing as an email shows it."""
+    category = CATEGORY_BY_KEY.get(listing.category)
+    municipality = MUNICIPALITY_BY_CODE.get(listing.municipality_code or "")
+    return {
+        "title": listing.title,
+        "direction": listing.direction,
+        "kind": listing.kind,
+        "category": category.label(locale) if category else listing.category,
+        "quantity": float(listing.quantity),
+        "unit": listing.unit,
+        "recurrence": listing.recurrence,
+        "municipality": municipality.name if municipality else "",
+        "distance_km": note.distance_m / 1000 if note.distance_m is not None else None,
+        "co2e_kg": note.co2e_kg,
+        "sek": note.sek,
+        "url": links.listing(ctx.base_url, listing.id),
+    }
+
+
+def alert_envelope(
+    ctx: MailContext, user: User, listing: Listing, note: Notification, subscription_name: str
+) -> Envelope:
+    locale = user.locale or "sv"
+    unsubscribe = links.unsubscribe(
+        ctx.base_url, unsubscribe_token(ctx, user.id, [note.subscription_id or 0])
+    )
+    rendered: Rendered = render_email(
+        "alert",
+        locale,
+        user=user,
+        item=item(ctx, listing, note, locale),
+        subscription_name=subscription_name,
+        manage_url=links.alerts(ctx.base_url),
+        unsubscribe_url=unsubscribe,
+    )
+    return Envelope(
+        key=f"alert:{user.id}:{listing.id}",
+        to=user.email,
+        purpose="alert",
+        locale=locale,
+        rendered=rendered,
+        user_id=user.id,
+        headers=list_headers(unsubscribe),
+    )
+
+
+def digest_envelope(
+    ctx: MailContext,
+    user: User,
+    cadence: str,
+    period: str,
+    groups: list[tuple[str, list[dict[str, Any]]]],
+    subscription_ids: list[int],
+) -> Envelope:
+    locale = user.locale or "sv"
+    unsubscribe = links.unsubscribe(ctx.base_url, unsubscribe_token(ctx, user.id, subscription_ids))
+    rendered = render_email(
+        "digest",
+        locale,
+        user=user,
+        cadence=cadence,
+        groups=groups,
+        count=sum(len(items) for _, items in groups),
+        manage_url=links.alerts(ctx.base_url),
+        unsubscribe_url=unsubscribe,
+    )
+    return Envelope(
+        key=f"digest:{cadence}:{period}:{user.id}",
+        to=user.email,
+        purpose="digest",
+        locale=locale,
+        rendered=rendered,
+        user_id=user.id,
+        headers=list_headers(unsubscribe),
+    )

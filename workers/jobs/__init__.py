@@ -1,0 +1,1 @@
+"""Job functions: thin adapters that open a session, call one service, commit, enqueue more."""

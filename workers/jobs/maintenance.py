@@ -1,0 +1,39 @@
+"""The sweep: whatever the database says is owed but no queue holds (Redis lost it, a worker
+died, an enqueue after commit never happened) is enqueued again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from marketplace.services.fanout import due_listing_ids
+from marketplace.services.listings import expire_listings
+from marketplace.services.outbox import due_ids
+from workers.context import current
+from workers.jobs.alerts import fan_out_listing
+from workers.jobs.mail import enqueue_delivery
+from workers.queues import ALERTS
+
+GRACE = timedelta(minutes=2)  # leave freshly enqueued work to the job already on its way
+
+
+def sweep(grace_seconds: int = int(GRACE.total_seconds())) -> dict[str, Any]:
+    ctx = current()
+    now = ctx.now()
+    grace = timedelta(seconds=grace_seconds)
+    with ctx.sessions() as session:
+        listings = due_listing_ids(session, updated_before=now - grace)
+        emails = due_ids(session, now=now - grace, lease=ctx.lease)
+    for listing_id in listings:
+        ctx.dispatcher.enqueue(fan_out_listing, listing_id, queue=ALERTS)
+    enqueue_delivery(ctx, emails)
+    return {"listings": len(listings), "emails": len(emails)}
+
+
+def expire() -> int:
+    """Close listings whose end date has passed."""
+    ctx = current()
+    with ctx.sessions() as session:
+        count = expire_listings(session, today=ctx.today())
+        session.commit()
+    return count

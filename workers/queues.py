@@ -1,0 +1,84 @@
+"""Where jobs go: named RQ queues (JSON serializer) with `REDIS_URL`, else run in-process.
+
+Jobs are enqueued after the commit that made them necessary, by function reference, with ids
+and other primitives only. Enqueuing twice is harmless: every job body is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from marketplace.config import Settings
+
+log = logging.getLogger(__name__)
+
+ALERTS, MAIL, MAINTENANCE = "alerts", "mail", "maintenance"
+QUEUE_NAMES = (ALERTS, MAIL, MAINTENANCE)  # a worker listens in this order of priority
+TIMEOUTS = {ALERTS: 600, MAIL: 900, MAINTENANCE: 1800}  # seconds a job may run
+
+
+class Dispatcher(Protocol):
+    def enqueue(self, func: Callable[..., Any], *args: Any, queue: str) -> None: ...
+
+
+class RQDispatcher:
+    """Real queues on Redis; retried by RQ on an exception (the bodies are idempotent)."""
+
+    def __init__(self, redis_url: str) -> None:
+        from redis import Redis
+
+        self.redis = Redis.from_url(redis_url)
+        self._queues: dict[str, Any] = {}
+
+    def queue(self, name: str) -> Any:
+        from rq import Queue
+        from rq.serializers import JSONSerializer
+
+        if name not in self._queues:
+            self._queues[name] = Queue(name, connection=self.redis, serializer=JSONSerializer)
+        return self._queues[name]
+
+    def enqueue(self, func: Callable[..., Any], *args: Any, queue: str) -> None:
+        from rq import Retry
+
+        self.queue(queue).enqueue(
+            func,
+            *args,
+            job_timeout=TIMEOUTS[queue],
+            retry=Retry(max=3, interval=[10, 60, 300]),
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+        )
+
+
+class InlineDispatcher:
+    """No Redis (the demo, tests of the web layer): run the job now, in this process.
+
+    A failing job is logged, not raised: the change that asked for it is already committed, and
+    the sweep runs the job again.
+    """
+
+    def __init__(self, context_factory: Callable[[], Any]) -> None:
+        self.context_factory = context_factory
+
+    def enqueue(self, func: Callable[..., Any], *args: Any, queue: str) -> None:
+        from workers.context import use
+
+        with use(self.context_factory()):
+            try:
+                func(*args)
+            except Exception:
+                log.exception(
+                    "inline job %s%r failed; the sweep will retry it", func.__name__, args
+                )
+
+
+def dispatcher_for(settings: Settings) -> Dispatcher:
+    """RQ when REDIS_URL is set, else inline with this process's own context."""
+    if settings.redis_url:
+        return RQDispatcher(settings.redis_url)
+    from workers.context import current
+
+    return InlineDispatcher(current)

@@ -1,0 +1,48 @@
+"""Periodic work, run by RQ's cron scheduler (`python -m workers scheduler`).
+
+Digest sweeps run every hour: each creates only what its period still owes (the outbox keys are
+unique per user and period), so a scheduler that was down catches up at its next run and one
+that runs twice sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workers.jobs.alerts import send_digests
+from workers.jobs.maintenance import expire, sweep
+from workers.queues import ALERTS, MAINTENANCE, TIMEOUTS
+
+
+def build_scheduler(connection: Any) -> Any:
+    from rq.cron import CronJob, CronScheduler
+    from rq.serializers import JSONSerializer
+
+    class JsonCronJob(CronJob):
+        """RQ's CronJob enqueues with the default (pickle) serializer; ours use JSON."""
+
+        def enqueue(self, connection: Any) -> Any:  # type: ignore[override]
+            from rq import Queue
+
+            queue = Queue(self.queue_name, connection=connection, serializer=JSONSerializer)
+            job = queue.enqueue(self.func, *self.args, **self.kwargs, **self.job_options)
+            return job
+
+    scheduler = CronScheduler(connection=connection)
+    entries = [
+        (sweep, MAINTENANCE, (), {"interval": 60}),
+        (send_digests, ALERTS, ("daily",), {"cron": "5 * * * *"}),
+        (send_digests, ALERTS, ("weekly",), {"cron": "10 * * * *"}),
+        (expire, MAINTENANCE, (), {"cron": "20 * * * *"}),
+    ]
+    for func, queue, args, timing in entries:
+        job = JsonCronJob(
+            queue_name=queue,
+            func=func,
+            args=args,
+            job_timeout=TIMEOUTS[queue],
+            name=f"{func.__name__}{'-' + args[0] if args else ''}",
+            **timing,
+        )
+        scheduler._cron_jobs.append(job)  # register() would build a pickle-serialising CronJob
+    return scheduler
