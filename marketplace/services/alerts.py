@@ -273,6 +273,15 @@ def create_subscription(
     return sub
 
 
+def draft_subscription(
+    session: Session, *, actor: User, data: SubscriptionInput
+) -> AlertSubscription:
+    """A checked subscription that is not saved (to preview what it would catch)."""
+    sub = AlertSubscription(user_id=actor.id, paused=False)
+    _apply(session, sub, data, actor)
+    return sub
+
+
 def get_own_subscription(
     session: Session, *, actor: User, subscription_id: int
 ) -> AlertSubscription:

@@ -205,7 +205,12 @@ def place_listing(listing: Listing, site: Site) -> None:
     listing.county_code = site.county_code
 
 
+def _alert_relevant(listing: Listing) -> tuple[object, ...]:
+    return (listing.x, listing.y, listing.category, listing.direction, listing.kind)
+
+
 def _apply(session: Session, listing: Listing, data: ListingInput, organisation_id: int) -> None:
+    before = _alert_relevant(listing)
     ewc = validate(session, data)
     site = session.get(Site, data.site_id)
     if site is None or site.organisation_id != organisation_id:
@@ -230,6 +235,8 @@ def _apply(session: Session, listing: Listing, data: ListingInput, organisation_
         listing.remaining_quantity = listing.quantity
     listing.search_text = _search_text(listing, ewc)
     place_listing(listing, site)
+    if listing.status == "published" and _alert_relevant(listing) != before:
+        listing.fanout_due = True  # moved or recategorised: subscribers there may now want it
 
 
 def create_listing(session: Session, *, actor: User, data: ListingInput) -> Listing:
@@ -271,6 +278,7 @@ def publish_listing(session: Session, *, actor: User, listing_id: int, today: da
     listing.status = "published"
     listing.published_at = utcnow()
     listing.closed_at = None
+    listing.fanout_due = True  # alert subscribers (workers.jobs.alerts.fan_out_listing)
     return listing
 
 

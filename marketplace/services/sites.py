@@ -92,7 +92,10 @@ def update_site(session: Session, *, actor: User, site_id: int, data: SiteInput)
     site = get_own_site(session, actor=actor, site_id=site_id)
     _apply(site, data)
     for listing in session.scalars(select(Listing).where(Listing.site_id == site.id)):
+        before = (listing.x, listing.y)
         place_listing(listing, site)
+        if listing.status == "published" and (listing.x, listing.y) != before:
+            listing.fanout_due = True  # subscribers around the new place may want it
     return site
 
 

@@ -25,6 +25,7 @@ def register_web(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     from marketplace.web.account.views import bp as account_bp
     from marketplace.web.admin.views import bp as admin_bp
+    from marketplace.web.alerts.views import bp as alerts_bp
     from marketplace.web.api.views import bp as api_bp
     from marketplace.web.auth.views import bp as auth_bp
     from marketplace.web.devmail.views import bp as devmail_bp
@@ -45,6 +46,7 @@ def register_web(app: Flask) -> None:
         api_bp,
         maps_bp,
         impact_bp,
+        alerts_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

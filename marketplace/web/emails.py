@@ -1,33 +1,19 @@
-"""Rendering account emails in the recipient's language and handing them to the mailer."""
+"""Account emails (verify, reset, invite): rendered in the recipient's language, queued in the
+outbox with the request's commit, and delivered by the mail job."""
 
 from __future__ import annotations
 
-import logging
+import uuid
 from typing import Any
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask import current_app, url_for
 
-from marketplace.services.mail import MailSettings, OutgoingEmail, send_email
+from marketplace.extensions import db
+from marketplace.services import outbox
+from marketplace.services.emails import render_email
+from marketplace.services.mail import sender_domain
 from marketplace.services.security import make_token
-
-log = logging.getLogger(__name__)
-
-
-def mail_settings() -> MailSettings:
-    s = current_app.extensions["settings"]
-    return MailSettings(
-        backend=s.mail_backend,
-        sender=s.mail_default_sender,
-        directory=s.mail_dir,
-        server=s.mail_server,
-        port=s.mail_port,
-        use_tls=s.mail_use_tls,
-        use_ssl=s.mail_use_ssl,
-        username=s.mail_username,
-        password=s.mail_password,
-    )
+from marketplace.web.jobs import send_after_commit
 
 
 def signed_url(endpoint: str, purpose: str, payload: dict[str, object]) -> str:
@@ -36,22 +22,22 @@ def signed_url(endpoint: str, purpose: str, payload: dict[str, object]) -> str:
     return base + url_for(endpoint, token=token)
 
 
-def send_templated(*, to: str, locale: str, template: str, purpose: str, **context: Any) -> bool:
-    """Render emails/<template>.{txt,html} in `locale` and send; False (logged) on failure."""
-    with force_locale(locale):
-        subject = render_template(f"emails/{template}.subject.txt", **context).strip()
-        text = render_template(f"emails/{template}.txt", **context)
-        html = render_template(f"emails/{template}.html", subject=subject, **context)
-        failed_message = _("We could not send the email just now. Please try again later.")
-    try:
-        send_email(
-            mail_settings(),
-            OutgoingEmail(to=to, subject=subject, text=text, html=html, purpose=purpose),
-        )
-    except OSError:
-        log.exception("sending %s email failed", purpose)
-        from flask import flash
-
-        flash(failed_message, "error")
-        return False
+def send_templated(
+    *, to: str, locale: str, template: str, purpose: str, user_id: int | None = None, **context: Any
+) -> bool:
+    """Queue emails/<template> in `locale`, commit, and hand it to the mail job."""
+    settings = current_app.extensions["settings"]
+    envelope = outbox.Envelope(
+        key=f"{purpose}:{uuid.uuid4().hex}",  # each request for such a link is its own email
+        to=to,
+        purpose=purpose,
+        locale=locale,
+        rendered=render_email(template, locale, **context),
+        user_id=user_id,
+    )
+    email_id = outbox.queue(
+        db.session, envelope, domain=sender_domain(settings.mail_default_sender)
+    )
+    db.session.commit()
+    send_after_commit([email_id] if email_id is not None else [])
     return True

@@ -7,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField
+from wtforms import DecimalField, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
@@ -31,3 +32,13 @@ class LocalDecimalField(DecimalField):
         except InvalidOperation:
             self.data = None
             raise ValueError(_l("Enter a number, e.g. 1 200 or 0,5.")) from None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes (rendered as a fieldset by macros/forms.html)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form: Any) -> None:
+        """Unknown values are refused by the service with a message; no WTForms English here."""

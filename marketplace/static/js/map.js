@@ -67,8 +67,12 @@
       L.circleMarker([c.lat, c.lon], { radius: 5, color: "#1d2a25", fillOpacity: 1 }).addTo(map);
     }
     var area = element.getAttribute("data-area");
-    if (area) { L.geoJSON(JSON.parse(area), { style: { color: "#1d4f91", weight: 2, fillOpacity: 0.05 } }).addTo(map); }
-    fetch(element.getAttribute("data-api")).then(function (r) { return r.json(); }).then(function (data) {
+    var shape = null;
+    if (area) { shape = L.geoJSON(JSON.parse(area), { style: { color: "#1d4f91", weight: 2, fillOpacity: 0.05 } }).addTo(map); }
+    var embedded = element.getAttribute("data-features");
+    var source = embedded ? Promise.resolve(JSON.parse(embedded))
+      : fetch(element.getAttribute("data-api")).then(function (r) { return r.json(); });
+    source.then(function (data) {
       var markers = data.features.map(function (f) {
         var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
         var marker = L.circleMarker(ll, {
@@ -83,6 +87,7 @@
       cluster.addLayers(markers);
       element.setAttribute("data-markers", String(markers.length));
       if (circle) { map.fitBounds(circle.getBounds()); }
+      else if (shape) { map.fitBounds(shape.getBounds()); }
       else if (markers.length) { map.fitBounds(cluster.getBounds(), { maxZoom: 12, padding: [20, 20] }); }
     });
     var drawButton = document.querySelector("[data-draw-area]");
@@ -188,7 +193,60 @@
     }
   }
 
+  // The alert form's map: a click sets the circle's centre (circle) or adds a corner (polygon);
+  // the form's own fields hold the values, so the form also works without the map.
+  function alertAreaMap(element) {
+    var map = baseMap(element);
+    var form = element.closest("form");
+    var field = function (name) { return form.querySelector("[name=" + name + "]"); };
+    var lat = field("center_lat"), lon = field("center_lon"), radius = field("radius_km");
+    var site = field("site_id"), polygon = field("polygon");
+    var circle = null, shape = null, points = [];
+    function kind() { var c = form.querySelector("input[name=area_kind]:checked"); return c ? c.value : ""; }
+    function km() { var v = parseFloat(String(radius.value).replace(/\s/g, "").replace(",", ".")); return isFinite(v) && v > 0 ? v : 0; }
+    function drawCircle() {
+      if (circle) { map.removeLayer(circle); circle = null; }
+      var option = site.options[site.selectedIndex];
+      var la = option && option.getAttribute("data-lat") ? +option.getAttribute("data-lat") : parseFloat(lat.value);
+      var lo = option && option.getAttribute("data-lon") ? +option.getAttribute("data-lon") : parseFloat(lon.value);
+      if (kind() !== "circle" || !isFinite(la) || !isFinite(lo) || !km()) { return; }
+      circle = L.circle([la, lo], { radius: km() * 1000, color: "#1f5f4a", weight: 2, fillOpacity: 0.08 }).addTo(map);
+      map.fitBounds(circle.getBounds());
+    }
+    function drawShape() {
+      if (shape) { map.removeLayer(shape); shape = null; }
+      if (kind() !== "polygon" || !polygon.value) { return; }
+      try { shape = L.geoJSON(JSON.parse(polygon.value), { style: { color: "#1d4f91", weight: 2, fillOpacity: 0.1 } }).addTo(map); }
+      catch (e) { return; }
+    }
+    map.on("click", function (event) {
+      if (kind() === "circle") {
+        site.value = "";
+        lat.value = event.latlng.lat.toFixed(6);
+        lon.value = event.latlng.lng.toFixed(6);
+        drawCircle();
+      } else if (kind() === "polygon") {
+        points.push([+event.latlng.lng.toFixed(5), +event.latlng.lat.toFixed(5)]);
+        if (points.length >= 3) {
+          polygon.value = JSON.stringify({ type: "Polygon", coordinates: [points.concat([points[0]])] });
+        }
+        if (shape) { map.removeLayer(shape); }
+        shape = L.polygon(points.map(function (p) { return [p[1], p[0]]; }), { color: "#1d4f91", weight: 2, fillOpacity: 0.1 }).addTo(map);
+      }
+    });
+    var clear = document.querySelector("[data-clear-area]");
+    if (clear) { clear.addEventListener("click", function () { points = []; polygon.value = ""; drawShape(); }); }
+    [site, radius].forEach(function (input) { input.addEventListener("change", drawCircle); });
+    form.querySelectorAll("input[name=area_kind]").forEach(function (input) {
+      input.addEventListener("change", function () { drawCircle(); drawShape(); });
+    });
+    drawCircle();
+    drawShape();
+    if (shape) { map.fitBounds(shape.getBounds()); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-map=alert-area]").forEach(alertAreaMap);
     document.querySelectorAll("[data-map=listings]").forEach(listingMap);
     document.querySelectorAll("[data-map=site-picker]").forEach(sitePicker);
     document.querySelectorAll("[data-map=point]").forEach(pointMap);

@@ -1,4 +1,4 @@
-"""Administrators grant and withdraw the regional-staff and administrator roles."""
+"""Administration: platform roles, factor sets, and (for staff) email delivery."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from marketplace.extensions import db
-from marketplace.services import accounts, factors
+from marketplace.services import accounts, factors, outbox
 from marketplace.services.errors import DomainError
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
+from marketplace.web.jobs import send_after_commit
 from marketplace.web.policy import policy
+from models.base import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -112,3 +114,26 @@ def new_factor_set():  # type: ignore[no-untyped-def]
         current = factors.current_set(db.session)
         form.factors_csv.data = factors.to_csv(current) if current else ""
     return render_template("admin/factors_new.html", form=form), form_status(form)
+
+
+@bp.get("/mail")
+@policy("staff")
+def mail():  # type: ignore[no-untyped-def]
+    """Email delivery: how many emails wait, went out or failed, and the failures themselves."""
+    return render_template(
+        "admin/mail.html",
+        counts=outbox.status_counts(db.session),
+        failures=outbox.recent_failures(db.session),
+    )
+
+
+@bp.post("/mail/<int:email_id>/retry")
+@policy("staff")
+def retry_mail(email_id: int):  # type: ignore[no-untyped-def]
+    if outbox.retry_failed(db.session, email_id, now=utcnow()):
+        db.session.commit()
+        send_after_commit([email_id])
+        flash(_("The email will be sent again."), "success")
+    else:
+        flash(_("That email is not waiting for a retry."), "error")
+    return redirect(url_for("admin.mail"), code=303)

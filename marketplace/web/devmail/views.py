@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from marketplace.services.mail import read_mailbox
+from marketplace.web.jobs import enqueue
 from marketplace.web.policy import policy
+from workers.jobs.alerts import send_digests
+from workers.jobs.maintenance import sweep
+from workers.queues import MAINTENANCE
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
 
@@ -41,3 +46,20 @@ def show_html(message_id: str):  # type: ignore[no-untyped-def]
         "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
     )
     return response
+
+
+@bp.post("/run/<job>")
+@policy("development")
+def run(job: str):  # type: ignore[no-untyped-def]
+    """Demo without a scheduler: run a periodic job now (daily/weekly digests, the sweep)."""
+    jobs = {
+        "daily": (send_digests, ("daily",)),
+        "weekly": (send_digests, ("weekly",)),
+        "sweep": (sweep, (0,)),
+    }
+    if job not in jobs:
+        abort(404)
+    func, args = jobs[job]
+    enqueue(func, *args, queue=MAINTENANCE)
+    flash(_("Done. New emails, if any, are listed below."), "success")
+    return redirect(url_for("devmail.inbox"), code=303)

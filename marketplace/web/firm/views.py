@@ -17,6 +17,7 @@ from marketplace.services.matching import unmet_wants
 from marketplace.web.emails import send_templated, signed_url
 from marketplace.web.firm.forms import OUTSIDE, FirmForm, InviteForm, RoleForm, SiteForm
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
+from marketplace.web.jobs import due_fanouts, fan_out_after_commit
 from marketplace.web.policy import policy
 
 bp = Blueprint("firm", __name__, url_prefix="/firm")
@@ -119,6 +120,7 @@ def edit_site(site_id: int):  # type: ignore[no-untyped-def]
             attach_domain_error(form, error)
         else:
             db.session.commit()
+            fan_out_after_commit(due_fanouts(current_user.organisation_id))
             flash(_("The site has been saved."), "success")
             return redirect(url_for("firm.overview"), code=303)
     return render_template("firm/site_form.html", form=form, site=site), form_status(form)

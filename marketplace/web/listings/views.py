@@ -23,6 +23,7 @@ from marketplace.web.helpers import (
     locale,
     options,
 )
+from marketplace.web.jobs import fan_out_after_commit
 from marketplace.web.listings.forms import (
     DIRECTION_LABELS,
     KIND_LABELS,
@@ -247,6 +248,8 @@ def edit(listing_id: int):  # type: ignore[no-untyped-def]
             attach_domain_error(form, error)
         else:
             db.session.commit()
+            if listing.fanout_due:
+                fan_out_after_commit([listing.id])
             flash(_("The listing has been saved."), "success")
             return redirect(url_for("listings.detail", listing_id=listing.id), code=303)
     return _render_form(form, listing.direction, listing.kind, listing, status=form_status(form))
@@ -255,12 +258,14 @@ def edit(listing_id: int):  # type: ignore[no-untyped-def]
 def _transition(listing_id: int, action, message: str) -> bool:  # type: ignore[no-untyped-def]
     """Run one state change on the actor's own listing; rule violations are flashed."""
     try:
-        action(db.session, actor=current_user, listing_id=listing_id)
+        listing = action(db.session, actor=current_user, listing_id=listing_id)
     except DomainError as error:
         db.session.rollback()
         flash_domain_error(error)
         return False
     db.session.commit()
+    if listing is not None and listing.fanout_due:
+        fan_out_after_commit([listing.id])
     flash(message, "success")
     return True
 

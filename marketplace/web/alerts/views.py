@@ -1,0 +1,265 @@
+"""Alert subscriptions: create, preview, edit, pause, delete, mute all; unsubscribe by link."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
+from marketplace.extensions import csrf, db
+from marketplace.services import alerts as service
+from marketplace.services.errors import DomainError
+from marketplace.services.notify import read_unsubscribe_token
+from marketplace.services.security import TokenError
+from marketplace.services.sites import firm_sites
+from marketplace.web.alerts.forms import POINT, AlertForm
+from marketplace.web.api.views import feature
+from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
+from marketplace.web.policy import policy
+from models.alerts import AlertSubscription
+
+bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+
+
+def _number(raw: str | None) -> float | None:
+    try:
+        return float(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _input(form: AlertForm) -> service.SubscriptionInput:
+    site = form.site_id.data
+    radius = form.radius_km.data
+    return service.SubscriptionInput(
+        name=form.name.data or "",
+        area_kind=form.area_kind.data or "",
+        site_id=int(site) if site and site != POINT and site.isdigit() else None,
+        center_lon=_number(form.center_lon.data),
+        center_lat=_number(form.center_lat.data),
+        radius_km=float(radius) if isinstance(radius, Decimal) else None,
+        polygon_geojson=form.polygon.data or None,
+        region_codes=tuple(form.regions.data or ()),
+        directions=tuple(form.directions.data or ()),
+        kinds=tuple(form.kinds.data or ()),
+        categories=tuple(form.categories.data or ()),
+        ewc=form.ewc.data or "",
+        keywords=form.keywords.data or "",
+        cadence=form.cadence.data or "",
+    )
+
+
+def _fill(form: AlertForm, sub: AlertSubscription) -> None:
+    data = service.to_input(sub)
+    form.name.data = data.name
+    form.area_kind.data = data.area_kind
+    form.site_id.data = str(data.site_id) if data.site_id else POINT
+    form.center_lat.data = "" if data.center_lat is None else f"{data.center_lat:.6f}"
+    form.center_lon.data = "" if data.center_lon is None else f"{data.center_lon:.6f}"
+    form.radius_km.data = Decimal(str(round(data.radius_km, 1))) if data.radius_km else None
+    form.polygon.data = data.polygon_geojson or ""
+    form.regions.data = list(data.region_codes)
+    form.directions.data = list(data.directions)
+    form.kinds.data = list(data.kinds)
+    form.categories.data = list(data.categories)
+    form.ewc.data = data.ewc
+    form.keywords.data = data.keywords
+    form.cadence.data = data.cadence
+
+
+def area_summary(sub: AlertSubscription) -> str:
+    if sub.area_kind == "circle":
+        km = f"{(sub.radius_m or 0) / 1000:g}"
+        if sub.site_id is not None and sub.site is not None:
+            return _("Within %(km)s km of %(site)s", km=km, site=sub.site.name)
+        return _("Within %(km)s km of a point on the map", km=km)
+    if sub.area_kind == "polygon":
+        return _("Inside an area drawn on the map")
+    names = [
+        (MUNICIPALITY_BY_CODE.get(code) or COUNTY_BY_CODE.get(code)).name  # type: ignore[union-attr]
+        for code in sub.split(sub.region_codes)
+        if code in MUNICIPALITY_BY_CODE or code in COUNTY_BY_CODE
+    ]
+    return _("In %(places)s", places=", ".join(names))
+
+
+def map_area(sub: AlertSubscription) -> dict[str, Any]:
+    """What the map draws: the circle or the polygon (regions show municipality outlines)."""
+    if sub.area_kind == "circle" and sub.center_lat is not None:
+        return {"centre": {"lat": sub.center_lat, "lon": sub.center_lon, "radius_m": sub.radius_m}}
+    if sub.area_kind == "polygon" and sub.polygon_geojson:
+        return {"area": json.loads(sub.polygon_geojson)}
+    return {}
+
+
+def _preview(sub: AlertSubscription) -> dict[str, Any]:
+    listings, total, metres = service.preview(
+        db.session, sub, actor=current_user, today=date.today()
+    )
+    features = [
+        feature(item, metres[item.id] / 1000 if item.id in metres else None) for item in listings
+    ]
+    return {
+        "listings": listings,
+        "total": total,
+        "distances_km": {k: v / 1000 for k, v in metres.items()},
+        "features": {"type": "FeatureCollection", "features": features},
+        **map_area(sub),
+    }
+
+
+def _sites() -> list[Any]:
+    if current_user.organisation_id is None:
+        return []
+    return firm_sites(db.session, current_user.organisation_id)
+
+
+@bp.get("")
+@policy("user")
+def index():  # type: ignore[no-untyped-def]
+    subs = service.user_subscriptions(db.session, current_user.id)
+    return render_template("alerts/index.html", subs=subs, area_summary=area_summary)
+
+
+def _form_page(form: AlertForm, sub: AlertSubscription | None, preview: Any, status: int = 200):  # type: ignore[no-untyped-def]
+    sites = _sites()
+    return (
+        render_template("alerts/form.html", form=form, sub=sub, preview=preview, sites=sites),
+        status,
+    )
+
+
+def _save_or_preview(form: AlertForm, sub: AlertSubscription | None):  # type: ignore[no-untyped-def]
+    """Shared by new and edit: 'preview' shows what would be caught without saving anything."""
+    data = _input(form)
+    previewing = request.form.get("action") == "preview"
+    try:
+        if previewing:
+            result = _preview(service.draft_subscription(db.session, actor=current_user, data=data))
+            db.session.rollback()
+            return _form_page(form, sub, result)
+        if sub is None:
+            sub = service.create_subscription(db.session, actor=current_user, data=data)
+        else:
+            service.update_subscription(
+                db.session, actor=current_user, subscription_id=sub.id, data=data
+            )
+    except DomainError as error:
+        db.session.rollback()
+        attach_domain_error(form, error)
+        return _form_page(form, sub, None, 422)
+    db.session.commit()
+    flash(_("The alert “%(name)s” is saved.", name=sub.name), "success")
+    return redirect(url_for("alerts.show", subscription_id=sub.id), code=303)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@policy("user")
+def new():  # type: ignore[no-untyped-def]
+    form = AlertForm(sites=_sites())
+    if not form.is_submitted():
+        sites = _sites()
+        if sites:
+            form.site_id.data = str(sites[0].id)
+    if form.validate_on_submit():
+        return _save_or_preview(form, None)
+    return _form_page(form, None, None, form_status(form))
+
+
+@bp.route("/<int:subscription_id>/edit", methods=["GET", "POST"])
+@policy("user")
+def edit(subscription_id: int):  # type: ignore[no-untyped-def]
+    sub = service.get_own_subscription(
+        db.session, actor=current_user, subscription_id=subscription_id
+    )
+    form = AlertForm(sites=_sites())
+    if not form.is_submitted():
+        _fill(form, sub)
+    if form.validate_on_submit():
+        return _save_or_preview(form, sub)
+    return _form_page(form, sub, None, form_status(form))
+
+
+@bp.get("/<int:subscription_id>")
+@policy("user")
+def show(subscription_id: int):  # type: ignore[no-untyped-def]
+    sub = service.get_own_subscription(
+        db.session, actor=current_user, subscription_id=subscription_id
+    )
+    return render_template(
+        "alerts/show.html", sub=sub, preview=_preview(sub), area_summary=area_summary
+    )
+
+
+def _change(subscription_id: int, action: Any, message: str):  # type: ignore[no-untyped-def]
+    try:
+        action(db.session, actor=current_user, subscription_id=subscription_id)
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(error)
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("alerts.index"), code=303)
+
+
+@bp.post("/<int:subscription_id>/pause")
+@policy("user")
+def pause(subscription_id: int):  # type: ignore[no-untyped-def]
+    def action(session, **kw):  # type: ignore[no-untyped-def]
+        return service.set_paused(session, paused=True, **kw)
+
+    return _change(subscription_id, action, _("The alert is paused."))
+
+
+@bp.post("/<int:subscription_id>/resume")
+@policy("user")
+def resume(subscription_id: int):  # type: ignore[no-untyped-def]
+    def action(session, **kw):  # type: ignore[no-untyped-def]
+        return service.set_paused(session, paused=False, **kw)
+
+    return _change(subscription_id, action, _("The alert is active again."))
+
+
+@bp.post("/<int:subscription_id>/delete")
+@policy("user")
+def delete(subscription_id: int):  # type: ignore[no-untyped-def]
+    return _change(subscription_id, service.delete_subscription, _("The alert is deleted."))
+
+
+@bp.post("/mute")
+@policy("user")
+def mute():  # type: ignore[no-untyped-def]
+    muted = request.form.get("muted") == "1"
+    service.set_muted(db.session, current_user, muted)
+    db.session.commit()
+    flash(
+        _("All alert emails are switched off.") if muted else _("Alert emails are switched on."),
+        "success",
+    )
+    return redirect(url_for("alerts.index"), code=303)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@policy("public")
+def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+    """One click from the email (RFC 8058 POST from the mail client, or the page's button)."""
+    try:
+        user_id, ids = read_unsubscribe_token(current_app.config["SECRET_KEY"], token)
+    except TokenError:
+        return render_template("alerts/unsubscribe.html", state="invalid"), 404
+    if request.method == "GET":
+        subs = [s for s in service.user_subscriptions(db.session, user_id) if s.id in ids]
+        return render_template("alerts/unsubscribe.html", state="confirm", subs=subs, token=token)
+    paused = service.pause_by_link(db.session, user_id=user_id, subscription_ids=ids)
+    db.session.commit()
+    return render_template("alerts/unsubscribe.html", state="done", subs=paused)
+
+
+csrf.exempt(unsubscribe)  # the signed token is the authorisation; mail clients send no CSRF token
