@@ -6,14 +6,16 @@ recognises the seller login), never in production, and leaves the commit to the 
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.gazetteer import MUNICIPALITY_BY_CODE
-from marketplace.services import accounts, listings, sites
+from marketplace.services import accounts, alerts, listings, sites
 from marketplace.services.demo_data import (
     FIRMS,
     PLATFORM_USERS,
@@ -21,10 +23,13 @@ from marketplace.services.demo_data import (
     DemoListing,
     DemoSite,
 )
+from marketplace.services.fanout import fan_out
+from marketplace.services.notify import MailContext
 from marketplace.services.taxonomy import seed_common_codes
 from marketplace.services.validation import luhn_valid
 from models.accounts import User
 from models.base import utcnow
+from models.listings import Listing
 from models.sites import Site
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - the published password of the demo logins
@@ -63,6 +68,7 @@ def load_demo(session: Session, *, production: bool, today: date) -> str:
     for index, firm in enumerate(FIRMS):
         _load_firm(session, firm, index, today, counts)
     session.flush()
+    _load_alerts(session, today)
     return (
         f"Demo data loaded: {len(FIRMS)} firms, {counts['sites']} sites, "
         f"{counts['published'] + counts['draft']} listings ({counts['published']} published, "
@@ -181,3 +187,65 @@ def listing_input(spec: DemoListing, site: Site, today: date) -> listings.Listin
         seasonality=spec.season,
         capacity_type=spec.capacity,
     )
+
+
+# --- alert subscriptions ------------------------------------------------------------------------
+
+BUYER_EMAIL = "buyer@demo.example"
+STAFF_EMAIL = "staff@demo.example"
+_DALARNA_SOUTH = (  # a drawn area around Falun and Borlänge (lon, lat)
+    '{"type": "Polygon", "coordinates": [[[15.2, 60.35], [16.1, 60.35], [16.1, 60.75], '
+    "[15.2, 60.75], [15.2, 60.35]]]}"
+)
+
+
+def _load_alerts(session: Session, today: date) -> None:
+    """Summary alerts that already caught demo listings (so a digest has content), then an
+    instant alert that waits for the next sawdust offer."""
+    buyer = accounts.find_user_by_email(session, BUYER_EMAIL)
+    staff = accounts.find_user_by_email(session, STAFF_EMAIL)
+    assert buyer is not None and staff is not None
+    site = session.scalars(
+        select(Site).where(Site.organisation_id == buyer.organisation_id)
+    ).first()
+    alerts.create_subscription(
+        session,
+        actor=buyer,
+        data=alerts.SubscriptionInput(
+            name="Bark och träspill i Dalarna och Gävleborg",
+            area_kind="regions",
+            region_codes=("20", "21"),
+            categories=("bark", "wood_offcuts", "wood_packaging"),
+            cadence="daily",
+        ),
+    )
+    alerts.create_subscription(
+        session,
+        actor=staff,
+        data=alerts.SubscriptionInput(
+            name="Allt som erbjuds kring Falun–Borlänge",
+            area_kind="polygon",
+            polygon_geojson=_DALARNA_SOUTH,
+            directions=("offer", "want"),
+            cadence="weekly",
+        ),
+    )
+    session.flush()
+    # Only summary alerts exist at this point, so no email (and no signed link) is made here.
+    context = MailContext(base_url="", secret=secrets.token_urlsafe(32), domain="localhost")
+    due = list(session.scalars(select(Listing.id).where(Listing.fanout_due.is_(True))))
+    for listing_id in due:
+        fan_out(session, context, listing_id, today=today)
+    alerts.create_subscription(
+        session,
+        actor=buyer,
+        data=alerts.SubscriptionInput(
+            name="Sågspån inom 100 km från pelletsfabriken",
+            area_kind="circle",
+            site_id=site.id if site else None,
+            radius_km=100,
+            categories=("sawdust",),
+            cadence="instant",
+        ),
+    )
+    session.flush()
