@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.services.accounts import invitation_payload, reset_payload, verification_payload
+from marketplace.services.alerts import SubscriptionInput, create_subscription
 from marketplace.services.estimates import Choice, estimate_pair, store_estimate
 from marketplace.services.factors import load_defaults
-from marketplace.services.security import make_token
-from marketplace.services.alerts import SubscriptionInput, create_subscription
 from marketplace.services.notify import UNSUBSCRIBE_PURPOSE
+from marketplace.services.security import make_token
 from models import Base, Invitation, OutboxEmail
 from tests.conftest import SECRET
 from tests.factories import ListingFactory, SiteFactory, UserFactory
