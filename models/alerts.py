@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.accounts import User
 from models.base import Base, UTCDateTime, utcnow
+from models.sites import Site
 
 AREA_KINDS = ("circle", "polygon", "regions")
 CADENCES = ("instant", "daily", "weekly")
@@ -60,6 +61,7 @@ class AlertSubscription(Base):
     )
 
     user: Mapped[User] = relationship()
+    site: Mapped[Site | None] = relationship()
 
     @staticmethod
     def split(value: str | None) -> list[str]:
