@@ -12,7 +12,6 @@ from sqlalchemy import select
 from marketplace.services import links
 from models.alerts import AlertSubscription
 from models.outbox import OutboxEmail
-from models.sites import Site
 from tests.conftest import text_of
 from tests.factories import ListingFactory, SiteFactory, UserFactory
 
