@@ -409,7 +409,10 @@ def outgoing(engine: Engine) -> list[OutgoingEmail]:
 
 def raw_smtp_s(port: int, emails: list[OutgoingEmail]) -> float:
     """smtplib `sendmail` of pre-built message bytes over one connection."""
-    prebuilt = [(e.to, bytes(build_message(e, SENDER))) for e in emails]
+    prebuilt = []
+    for email in emails:
+        message = build_message(email, SENDER)  # flattened as `send_message` does, CRLF lines
+        prebuilt.append((email.to, message.as_bytes(policy=message.policy.clone(linesep="\r\n"))))
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
         started = time.perf_counter()
         for to, data in prebuilt:

@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace.services import outbox
-from marketplace.services.emails import TIMEZONE, gettext
+from marketplace.services.emails import TIMEZONE, translate
+from marketplace.services.errors import N_
 from marketplace.services.notify import MailContext, digest_envelope, item
 from marketplace.services.search import is_live
 from models.accounts import User
@@ -133,7 +134,7 @@ def _queue_digest(
     now: datetime,
 ) -> int | None:
     locale = user.locale or "sv"
-    fallback = gettext(locale, "Alerts you have since deleted")
+    fallback = translate(locale, N_("Alerts you have since deleted"))
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for note, listing, name in entries:
         grouped[name or fallback].append(item(ctx, listing, note, locale))

@@ -72,7 +72,7 @@ def render_email(template: str, locale: str, **context: Any) -> Rendered:
     return Rendered(subject=" ".join(subject.split()), text=text, html=html)
 
 
-def gettext(locale: str, message: str, **variables: Any) -> str:
+def translate(locale: str, message: str, **variables: Any) -> str:
     """One message from the catalogues, outside a template (e.g. a heading built in code)."""
     text = _translations(locale if locale in LOCALES else LOCALES[0]).gettext(message)
     return text % variables if variables else text

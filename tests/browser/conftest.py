@@ -6,12 +6,14 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
 from alembic import command
-from werkzeug.serving import make_server
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from geo.boundaries import read_boundary_file
 from marketplace import create_app
@@ -37,22 +39,37 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app in development mode (demo mailbox on) with demo data, on 127.0.0.1."""
-    instance = tmp_path_factory.mktemp("live")
+@dataclass
+class LiveServer:
+    base: str
+    url: str  # the database
+    app: Flask
+    server: BaseWSGIServer
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        db.state(self.app).engine.dispose()
+
+
+def start_live_server(instance: Path, **settings: object) -> LiveServer:
+    """The app in development mode with demo data, EWC codes and boundaries, on 127.0.0.1."""
     url = f"sqlite:///{instance / 'live.db'}"
     engine = make_engine(url)
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "head")
-    settings = Settings(
-        env="development",
-        secret_key=SECRET,
-        database_url=url,
-        instance_path=instance,
-        base_url="http://127.0.0.1",
-    )
-    app = create_app(settings)
+    engine.dispose()
+
+    def configured(base_url: str) -> Settings:
+        return Settings(
+            env="development",
+            secret_key=SECRET,
+            database_url=url,
+            instance_path=instance,
+            base_url=base_url,
+            **settings,  # type: ignore[arg-type]
+        )
+
+    app = create_app(configured("http://127.0.0.1"))
     with app.app_context(), db.write_session() as session, session.begin():
         load_demo(session, production=False, today=date.today())
         import_ewc(session, parse_ewc_file(SHARED_DATA / "ewc-codes.json"))
@@ -61,18 +78,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
-    app.extensions["settings"] = Settings(
-        env="development",
-        secret_key=SECRET,
-        database_url=url,
-        instance_path=instance,
-        base_url=base,
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    server.shutdown()
-    engine.dispose()
+    app.extensions["settings"] = configured(base)  # links in emails point at this server
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return LiveServer(base, url, app, server)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Inline jobs and the file mailbox (no Redis): the demo's setup."""
+    live = start_live_server(tmp_path_factory.mktemp("live"))
+    yield live.base
+    live.stop()
 
 
 @pytest.fixture(scope="session")

@@ -107,6 +107,11 @@ class SinkProcess:
     def messages(self) -> list[EmailMessage]:
         return read_maildir(self.maildir)
 
+    def count(self) -> int:
+        """How many messages arrived (cheap enough to poll)."""
+        new = self.maildir / "new"
+        return len(os.listdir(new)) if new.exists() else 0
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

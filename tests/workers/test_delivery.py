@@ -188,7 +188,7 @@ def test_worker_killed_three_times_mid_batch(sessions, workers, sink, redis):
     for threshold in (100, 350, 600):
         worker = workers.start()
         wait_for(
-            lambda t=threshold, w=worker: len(sink.messages()) >= t or w.poll() is not None,
+            lambda t=threshold, w=worker: sink.count() >= t or w.poll() is not None,
             120,
             0.005,
         )
