@@ -240,10 +240,10 @@ def _load_alerts(session: Session, today: date) -> None:
         session,
         actor=buyer,
         data=alerts.SubscriptionInput(
-            name="Sågspån inom 100 km från pelletsfabriken",
+            name="Sågspån inom 150 km från pelletsfabriken",
             area_kind="circle",
             site_id=site.id if site else None,
-            radius_km=100,
+            radius_km=150,
             categories=("sawdust",),
             cadence="instant",
         ),

@@ -133,11 +133,11 @@ def test_draw_an_area_subscribe_and_get_the_alert(alert_page, alert_server, brow
 
     # Another firm publishes sawdust outside the area, then inside it.
     inside_point = drawn.representative_point()
-    # Outside the drawn area and beyond the demo buyer's own 100 km sawdust alert.
+    # Outside the drawn area and beyond the demo buyer's own 150 km sawdust alert.
     far = next(
         p
-        for p in (Point(13.50, 59.38), Point(17.14, 60.67), Point(12.60, 60.40))
-        if not drawn.contains(p) and geodesic_m(15.42, 60.48, [p.x], [p.y])[0] > 120_000
+        for p in (Point(12.13, 59.39), Point(16.99, 62.05), Point(13.50, 59.38))
+        if not drawn.contains(p) and geodesic_m(15.42, 60.48, [p.x], [p.y])[0] > 170_000
     )
     outside = _draft_for_seller(live, far.x, far.y, "Sågspån utanför området")
     inside = _draft_for_seller(live, inside_point.x, inside_point.y, "Sågspån inne i området")
