@@ -49,7 +49,7 @@ demo: migrate translations
 
 run: demo
 	@echo "Demo on http://127.0.0.1:$(PORT) — logins in README.md (password demo-password-2026)"
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	BASE_URL=$${BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

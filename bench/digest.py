@@ -74,7 +74,7 @@ LISTINGS = 2_000
 NOTES_PER_USER = (1, 5)
 SENDER = "Symbios <no-reply@symbios.example>"
 MEASURED = (digests, notify, outbox)
-POLL_S = 0.1
+POLL_S = 0.5  # how often the database is asked whether the run is over
 TIMEOUT_S = 1_800.0
 
 
@@ -288,8 +288,7 @@ def worker_env(args: argparse.Namespace, database_url: str, port: int, instance:
 @dataclass
 class Run:
     enqueue_s: float = 0.0
-    built_s: float | None = None  # enqueue -> every digest row created (polled)
-    done_s: float | None = None  # enqueue -> every digest row sent (polled)
+    done_s: float | None = None  # enqueue -> the last digest's sent_at
     worker_exit_s: float | None = None
     build_job_s: float | None = None  # send_digests job, started -> ended (RQ)
     start_delay_s: float | None = None  # enqueue -> send_digests job started (worker start-up)
@@ -299,14 +298,20 @@ class Run:
     worker_rc: int | None = None
 
 
-def counts(engine: Engine) -> tuple[int, int]:
+def count_sent(engine: Engine) -> int:
     with engine.connect() as conn:
-        row = conn.execute(
-            select(func.count(), func.count().filter(OutboxEmail.status == "sent")).where(
-                OutboxEmail.purpose == "digest"
-            )
-        ).one()
-    return int(row[0]), int(row[1])
+        stmt = select(func.count()).where(
+            OutboxEmail.purpose == "digest", OutboxEmail.status == "sent"
+        )
+        return int(conn.scalar(stmt) or 0)
+
+
+def last_sent_s(engine: Engine, enqueued_at: datetime) -> float | None:
+    """Seconds from the enqueue to the newest `sent_at` (the worker's own clock stamp)."""
+    with engine.connect() as conn:
+        stmt = select(func.max(OutboxEmail.sent_at)).where(OutboxEmail.purpose == "digest")
+        last = as_utc(conn.scalar(stmt))
+    return (last - enqueued_at).total_seconds() if last else None
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -357,12 +362,10 @@ def run_worker(
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     try:
         while True:
-            created, sent = counts(engine)
+            sent = count_sent(engine)
             elapsed = time.perf_counter() - started
-            if run.built_s is None and created >= users:
-                run.built_s = elapsed
             if sent >= users:
-                run.done_s = elapsed
+                run.done_s = last_sent_s(engine, enqueued_at)
                 break
             if proc.poll() is not None:
                 if run.worker_exit_s is None:
@@ -610,15 +613,15 @@ def table(results: Results) -> list[str]:
 
 def timing_table(results: Results) -> list[str]:
     lines = [
-        "| backend | enqueue → all sent s | worker start-up s | `send_digests` job s "
-        "| all digests in the outbox s | `send_emails` jobs | first → last send job s "
-        "| smtplib baseline s |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|",
+        "| backend | users | enqueue → all sent s | worker start-up s | `send_digests` job s "
+        "| `send_emails` jobs | first → last send job s | worker exited s | smtplib baseline s |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for row in results.rows:
         r = row.run
-        cells = [row.backend, fmt(r.done_s, 1), fmt(r.start_delay_s, 1), fmt(r.build_job_s, 1)]
-        cells += [fmt(r.built_s, 1), str(r.mail_jobs), fmt(r.send_s, 1), fmt(row.raw_s, 1)]
+        cells = [row.backend, f"{row.users:,}", fmt(r.done_s, 1), fmt(r.start_delay_s, 1)]
+        cells += [fmt(r.build_job_s, 1), str(r.mail_jobs), fmt(r.send_s, 1)]
+        cells += [fmt(r.worker_exit_s, 1), fmt(row.raw_s, 1)]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -640,8 +643,8 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
         "db 14), then ONE `python -m workers worker --burst` process started; it builds the "
         "digests (chunks of 500 users, one commit each), enqueues `send_emails` batches of "
         "200 and delivers them to `python -m aiosmtpd -n -c aiosmtpd.handlers.Sink` on "
-        "127.0.0.1 (a separate process); the clock runs from the enqueue until the database "
-        f"shows every digest `sent` (polled every {POLL_S:g} s)",
+        "127.0.0.1 (a separate process); the clock runs from the enqueue to the `sent_at` "
+        f"stamp of the last digest (the database is polled every {POLL_S:g} s to see the end)",
         "",
         *table(results),
         "",
@@ -683,7 +686,7 @@ def write_doc(path: Path, lines: list[str]) -> None:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--sizes", type=int_list, default=[10_000], help="recipients")
+    parser.add_argument("--sizes", type=int_list, default=[2_000], help="recipients")
     parser.add_argument("--backends", type=str_list, default=["sqlite", "postgresql"])
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/bench_alerts")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")

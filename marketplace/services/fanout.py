@@ -56,7 +56,6 @@ def _claim(session: Session, listing_id: int) -> bool:
         .where(Listing.id == listing_id, Listing.fanout_due.is_(True))
         .values(fanout_due=False)
         .returning(Listing.id)
-        .execution_options(synchronize_session=False)
     )
     return session.execute(stmt).scalar_one_or_none() is not None
 

@@ -13,7 +13,7 @@ from marketplace.services.security import make_token, read_token
 from models.accounts import User
 from models.alerts import Notification
 from models.listings import Listing
-from models.taxonomy import CATEGORY_BY_KEY
+from models.taxonomy import CATEGORY_BY_KEY, UNITS
 
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # links in old emails keep working for over a year
@@ -58,7 +58,7 @@ def item(ctx: MailContext, listing: Listing, note: Notification, locale: str) ->
         "kind": listing.kind,
         "category": category.label(locale) if category else listing.category,
         "quantity": float(listing.quantity),
-        "unit": listing.unit,
+        "unit": UNITS.get(listing.unit, (listing.unit, listing.unit))[1 if locale == "sv" else 0],
         "recurrence": listing.recurrence,
         "municipality": municipality.name if municipality else "",
         "distance_km": note.distance_m / 1000 if note.distance_m is not None else None,

@@ -361,3 +361,25 @@ def test_digest_drops_listings_closed_in_the_meantime(session):
     now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
     assert build_digests(sessions_for(session), CTX, "weekly", now=now, today=date.today()) == []
     assert session.scalars(select(Notification.state)).one() == "dropped"
+
+
+def test_a_published_listing_that_moves_is_checked_again(session):
+    from marketplace.services.sites import SiteInput, update_site
+
+    gavle_buyer = UserFactory()
+    subscribe(gavle_buyer, region_codes=("2180",))
+    seller = UserFactory()
+    site = SiteFactory(organisation=seller.organisation, lon=FALUN[0], lat=FALUN[1])
+    listing = ListingFactory(site=site, fanout_due=True)
+    run_fanout(session, listing)
+    assert notified(session, listing) == [] and not listing.fanout_due
+    update_site(
+        session,
+        actor=seller,
+        site_id=site.id,
+        data=SiteInput(name="Moved", municipality_code="2180", lat=60.67, lon=17.14),
+    )
+    session.flush()
+    assert listing.fanout_due
+    run_fanout(session, listing)
+    assert notified(session, listing) == [gavle_buyer.id]
