@@ -41,16 +41,24 @@ class RQDispatcher:
         return self._queues[name]
 
     def enqueue(self, func: Callable[..., Any], *args: Any, queue: str) -> None:
+        """Enqueue; if Redis is unreachable, log it and go on: the committed rows that asked
+        for the job (an outbox email, a listing's fanout_due flag) make the sweep enqueue it."""
+        from redis.exceptions import RedisError
         from rq import Retry
 
-        self.queue(queue).enqueue(
-            func,
-            *args,
-            job_timeout=TIMEOUTS[queue],
-            retry=Retry(max=3, interval=[10, 60, 300]),
-            result_ttl=3600,
-            failure_ttl=7 * 24 * 3600,
-        )
+        try:
+            self.queue(queue).enqueue(
+                func,
+                *args,
+                job_timeout=TIMEOUTS[queue],
+                retry=Retry(max=3, interval=[10, 60, 300]),
+                result_ttl=3600,
+                failure_ttl=7 * 24 * 3600,
+            )
+        except RedisError:
+            log.exception(
+                "could not enqueue %s%r on %s; the sweep will", func.__name__, args, queue
+            )
 
 
 class InlineDispatcher:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from flask import url_for
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from marketplace.services import links
 from models.alerts import AlertSubscription
+from models.listings import Listing
 from models.outbox import OutboxEmail
 from tests.conftest import text_of
 from tests.factories import ListingFactory, SiteFactory, UserFactory
@@ -240,3 +242,19 @@ def test_staff_see_failed_emails_and_can_retry(client, session):
     assert response.status_code == 303
     session.refresh(email)
     assert email.status in ("pending", "sent", "sending")
+
+
+def test_publishing_works_while_redis_is_down(app, make_client, session, buyer, caplog):
+    """The commit stands; the flag stays set, so the sweep runs the fan-out later."""
+    settings = app.extensions["settings"]
+    app.extensions["settings"] = replace(settings, redis_url="redis://127.0.0.1:9/0")
+    app.extensions.pop("rq", None)
+    try:
+        listing_id = publish_as_seller(make_client, 15.63, 60.60, "Sawdust, Redis down")
+    finally:
+        app.extensions["settings"] = settings
+        app.extensions.pop("rq", None)
+    listing = session.get(Listing, listing_id)
+    session.refresh(listing)
+    assert listing.status == "published" and listing.fanout_due
+    assert "the sweep will" in caplog.text

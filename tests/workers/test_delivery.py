@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -22,7 +24,7 @@ from models.accounts import User
 from models.alerts import AlertSubscription, Notification
 from models.base import utcnow
 from models.outbox import OutboxEmail
-from tests.conftest import SECRET
+from tests.conftest import ROOT, SECRET
 from tests.factories import TEST_PASSWORD_HASH, ListingFactory, SiteFactory, UserFactory
 from tests.workers.conftest import REDIS_URL, factories_on
 from workers.jobs.alerts import fan_out_listing, send_digests
@@ -253,3 +255,24 @@ def test_scheduler_entries_use_json_jobs(redis):
     sweep_job.enqueue(redis)
     (job,) = Queue(MAINTENANCE, connection=redis, serializer=JSONSerializer).get_jobs()
     assert job.func_name == "workers.jobs.maintenance.sweep"
+
+
+def test_the_scheduler_process_enqueues_json_jobs_a_worker_runs(workers, redis):
+    from rq import Queue
+    from rq.registry import FailedJobRegistry
+    from rq.serializers import JSONSerializer
+
+    maintenance = Queue(MAINTENANCE, connection=redis, serializer=JSONSerializer)
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "workers", "scheduler"], env=workers.env, cwd=ROOT
+    )
+    try:
+        wait_for(
+            lambda: maintenance.count >= 1, 30, 0.1
+        )  # the sweep runs at start, then every minute
+    finally:
+        scheduler.terminate()
+        scheduler.wait(20)
+    workers.burst(MAINTENANCE)
+    assert maintenance.count == 0
+    assert FailedJobRegistry(queue=maintenance).count == 0
