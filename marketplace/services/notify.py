@@ -68,30 +68,48 @@ def item(ctx: MailContext, listing: Listing, note: Notification, locale: str) ->
     }
 
 
-def alert_envelope(
-    ctx: MailContext, user: User, listing: Listing, note: Notification, subscription_name: str
+def _alert_email(
+    ctx: MailContext,
+    user: User,
+    *,
+    key: str,
+    template: str,
+    subscription_ids: list[int],
+    **context: Any,
 ) -> Envelope:
+    """An alert-type email to `user`: their language, manage and one-click unsubscribe links."""
     locale = user.locale or "sv"
-    unsubscribe = links.unsubscribe(
-        ctx.base_url, unsubscribe_token(ctx, user.id, [note.subscription_id or 0])
-    )
+    unsubscribe = links.unsubscribe(ctx.base_url, unsubscribe_token(ctx, user.id, subscription_ids))
     rendered: Rendered = render_email(
-        "alert",
+        template,
         locale,
         user=user,
-        item=item(ctx, listing, note, locale),
-        subscription_name=subscription_name,
         manage_url=links.alerts(ctx.base_url),
         unsubscribe_url=unsubscribe,
+        **context,
     )
     return Envelope(
-        key=f"alert:{user.id}:{listing.id}",
+        key=key,
         to=user.email,
-        purpose="alert",
+        purpose=template,
         locale=locale,
         rendered=rendered,
         user_id=user.id,
         headers=list_headers(unsubscribe),
+    )
+
+
+def alert_envelope(
+    ctx: MailContext, user: User, listing: Listing, note: Notification, subscription_name: str
+) -> Envelope:
+    return _alert_email(
+        ctx,
+        user,
+        key=f"alert:{user.id}:{listing.id}",
+        template="alert",
+        subscription_ids=[note.subscription_id or 0],
+        item=item(ctx, listing, note, user.locale or "sv"),
+        subscription_name=subscription_name,
     )
 
 
@@ -103,24 +121,13 @@ def digest_envelope(
     groups: list[tuple[str, list[dict[str, Any]]]],
     subscription_ids: list[int],
 ) -> Envelope:
-    locale = user.locale or "sv"
-    unsubscribe = links.unsubscribe(ctx.base_url, unsubscribe_token(ctx, user.id, subscription_ids))
-    rendered = render_email(
-        "digest",
-        locale,
-        user=user,
+    return _alert_email(
+        ctx,
+        user,
+        key=f"digest:{cadence}:{period}:{user.id}",
+        template="digest",
+        subscription_ids=subscription_ids,
         cadence=cadence,
         groups=groups,
         count=sum(len(items) for _, items in groups),
-        manage_url=links.alerts(ctx.base_url),
-        unsubscribe_url=unsubscribe,
-    )
-    return Envelope(
-        key=f"digest:{cadence}:{period}:{user.id}",
-        to=user.email,
-        purpose="digest",
-        locale=locale,
-        rendered=rendered,
-        user_id=user.id,
-        headers=list_headers(unsubscribe),
     )
