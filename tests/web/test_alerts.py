@@ -115,7 +115,9 @@ def test_drawn_polygon_and_preview_without_saving(client, session, buyer):
         "type": "Polygon",
         "coordinates": [[[15.5, 60.5], [15.8, 60.5], [15.8, 60.7], [15.5, 60.7], [15.5, 60.5]]],
     }
-    response = new_alert(client, area_kind="polygon", polygon=json.dumps(square), action="preview")
+    response = new_alert(
+        client, area_kind="polygon", polygon=json.dumps(square), action="preview", name=""
+    )
     page = text_of(response)
     assert response.status_code == 200
     assert "1 current listing fits this alert" in page and "Sawdust in the square" in page
@@ -130,7 +132,7 @@ def test_drawn_polygon_and_preview_without_saving(client, session, buyer):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"name": ""}, "This field is required"),
+        ({"name": ""}, "Give the alert a name."),
         ({"site_id": "", "center_lat": "", "center_lon": ""}, "Choose a site or click the map"),
         ({"radius_km": "1 000"}, "The radius must be between 1 and 300 km"),
         ({"area_kind": "polygon", "polygon": ""}, "Draw an area on the map"),

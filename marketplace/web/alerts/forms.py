@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 from geo.gazetteer import COUNTIES, MUNICIPALITIES
 from marketplace.web.fields import LocalDecimalField, MultiCheckboxField
@@ -35,7 +35,7 @@ POINT = ""  # site_id value for "the point I click on the map"
 class AlertForm(FlaskForm):
     name = StringField(
         _l("Name of the alert"),
-        validators=[InputRequired(), Length(max=120)],
+        validators=[Optional(), Length(max=120)],  # required on save (service), not to preview
         description=_l("For example “Sawdust near Borlänge”."),
     )
     area_kind = RadioField(_l("Where"), default="circle")

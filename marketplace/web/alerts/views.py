@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -141,7 +142,10 @@ def _save_or_preview(form: AlertForm, sub: AlertSubscription | None):  # type: i
     previewing = request.form.get("action") == "preview"
     try:
         if previewing:
-            result = _preview(service.draft_subscription(db.session, actor=current_user, data=data))
+            named = replace(data, name=data.name.strip() or _("Preview"))  # a name is for saving
+            result = _preview(
+                service.draft_subscription(db.session, actor=current_user, data=named)
+            )
             db.session.rollback()
             return _form_page(form, sub, result)
         if sub is None:
