@@ -16,8 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace.services import outbox
-from marketplace.services.emails import TIMEZONE, translate
-from marketplace.services.errors import N_
+from marketplace.services.emails import TIMEZONE
 from marketplace.services.notify import MailContext, digest_envelope, item
 from marketplace.services.search import is_live
 from models.accounts import User
@@ -84,7 +83,7 @@ def _build_chunk(
     today: date,
 ) -> list[int]:
     rows = session.execute(
-        select(Notification, Listing, AlertSubscription.name)
+        select(Notification, Listing, AlertSubscription.name, AlertSubscription.paused)
         .join(Listing, Listing.id == Notification.listing_id)
         .outerjoin(AlertSubscription, AlertSubscription.id == Notification.subscription_id)
         .where(
@@ -101,8 +100,10 @@ def _build_chunk(
     }
     by_user: dict[int, list[Any]] = defaultdict(list)
     dropped: list[int] = []
-    for note, listing, name in rows:
-        if note.user_id in users and is_live(listing, today):
+    for note, listing, name, paused in rows:
+        # Deleted or paused since: the user no longer wants these; closed listings are gone.
+        wanted = name is not None and not paused
+        if wanted and note.user_id in users and is_live(listing, today):
             by_user[note.user_id].append((note, listing, name))
         else:
             dropped.append(note.id)
@@ -134,10 +135,9 @@ def _queue_digest(
     now: datetime,
 ) -> int | None:
     locale = user.locale or "sv"
-    fallback = translate(locale, N_("Alerts you have since deleted"))
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for note, listing, name in entries:
-        grouped[name or fallback].append(item(ctx, listing, note, locale))
+        grouped[name].append(item(ctx, listing, note, locale))
     groups = sorted(grouped.items(), key=lambda pair: pair[0].casefold())
     sub_ids = sorted({note.subscription_id for note, _, _ in entries if note.subscription_id})
     envelope = digest_envelope(ctx, user, cadence, period, groups, sub_ids)

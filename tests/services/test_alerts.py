@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -351,16 +352,28 @@ def test_daily_digest_once_per_period_grouped_by_alert(session):
     assert len(next_day) == 1 and "late bark" in session.get(OutboxEmail, next_day[0]).text
 
 
-def test_digest_drops_listings_closed_in_the_meantime(session):
-    buyer = UserFactory()
-    subscribe(buyer, cadence="weekly")
-    listing = listing_at(*FALUN)
-    run_fanout(session, listing)
-    listing.status = "closed"
+def test_digest_drops_closed_listings_and_paused_or_deleted_alerts(session):
+    closed_user, paused_user, deleted_user, reader = (UserFactory() for _ in range(4))
+    for user in (closed_user, paused_user, deleted_user, reader):
+        subscribe(user, cadence="weekly", name=f"Weekly {user.id}")
+    closing = listing_at(*FALUN, category="bark")
+    staying = listing_at(*FALUN)
+    for listing in (closing, staying):
+        run_fanout(session, listing)
+    closing.status = "closed"
+    paused_sub = alerts.user_subscriptions(session, paused_user.id)[0]
+    alerts.set_paused(session, actor=paused_user, subscription_id=paused_sub.id, paused=True)
+    deleted_sub = alerts.user_subscriptions(session, deleted_user.id)[0]
+    alerts.delete_subscription(session, actor=deleted_user, subscription_id=deleted_sub.id)
     session.flush()
     now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-    assert build_digests(sessions_for(session), CTX, "weekly", now=now, today=date.today()) == []
-    assert session.scalars(select(Notification.state)).one() == "dropped"
+    ids = build_digests(sessions_for(session), CTX, "weekly", now=now, today=date.today())
+    emails = [session.get(OutboxEmail, i) for i in ids]
+    assert sorted(e.to_address for e in emails) == sorted([closed_user.email, reader.email])
+    assert all(closing.title not in e.text and staying.title in e.text for e in emails)
+    assert "1 new listing for your alerts this week" in emails[0].subject
+    states = Counter(session.scalars(select(Notification.state)))
+    assert states == {"emailed": 2, "dropped": 6}
 
 
 def test_a_published_listing_that_moves_is_checked_again(session):
