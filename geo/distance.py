@@ -31,3 +31,20 @@ def geodesic_m(
 def geodesic_pair_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     _, _, dist = _GEOD.inv(lon1, lat1, lon2, lat2)
     return float(dist)
+
+
+def geodesic_from_many_m(
+    lons: Sequence[float] | NDArray[np.float64],
+    lats: Sequence[float] | NDArray[np.float64],
+    lon: float,
+    lat: float,
+) -> NDArray[np.float64]:
+    """Distances in metres from many points (e.g. circle centres) to one point."""
+    lons_arr = np.asarray(lons, dtype=np.float64)
+    lats_arr = np.asarray(lats, dtype=np.float64)
+    if lons_arr.size == 0:
+        return np.empty(0, dtype=np.float64)
+    _, _, dist = _GEOD.inv(
+        lons_arr, lats_arr, np.full(lons_arr.shape, lon), np.full(lats_arr.shape, lat)
+    )
+    return np.asarray(dist, dtype=np.float64)

@@ -1,7 +1,7 @@
 """SQLAlchemy 2.0 models and reference-data tables. Framework-free: no Flask here."""
 
 from models.accounts import Invitation, OrgRole, User
-from models.alerts import AlertSubscription, Notification
+from models.alerts import AlertIndexState, AlertSubscription, Notification
 from models.base import Base
 from models.geo import Boundary, Postcode
 from models.impact import Factor, FactorSet, StoredEstimate
@@ -12,6 +12,7 @@ from models.sites import Site
 from models.taxonomy import EwcCode
 
 __all__ = [
+    "AlertIndexState",
     "AlertSubscription",
     "Base",
     "Boundary",

@@ -97,3 +97,12 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     subscription: Mapped[AlertSubscription | None] = relationship()
+
+
+class AlertIndexState(Base):
+    """One row: a token that changes with every subscription change (see alert_index)."""
+
+    __tablename__ = "alert_index_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from geo.areas import AreaError, BBox, Circle, PolygonArea, polygon_from_geojson
@@ -23,7 +24,7 @@ from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
 from marketplace.services.errors import N_, DomainError, NotFound
 from marketplace.services.search import live_condition, load_in_order
 from models.accounts import User
-from models.alerts import CADENCES, AlertSubscription
+from models.alerts import CADENCES, AlertIndexState, AlertSubscription
 from models.listings import Listing
 from models.sites import Site
 from models.taxonomy import CATEGORY_BY_KEY, DIRECTIONS, KINDS
@@ -153,6 +154,16 @@ def catches(sub: Compiled, facts: Facts) -> tuple[bool, float | None]:
 # --- writing subscriptions ---------------------------------------------------------------------
 
 
+def touch(session: Session) -> None:
+    """Record that subscriptions changed, so every process's fan-out index catches up."""
+    token = uuid.uuid4().hex
+    updated = session.execute(
+        update(AlertIndexState).where(AlertIndexState.id == 1).values(token=token)
+    )
+    if not updated.rowcount:  # type: ignore[attr-defined]
+        session.add(AlertIndexState(id=1, token=token))
+
+
 def _clean_codes(values: Iterable[str], allowed: Iterable[str], field_name: str) -> list[str]:
     allowed_set = set(allowed)
     cleaned = sorted({v for v in values if v})
@@ -270,6 +281,7 @@ def create_subscription(
     _apply(session, sub, data, actor)
     session.add(sub)
     session.flush()
+    touch(session)
     return sub
 
 
@@ -296,6 +308,7 @@ def update_subscription(
 ) -> AlertSubscription:
     sub = get_own_subscription(session, actor=actor, subscription_id=subscription_id)
     _apply(session, sub, data, actor)
+    touch(session)
     return sub
 
 
@@ -304,11 +317,13 @@ def set_paused(
 ) -> AlertSubscription:
     sub = get_own_subscription(session, actor=actor, subscription_id=subscription_id)
     sub.paused = paused
+    touch(session)
     return sub
 
 
 def delete_subscription(session: Session, *, actor: User, subscription_id: int) -> None:
     session.delete(get_own_subscription(session, actor=actor, subscription_id=subscription_id))
+    touch(session)
 
 
 def set_muted(session: Session, user: User, muted: bool) -> None:
@@ -338,6 +353,7 @@ def pause_by_link(
     )
     for sub in subs:
         sub.paused = True
+    touch(session)
     return subs
 
 

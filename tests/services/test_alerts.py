@@ -396,3 +396,104 @@ def test_a_published_listing_that_moves_is_checked_again(session):
     assert listing.fanout_due
     run_fanout(session, listing)
     assert notified(session, listing) == [gavle_buyer.id]
+
+
+# --- the index gives exactly what the rule gives ------------------------------------------------
+
+_CATS = ("sawdust", "bark", "steel_slag", "fly_ash", "surplus_heat")
+_subscription = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["circle", "polygon", "regions"]),
+        "lon": st.floats(12.5, 17.0),
+        "lat": st.floats(59.3, 61.8),
+        "km": st.floats(1, 120),
+        "half": st.floats(0.05, 0.8),
+        "regions": st.lists(
+            st.sampled_from(["2080", "2081", "2180", "1780", "20", "21"]), min_size=1, max_size=3
+        ),
+        "directions": st.sampled_from(["offer", "want", "offer want"]),
+        "kinds": st.sampled_from(["", "material", "energy"]),
+        "categories": st.lists(st.sampled_from(_CATS), max_size=2).map(" ".join),
+        "ewc": st.sampled_from(["", "", "", "03", "1002"]),
+        "keywords": st.sampled_from(["", "", "", "torr", "spån gran"]),
+    }
+)
+_listing = st.fixed_dictionaries(
+    {
+        "lon": st.floats(12.5, 17.0),
+        "lat": st.floats(59.3, 61.8),
+        "direction": st.sampled_from(["offer", "want"]),
+        "kind": st.sampled_from(["material", "energy"]),
+        "category": st.sampled_from(_CATS),
+        "ewc": st.sampled_from([None, "030105", "100202"]),
+        "text": st.sampled_from(["torrt spån", "gran", "slagg"]),
+        "municipality": st.sampled_from(["2080", "2081", "2180", "1780"]),
+    }
+)
+
+
+def _compiled(i: int, d: dict) -> alerts.Compiled:  # type: ignore[type-arg]
+    sub = alerts.AlertSubscription(
+        id=i,
+        user_id=i,
+        area_kind=d["kind"],
+        directions=d["directions"],
+        kinds=d["kinds"],
+        categories=d["categories"],
+        ewc_prefixes=d["ewc"],
+        keywords=d["keywords"],
+        cadence="daily",
+        center_lon=d["lon"],
+        center_lat=d["lat"],
+        radius_m=d["km"] * 1000,
+        region_codes=" ".join(d["regions"]),
+        polygon_geojson=json.dumps(
+            {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [d["lon"] - d["half"], d["lat"] - d["half"] / 2],
+                        [d["lon"] + d["half"], d["lat"] - d["half"] / 2],
+                        [d["lon"], d["lat"] + d["half"] / 2],
+                        [d["lon"] - d["half"], d["lat"] - d["half"] / 2],
+                    ]
+                ],
+            }
+        ),
+    )
+    return compile_subscription(sub)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    subs=st.lists(_subscription, min_size=1, max_size=40),
+    listings=st.lists(_listing, min_size=1, max_size=5),
+)
+def test_index_hits_equal_the_rule(subs, listings):
+    from geo.crs import to_sweref
+    from marketplace.services.alert_index import SubscriptionIndex
+
+    compiled = [_compiled(i + 1, d) for i, d in enumerate(subs)]
+    index = SubscriptionIndex(compiled)
+    for n, d in enumerate(listings):
+        x, y = to_sweref(d["lon"], d["lat"])
+        facts = Facts(
+            n,
+            999,
+            d["direction"],
+            d["kind"],
+            d["category"],
+            d["ewc"],
+            d["text"],
+            d["lon"],
+            d["lat"],
+            x,
+            y,
+            d["municipality"],
+            d["municipality"][:2],
+        )
+        expected = [
+            (s.id, alerts.catches(s, facts)[1]) for s in compiled if alerts.catches(s, facts)[0]
+        ]
+        got = [(h.subscription.id, h.distance_m) for h in index.hits(facts)]
+        assert got == expected
