@@ -109,36 +109,34 @@ def _build_chunk(
             dropped.append(note.id)
     if dropped:
         session.execute(
-            update(Notification).where(Notification.id.in_(dropped)).values(state="dropped")
+            update(Notification).where(Notification.id.in_(dropped)).values(state="dropped"),
+            execution_options={"synchronize_session": False},
         )
-    created = []
+    envelopes = {
+        user_id: _digest(ctx, users[user_id], cadence, period, entries)
+        for user_id, entries in by_user.items()
+    }
+    added = outbox.queue_many(session, list(envelopes.values()), domain=ctx.domain, now=now)
+    created, emailed = [], []
     for user_id, entries in by_user.items():
-        email_id = _queue_digest(session, ctx, users[user_id], cadence, period, entries, now)
+        email_id = added.get(envelopes[user_id].key)
         if email_id is None:
             continue  # this period's digest exists: these wait for the next one
         created.append(email_id)
-        session.execute(
-            update(Notification)
-            .where(Notification.id.in_([note.id for note, _, _ in entries]))
-            .values(state="emailed", outbox_id=email_id)
-        )
+        emailed += [{"id": n.id, "state": "emailed", "outbox_id": email_id} for n, _, _ in entries]
+    if emailed:
+        session.expunge_all()  # an UPDATE by primary key for each, in one executemany
+        session.execute(update(Notification), emailed)
     return created
 
 
-def _queue_digest(
-    session: Session,
-    ctx: MailContext,
-    user: User,
-    cadence: str,
-    period: str,
-    entries: list[Any],
-    now: datetime,
-) -> int | None:
+def _digest(
+    ctx: MailContext, user: User, cadence: str, period: str, entries: list[Any]
+) -> outbox.Envelope:
     locale = user.locale or "sv"
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for note, listing, name in entries:
         grouped[name].append(item(ctx, listing, note, locale))
     groups = sorted(grouped.items(), key=lambda pair: pair[0].casefold())
     sub_ids = sorted({note.subscription_id for note, _, _ in entries if note.subscription_id})
-    envelope = digest_envelope(ctx, user, cadence, period, groups, sub_ids)
-    return outbox.queue(session, envelope, domain=ctx.domain, now=now)
+    return digest_envelope(ctx, user, cadence, period, groups, sub_ids)

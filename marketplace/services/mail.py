@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import smtplib
@@ -9,8 +10,8 @@ import ssl
 import time
 import uuid
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.header import Header
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 from types import TracebackType
 
@@ -55,18 +56,48 @@ def sender_domain(sender: str) -> str:
     return sender.rsplit("@", 1)[-1].rstrip(">").strip() or "localhost"
 
 
-def build_message(email: OutgoingEmail, sender: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = email.to
-    message["Subject"] = email.subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = email.message_id or make_msgid(domain=sender_domain(sender))
-    for name, value in email.headers.items():
-        message[name] = value
-    message.set_content(email.text)
-    message.add_alternative(email.html, subtype="html")
-    return message
+def _header(value: str) -> str:
+    """One header value on one line (no CR/LF from user input), RFC 2047-encoded if not ASCII."""
+    value = " ".join(value.split())
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def _base64_lines(body: str) -> str:
+    return base64.encodebytes(body.encode("utf-8")).decode("ascii").replace("\n", "\r\n").rstrip()
+
+
+def compose(email: OutgoingEmail, sender: str) -> tuple[bytes, str, str]:
+    """The email as MIME bytes (multipart/alternative: plain text, then HTML, both base64 UTF-8),
+    with its Date and Message-ID.
+
+    Written out directly rather than through `email.message.EmailMessage`, which took ~5 ms per
+    digest, most of a worker's time per email; tests parse the result with the `email` package.
+    """
+    name, address = parseaddr(sender)
+    date = formatdate(localtime=False)
+    message_id = email.message_id or make_msgid(domain=sender_domain(sender))
+    boundary = f"=_{uuid.uuid4().hex}"
+    lines = [
+        f"From: {formataddr((name, address), charset='utf-8')}",
+        f"To: {_header(email.to)}",
+        f"Subject: {_header(email.subject)}",
+        f"Date: {date}",
+        f"Message-ID: {_header(message_id)}",
+        "MIME-Version: 1.0",
+        *(f"{key}: {_header(value)}" for key, value in email.headers.items()),
+        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+        "",
+    ]
+    for subtype, body in (("plain", email.text), ("html", email.html)):
+        lines += [
+            f"--{boundary}",
+            f'Content-Type: text/{subtype}; charset="utf-8"',
+            "Content-Transfer-Encoding: base64",
+            "",
+            _base64_lines(body),
+        ]
+    lines += [f"--{boundary}--", ""]
+    return "\r\n".join(lines).encode("ascii"), date, message_id
 
 
 def classify(exc: BaseException) -> DeliveryError:
@@ -104,12 +135,12 @@ class Mailer:
         self.close()
 
     def send(self, email: OutgoingEmail) -> None:
-        message = build_message(email, self.settings.sender)
+        raw, date, message_id = compose(email, self.settings.sender)
         if self.settings.backend != "smtp":
-            _write_file(self.settings.directory, email, message)
+            _write_file(self.settings.directory, email, raw, date, message_id)
             return
         try:
-            self._connection().send_message(message)
+            self._connection().sendmail(parseaddr(self.settings.sender)[1], [email.to], raw)
         except (smtplib.SMTPException, OSError) as exc:
             if not isinstance(exc, smtplib.SMTPRecipientsRefused):
                 self.close()  # the session's state is unknown after an error
@@ -161,16 +192,18 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
     return smtp
 
 
-def _write_file(directory: Path, email: OutgoingEmail, message: EmailMessage) -> None:
+def _write_file(
+    directory: Path, email: OutgoingEmail, raw: bytes, date: str, message_id: str
+) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"  # sorts by time
-    (directory / f"{stem}.eml").write_bytes(bytes(message))
+    (directory / f"{stem}.eml").write_bytes(raw)
     meta = {
         "to": email.to,
         "subject": email.subject,
         "purpose": email.purpose,
-        "date": message["Date"],
-        "message_id": message["Message-ID"],
+        "date": date,
+        "message_id": message_id,
         "headers": email.headers,
         "text": email.text,
         "html": email.html,

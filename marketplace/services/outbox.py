@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,12 +59,8 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxEmail)
 
 
-def queue(
-    session: Session, envelope: Envelope, *, domain: str, now: datetime | None = None
-) -> int | None:
-    """Add the email unless one with the same key exists; the new row's id, else None."""
-    now = now or utcnow()
-    values = {
+def _values(envelope: Envelope, domain: str, now: datetime) -> dict[str, object]:
+    return {
         "key": envelope.key,
         "user_id": envelope.user_id,
         "to_address": envelope.to,
@@ -79,13 +76,29 @@ def queue(
         "next_attempt_at": now,
         "created_at": now,
     }
+
+
+def queue_many(
+    session: Session, envelopes: list[Envelope], *, domain: str, now: datetime | None = None
+) -> dict[str, int]:
+    """Add the emails whose keys are new, in one statement; {key: new id} for those added."""
+    if not envelopes:
+        return {}
+    now = now or utcnow()
     stmt = (
         _insert(session)
-        .values(**values)
         .on_conflict_do_nothing(index_elements=["key"])
-        .returning(OutboxEmail.id)
+        .returning(OutboxEmail.key, OutboxEmail.id)
     )
-    return session.execute(stmt).scalar_one_or_none()
+    rows = session.execute(stmt, [_values(e, domain, now) for e in envelopes]).all()
+    return {key: email_id for key, email_id in rows}
+
+
+def queue(
+    session: Session, envelope: Envelope, *, domain: str, now: datetime | None = None
+) -> int | None:
+    """Add the email unless one with the same key exists; the new row's id, else None."""
+    return queue_many(session, [envelope], domain=domain, now=now).get(envelope.key)
 
 
 def _claimable(now: datetime, lease: timedelta):  # type: ignore[no-untyped-def]
@@ -139,26 +152,45 @@ def deliver(
     """Claim and send the given rows over one connection; each outcome committed on its own."""
     report = DeliveryReport()
     wanted = list(ids)
-    with sessions() as session:
+    with _batch_session(sessions) as session:
         owned = claim(session, wanted, now=clock(), lease=lease)
+        rows = list(
+            session.scalars(
+                select(OutboxEmail).where(OutboxEmail.id.in_(owned)).order_by(OutboxEmail.id)
+            )
+        )
         session.commit()
+        session.expunge_all()  # plain objects from here on; each outcome is one UPDATE
         report.skipped = len(wanted) - len(owned)
         with Mailer(settings) as mailer:
-            for row_id in owned:
-                _deliver_one(session, mailer, row_id, clock, report)
+            for row in rows:
+                _deliver_one(session, mailer, row, clock, report)
     return report
+
+
+@contextmanager
+def _batch_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session that keeps one database connection across its commits (one per email).
+
+    With SQLite's NullPool a plain session reconnects after every commit, which cost more than
+    sending the email.
+    """
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, Engine):  # already a connection (tests bind one)
+        with sessions() as session:
+            yield session
+        return
+    with bind.connect() as connection, Session(bind=connection, expire_on_commit=False) as session:
+        yield session
 
 
 def _deliver_one(
     session: Session,
     mailer: Mailer,
-    row_id: int,
+    row: OutboxEmail,
     clock: Callable[[], datetime],
     report: DeliveryReport,
 ) -> None:
-    row = session.get(OutboxEmail, row_id)
-    if row is None:
-        return
     email = OutgoingEmail(
         to=row.to_address,
         subject=row.subject,
@@ -175,12 +207,11 @@ def _deliver_one(
     else:
         session.execute(
             update(OutboxEmail)
-            .where(OutboxEmail.id == row_id)
+            .where(OutboxEmail.id == row.id)
             .values(status="sent", sent_at=clock(), last_error=None)
         )
         session.commit()
         report.sent += 1
-    session.expunge_all()
 
 
 def _record_failure(
