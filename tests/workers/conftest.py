@@ -115,6 +115,7 @@ class Workers:
     env: dict[str, str]
 
     def command(self, *args: str, timeout: float = 180) -> str:
+        """Run `python -m workers …`; a non-zero exit fails the test."""
         result = subprocess.run(
             [sys.executable, "-m", "workers", *args],
             env=self.env,

@@ -6,9 +6,9 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from email.message import EmailMessage
 
@@ -148,11 +148,13 @@ def _digest_world(sessions: sessionmaker[Session], users: int) -> None:
                 for uid in ids
             ],
         )
+        subs = dict(session.execute(select(AlertSubscription.user_id, AlertSubscription.id)).all())
         session.execute(
             insert(Notification),
             [
                 {
                     "user_id": uid,
+                    "subscription_id": subs[uid],
                     "listing_id": listing.id,
                     "cadence": "daily",
                     "state": "pending",
@@ -167,11 +169,9 @@ def _digest_world(sessions: sessionmaker[Session], users: int) -> None:
 
 def test_concurrent_digest_sweeps_send_one_per_user_and_period(sessions, workers, sink):
     _digest_world(sessions, 40)
-    runs = [threading.Thread(target=workers.command, args=("digests", "daily")) for _ in range(2)]
-    for run in runs:
-        run.start()
-    for run in runs:
-        run.join()
+    with ThreadPoolExecutor(2) as pool:  # two sweeps at the same moment; errors propagate
+        for result in [pool.submit(workers.command, "digests", "daily") for _ in range(2)]:
+            result.result()
     workers.burst()
     got = recipients(sink.messages())
     assert len(got) == 40 and set(got.values()) == {1}
