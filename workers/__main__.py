@@ -61,7 +61,8 @@ def _work(settings: Settings, queues: list[str], *, burst: bool) -> int:
     ctx = current()  # fail now, not at the first job, if the database is unreachable
     redis = ctx.dispatcher.redis  # type: ignore[attr-defined]
     worker = SimpleWorker(queues, connection=redis, serializer=JSONSerializer)
-    worker.work(burst=burst, with_scheduler=False, logging_level="INFO")
+    # with_scheduler: RQ's own scheduler enqueues the jobs waiting for a Retry interval.
+    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     return 0
 
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, parse_pattern
 from babel.support import NullTranslations, Translations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,16 +47,25 @@ def _environment(locale: str) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=False,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # templates change only with a deploy (which restarts processes)
     )
     env.install_gettext_translations(_translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.globals["current_locale"] = lambda: locale
-    env.filters["number"] = lambda value, digits=0: format_decimal(
-        round(float(value), digits),
-        format=f"#,##0.{'0' * digits}" if digits else "#,##0",
-        locale=locale,
-    )
+    env.filters["number"] = lambda value, digits=0: _number(value, digits, locale)
     env.filters["day"] = lambda value: _format_day(value, locale)
     return env
+
+
+@cache
+def _number_format(digits: int, locale: str) -> tuple[NumberPattern, Locale]:
+    pattern = parse_pattern(f"#,##0.{'0' * digits}" if digits else "#,##0")
+    return pattern, Locale.parse(locale)
+
+
+def _number(value: float, digits: int, locale: str) -> str:
+    """A number with the locale's separators (parsed patterns cached: babel re-parses each call)."""
+    pattern, parsed = _number_format(digits, locale)
+    return pattern.apply(Decimal(str(round(float(value), digits))), parsed)
 
 
 def _format_day(value: date | datetime, locale: str) -> str:

@@ -159,7 +159,7 @@ def fan_out(
         ).all()
     )
     created = now or utcnow()
-    outbox_ids = []
+    notes, envelopes = [], {}
     for user in users:
         hit = best[user.id]
         est = estimates.get(user.organisation_id or 0)
@@ -178,12 +178,15 @@ def fan_out(
             factor_set_version=factor_set.version if est and factor_set else None,
             created_at=created,
         )
+        notes.append(note)
         if note.cadence == "instant":
-            envelope = alert_envelope(ctx, user, listing, note, names.get(hit.subscription.id, ""))
-            email_id = outbox.queue(session, envelope, domain=ctx.domain, now=created)
-            note.outbox_id, note.state = email_id, "emailed"
-            if email_id is not None:
-                outbox_ids.append(email_id)
-        session.add(note)
+            name = names.get(hit.subscription.id, "")
+            envelopes[user.id] = alert_envelope(ctx, user, listing, note, name)
+    # The instant alerts in one INSERT, then the notifications pointing at them in one flush.
+    added = outbox.queue_many(session, list(envelopes.values()), domain=ctx.domain, now=created)
+    for note in notes:
+        if note.user_id in envelopes:
+            note.outbox_id, note.state = added.get(envelopes[note.user_id].key), "emailed"
+    session.add_all(notes)
     session.flush()
-    return outbox_ids
+    return sorted(added.values())

@@ -181,14 +181,16 @@ def send_email(settings: MailSettings, email: OutgoingEmail) -> None:
 
 
 def _connect(settings: MailSettings) -> smtplib.SMTP:
-    context = ssl.create_default_context()
     if settings.use_ssl:
         return smtplib.SMTP_SSL(
-            settings.server, settings.port, timeout=settings.timeout, context=context
+            settings.server,
+            settings.port,
+            timeout=settings.timeout,
+            context=ssl.create_default_context(),
         )
     smtp = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
     if settings.use_tls:
-        smtp.starttls(context=context)
+        smtp.starttls(context=ssl.create_default_context())
     return smtp
 
 
