@@ -52,6 +52,7 @@ class Hit:
 
 class SubscriptionIndex:
     def __init__(self, subscriptions: list[Compiled]) -> None:
+        subscriptions = sorted(subscriptions, key=lambda sub: sub.id)  # hits come out in id order
         self.subs = subscriptions
         n = len(subscriptions)
         self.direction = np.array(
@@ -95,7 +96,9 @@ class SubscriptionIndex:
                 parts.append(self.by_region[code])
         if not parts:
             return np.empty(0, dtype=np.int64)
-        return np.unique(np.concatenate(parts))
+        if len(parts) == 1:
+            return parts[0]  # tree results and one code's list hold no repeats
+        return np.unique(np.concatenate(parts))  # a region alert may name county and municipality
 
     def _filtered(self, cand: NDArray[np.int64], facts: Facts) -> NDArray[np.int64]:
         keep = np.ones(len(cand), dtype=bool)
@@ -127,14 +130,17 @@ class SubscriptionIndex:
             else np.zeros(0, dtype=bool)
         )
         regions = cand[~self.is_circle[cand] & ~self.is_polygon[cand]]
-        found = [
-            Hit(self.subs[i], float(m))
-            for i, m in zip(circles[inside_circle], metres[inside_circle], strict=True)
+        # Subscriptions are held in id order, so sorting positions sorts by id.
+        chosen = np.concatenate([circles[inside_circle], polygons[inside_polygon], regions])
+        distance = np.concatenate(
+            [metres[inside_circle], np.full(len(chosen) - int(inside_circle.sum()), np.nan)]
+        )
+        order = np.argsort(chosen, kind="stable")
+        subs = self.subs
+        return [
+            Hit(subs[i], None if d != d else d)  # NaN: no distance (polygon or region)
+            for i, d in zip(chosen[order].tolist(), distance[order].tolist(), strict=True)
         ]
-        found += [Hit(self.subs[i], None) for i in polygons[inside_polygon]]
-        found += [Hit(self.subs[i], None) for i in regions]
-        found.sort(key=lambda hit: hit.subscription.id)
-        return found
 
 
 # --- keeping it current ------------------------------------------------------------------------

@@ -114,7 +114,9 @@ def compile_subscription(sub: AlertSubscription) -> Compiled:
         keywords=tuple(w.casefold() for w in sub.split(sub.keywords)),
         circle=circle,
         polygon=polygon,
-        regions=frozenset(sub.split(sub.region_codes)),
+        regions=frozenset(sub.split(sub.region_codes))
+        if sub.area_kind == "regions"
+        else frozenset(),
     )
 
 
