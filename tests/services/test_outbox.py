@@ -165,3 +165,27 @@ def test_retry_failed_puts_it_back(session):
     session.get(OutboxEmail, email_id).status = "failed"
     session.flush()
     assert outbox.retry_failed(session, email_id, now=utcnow())
+
+
+def test_composed_mime_round_trips_and_keeps_user_text_out_of_the_headers():
+    from email import message_from_bytes, policy
+
+    from marketplace.services.mail import OutgoingEmail, compose
+
+    email = OutgoingEmail(
+        to="anna@x.example",
+        subject="Sågspån från Älvdalen\r\nBcc: victim@evil.example " + "lång " * 30,
+        text="Hej Anna,\nå ä ö\n",
+        html="<p>Hej <b>Anna</b> – å ä ö</p>",
+        purpose="alert",
+        message_id="<abc@test.example>",
+        headers={"List-Unsubscribe": "<http://localhost/alerts/unsubscribe/t>"},
+    )
+    raw, _, message_id = compose(email, "Symbiosmarknaden <no-reply@test.example>")
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"].startswith("Sågspån från Älvdalen Bcc: victim@evil.example lång")
+    assert parsed["Bcc"] is None and message_id == parsed["Message-ID"] == "<abc@test.example>"
+    assert parsed["From"].addresses[0].display_name == "Symbiosmarknaden"
+    assert parsed.get_body(("plain",)).get_content() == "Hej Anna,\nå ä ö\n"
+    assert parsed.get_body(("html",)).get_content() == "<p>Hej <b>Anna</b> – å ä ö</p>"
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
