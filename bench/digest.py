@@ -22,7 +22,6 @@ for _entry in (ROOT, ROOT / "bench"):
 
 import argparse
 import cProfile
-import hashlib
 import json
 import os
 import pstats
@@ -41,7 +40,15 @@ from typing import Any
 
 import geo_search
 import numpy as np
-from geo_search import fmt, int_list, migrate, str_list, verdict
+from geo_search import (
+    code_digest,
+    fmt,
+    int_list,
+    migrate,
+    str_list,
+    verdict,
+    write_section,
+)
 from matching import EWC, STREAMS, bulk_write, org_number, reference_rows
 from redis import Redis
 from rq.job import Job
@@ -65,7 +72,6 @@ from models.taxonomy import CATEGORY_BY_KEY
 from workers.jobs.alerts import send_digests
 from workers.queues import ALERTS, MAIL, RQDispatcher
 
-DOC_START, DOC_END = "<!-- digest:start -->", "<!-- digest:end -->"
 TARGET_PER_S = 200.0  # QUALITY.md: digest run, 10k recipients, one worker, SMTP on loopback
 DATA_SEED = 20_261_129
 USERS_PER_ORG = 2
@@ -79,11 +85,7 @@ TIMEOUT_S = 1_800.0
 
 
 def service_digest() -> str:
-    """Which version of the code is measured (sha256 of digests/notify/outbox, first 12)."""
-    digest = hashlib.sha256()
-    for module in MEASURED:
-        digest.update(Path(module.__file__ or "").read_bytes())
-    return digest.hexdigest()[:12]
+    return code_digest(*MEASURED)
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -669,20 +671,6 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
 # --- docs and CLI --------------------------------------------------------------------------
 
 
-def write_doc(path: Path, lines: list[str]) -> None:
-    """Replace the digest section of `path`, or append it after everything else."""
-    title = "## Digest delivery (`bench/digest.py`)"
-    section = "\n".join([DOC_START, title, "", *lines, DOC_END])
-    old = path.read_text(encoding="utf-8") if path.exists() else geo_search.DOC_HEADER
-    if DOC_START in old and DOC_END in old:
-        head, rest = old.split(DOC_START, 1)
-        new = head + section + rest.split(DOC_END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + section + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new, encoding="utf-8")
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", type=int_list, default=[10_000], help="recipients")
@@ -719,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
     for problem in results.problems:
         print(f"PROBLEM {problem}")
     if args.write:
-        write_doc(args.write, lines)
+        write_section(args.write, "digest", "## Digest delivery (`bench/digest.py`)", lines)
         print(f"wrote {args.write}")
     return 1 if results.problems else 0
 

@@ -27,7 +27,6 @@ import argparse
 import cProfile
 import csv
 import gc
-import hashlib
 import json
 import os
 import pstats
@@ -52,6 +51,7 @@ from geo_search import (
     TATORTER_CSV,
     Towns,
     analyze,
+    code_digest,
     fmt,
     int_list,
     load_towns,
@@ -60,6 +60,7 @@ from geo_search import (
     sqlite_database,
     str_list,
     verdict,
+    write_section,
 )
 from matching import EWC, STREAMS, bulk_write, draw_codes, org_number, reference_rows
 from numpy.typing import NDArray
@@ -85,7 +86,6 @@ from models import EwcCode, Listing, Organisation, Site, User
 from models.alerts import AlertSubscription, Notification
 from models.taxonomy import CATEGORY_BY_KEY
 
-DOC_START, DOC_END = "<!-- fanout:start -->", "<!-- fanout:end -->"
 TARGET_MS = 2.0  # QUALITY.md: subscriptions hit by one new listing, 10k subscriptions
 WARMUP = 5
 DATA_SEED, QUERY_SEED = 20_261_128, 2_718
@@ -120,11 +120,7 @@ BoolArray = NDArray[np.bool_]
 
 
 def service_digest() -> str:
-    """Which version of the code is measured (sha256 of the three modules, first 12 digits)."""
-    digest = hashlib.sha256()
-    for module in (alert_index, alerts, fanout):
-        digest.update(Path(module.__file__ or "").read_bytes())
-    return digest.hexdigest()[:12]
+    return code_digest(alert_index, alerts, fanout)
 
 
 SERVICE_DIGEST = service_digest()  # as imported; compared again when the report is written
@@ -1037,20 +1033,6 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
 # --- docs and CLI --------------------------------------------------------------------------
 
 
-def write_doc(path: Path, lines: list[str]) -> None:
-    """Replace the fan-out section of `path`, or append it after everything else."""
-    title = "## Alert fan-out (`bench/fanout.py`)"
-    section = "\n".join([DOC_START, title, "", *lines, DOC_END])
-    old = path.read_text(encoding="utf-8") if path.exists() else geo_search.DOC_HEADER
-    if DOC_START in old and DOC_END in old:
-        head, rest = old.split(DOC_START, 1)
-        new = head + section + rest.split(DOC_END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + section + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new, encoding="utf-8")
-
-
 def check_pg_url(url: str) -> None:
     name = make_url(url).database or ""
     if name == "test" or name.startswith("test_"):
@@ -1090,7 +1072,7 @@ def main(argv: list[str] | None = None) -> int:
     for problem in results.duplicates[:10]:
         print(f"DUPLICATE {problem}")
     if args.write:
-        write_doc(args.write, lines)
+        write_section(args.write, "fanout", "## Alert fan-out (`bench/fanout.py`)", lines)
         print(f"wrote {args.write}")
     return 1 if results.mismatches else 0
 

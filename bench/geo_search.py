@@ -19,6 +19,7 @@ if str(ROOT) not in sys.path:
 import argparse
 import csv
 import gc
+import hashlib
 import os
 import platform
 import re
@@ -50,7 +51,6 @@ from models import Listing, Organisation, Site
 from models.engine import make_engine
 
 TATORTER_CSV = ROOT.parent / "shared" / "data" / "norra_mellansverige_tatorter_2020.csv"
-DOC_START, DOC_END = "<!-- geo_search:start -->", "<!-- geo_search:end -->"
 RADII_KM = (5, 10, 25, 50)
 PER_PAGE = 50
 WARMUP = 5
@@ -566,18 +566,27 @@ same run (same process, same data), so figures from different runs are never com
 """
 
 
-def write_doc(path: Path, lines: list[str]) -> None:
-    section = "\n".join(
-        [DOC_START, "## Radius search (`bench/geo_search.py`)", "", *lines, DOC_END]
-    )
+def write_section(path: Path, name: str, title: str, lines: list[str]) -> None:
+    """Replace the `<!-- name:start -->` … `<!-- name:end -->` section of `path` (every bench
+    script writes its own), or append it after everything else."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    section = "\n".join([start, title, "", *lines, end])
     old = path.read_text(encoding="utf-8") if path.exists() else DOC_HEADER
-    if DOC_START in old and DOC_END in old:
-        head, rest = old.split(DOC_START, 1)
-        new = head + section + rest.split(DOC_END, 1)[1]
+    if start in old and end in old:
+        head, rest = old.split(start, 1)
+        new = head + section + rest.split(end, 1)[1]
     else:
         new = old.rstrip("\n") + "\n\n" + section + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(new, encoding="utf-8")
+
+
+def code_digest(*modules: Any) -> str:
+    """Which version of the code is measured: the first 12 hex digits of its files' sha256."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def str_list(raw: str) -> list[str]:
@@ -611,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     for mismatch in results.checks.mismatches[:20]:
         print(f"MISMATCH {mismatch}")
     if args.write:
-        write_doc(args.write, lines)
+        write_section(args.write, "geo_search", "## Radius search (`bench/geo_search.py`)", lines)
         print(f"wrote {args.write}")
     return 1 if results.checks.mismatches else 0
 

@@ -21,7 +21,6 @@ for _entry in (ROOT, ROOT / "bench"):
 
 import argparse
 import gc
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +36,7 @@ from geo_search import (
     Towns,
     analyze,
     clustered_lonlat,
+    code_digest,
     fmt,
     int_list,
     load_towns,
@@ -46,6 +46,7 @@ from geo_search import (
     sqlite_database,
     str_list,
     verdict,
+    write_section,
 )
 from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, insert, text
@@ -65,7 +66,6 @@ from models.base import Base
 from models.ewc_reference import COMMON_CODES
 from models.taxonomy import tonnes
 
-DOC_START, DOC_END = "<!-- matching:start -->", "<!-- matching:end -->"
 TARGET_P95_MS = 25.0  # QUALITY.md: ranked matches for one listing against 100k listings
 LIMIT = 50
 WARMUP = 5
@@ -95,8 +95,7 @@ OPEN_END = date.max.toordinal()
 
 
 def service_digest() -> str:
-    """Which version of the service is measured (the first 12 hex digits of its sha256)."""
-    return hashlib.sha256(Path(matching.__file__).read_bytes()).hexdigest()[:12]
+    return code_digest(matching)
 
 
 SERVICE_DIGEST = service_digest()  # as imported; compared again when the report is written
@@ -713,19 +712,6 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
 # --- docs and CLI --------------------------------------------------------------------------
 
 
-def write_doc(path: Path, lines: list[str]) -> None:
-    """Replace the matching section of `path`, or append it after everything else."""
-    section = "\n".join([DOC_START, "## Ranked matches (`bench/matching.py`)", "", *lines, DOC_END])
-    old = path.read_text(encoding="utf-8") if path.exists() else geo_search.DOC_HEADER
-    if DOC_START in old and DOC_END in old:
-        head, rest = old.split(DOC_START, 1)
-        new = head + section + rest.split(DOC_END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + section + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new, encoding="utf-8")
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", type=int_list, default=[10_000, 100_000])
@@ -752,7 +738,7 @@ def main(argv: list[str] | None = None) -> int:
     for problem in results.mismatches[:20]:
         print(f"MISMATCH {problem}")
     if args.write:
-        write_doc(args.write, lines)
+        write_section(args.write, "matching", "## Ranked matches (`bench/matching.py`)", lines)
         print(f"wrote {args.write}")
     return 1 if results.mismatches else 0
 
