@@ -3,6 +3,7 @@
 from models.accounts import Invitation, OrgRole, User
 from models.alerts import AlertIndexState, AlertSubscription, Notification
 from models.base import Base
+from models.deals import Conversation, ConversationRead, Deal, DealEvent, Delivery, Message
 from models.geo import Boundary, Postcode
 from models.impact import Factor, FactorSet, StoredEstimate
 from models.listings import Listing
@@ -16,11 +17,17 @@ __all__ = [
     "AlertSubscription",
     "Base",
     "Boundary",
+    "Conversation",
+    "ConversationRead",
+    "Deal",
+    "DealEvent",
+    "Delivery",
     "EwcCode",
     "Factor",
     "FactorSet",
     "Invitation",
     "Listing",
+    "Message",
     "Notification",
     "OrgRole",
     "Organisation",
