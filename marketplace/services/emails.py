@@ -51,7 +51,7 @@ def _environment(locale: str) -> jinja2.Environment:
     )
     env.install_gettext_translations(_translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.globals["current_locale"] = lambda: locale
-    env.filters["number"] = lambda value, digits=0: _number(value, digits, locale)
+    env.filters["number"] = lambda value, digits=0: number(value, digits, locale)
     env.filters["day"] = lambda value: _format_day(value, locale)
     return env
 
@@ -62,7 +62,7 @@ def _number_format(digits: int, locale: str) -> tuple[NumberPattern, Locale]:
     return pattern, Locale.parse(locale)
 
 
-def _number(value: float, digits: int, locale: str) -> str:
+def number(value: float, digits: int, locale: str) -> str:
     """A number with the locale's separators (parsed patterns cached: babel re-parses each call)."""
     pattern, parsed = _number_format(digits, locale)
     return pattern.apply(Decimal(str(round(float(value), digits))), parsed)

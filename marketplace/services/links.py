@@ -16,3 +16,11 @@ def alerts(base_url: str) -> str:
 
 def unsubscribe(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/alerts/unsubscribe/{token}"
+
+
+def conversation(base_url: str, conversation_id: int) -> str:
+    return f"{base_url.rstrip('/')}/messages/{conversation_id}"
+
+
+def deal(base_url: str, deal_id: int) -> str:
+    return f"{base_url.rstrip('/')}/deals/{deal_id}"

@@ -345,11 +345,13 @@ class Disclosure:
     is_own: bool
 
 
-def disclosure(listing: Listing, viewer: User | None) -> Disclosure:
+def disclosure(listing: Listing, viewer: User | None, *, revealed: bool = False) -> Disclosure:
+    """What the viewer sees; `revealed`: the firm accepted the viewer's firm's inquiry."""
     own = viewer is not None and viewer.organisation_id == listing.organisation_id
     municipality = MUNICIPALITY_BY_CODE.get(listing.site.municipality_code or "")
     municipality_name = municipality.name if municipality else None
-    if listing.is_anonymous and not own and not (viewer is not None and viewer.is_staff):
+    staff = viewer is not None and viewer.is_staff
+    if listing.is_anonymous and not (own or staff or revealed):
         return Disclosure(None, None, None, None, municipality_name, own)
     site = listing.site
     address = ", ".join(

@@ -28,6 +28,7 @@ def register_web(app: Flask) -> None:
     from marketplace.web.alerts.views import bp as alerts_bp
     from marketplace.web.api.views import bp as api_bp
     from marketplace.web.auth.views import bp as auth_bp
+    from marketplace.web.deals.views import bp as deals_bp
     from marketplace.web.devmail.views import bp as devmail_bp
     from marketplace.web.firm.views import bp as firm_bp
     from marketplace.web.impact.views import bp as impact_bp
@@ -47,6 +48,7 @@ def register_web(app: Flask) -> None:
         maps_bp,
         impact_bp,
         alerts_bp,
+        deals_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app, flash, request
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from geo.gazetteer import COUNTIES, COUNTY_BY_CODE, MUNICIPALITIES, MUNICIPALITY_BY_CODE
+from marketplace.extensions import db
+from marketplace.services.conversations import unread_count
 from marketplace.services.errors import DomainError
 from marketplace.services.listings import disclosure
 from models.taxonomy import CATEGORIES, CATEGORY_BY_KEY, UNITS, format_ewc
@@ -84,6 +86,11 @@ def fmt_date(value: date | None) -> str:
     return format_date(value, "medium") if value else ""
 
 
+def fmt_datetime(value: datetime | None) -> str:
+    """Date and time in Stockholm time (Flask-Babel's configured timezone)."""
+    return format_datetime(value, "d MMM yyyy HH:mm") if value else ""
+
+
 def explain(reason: Any) -> str:
     """One factor of a match in words, in the current language."""
     params = {}
@@ -124,6 +131,7 @@ def register_template_helpers(app: Flask) -> None:
         county_name=county_name,
         fmt_number=fmt_number,
         fmt_date=fmt_date,
+        fmt_datetime=fmt_datetime,
         format_ewc=format_ewc,
         url_with=url_with,
         current_locale=locale,
@@ -139,4 +147,15 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _inject() -> dict[str, Any]:
         settings = current_app.extensions["settings"]
-        return {"settings": settings, "user": current_user}
+        return {
+            "settings": settings,
+            "user": current_user,
+            "unread_conversations": _unread_conversations,
+        }
+
+
+def _unread_conversations() -> int:
+    """For the navigation: conversations of the user's firm with news the user has not read."""
+    if not current_user.is_authenticated or current_user.organisation_id is None:
+        return 0
+    return unread_count(db.session, current_user)

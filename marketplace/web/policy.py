@@ -12,11 +12,14 @@ from marketplace.web.security import safe_next
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-POLICIES = ("public", "user", "firm", "owner", "staff", "admin", "development")
+POLICIES = ("public", "user", "firm", "owner", "party", "staff", "admin", "development")
 
 
 def policy(name: str) -> Callable[[F], F]:
-    """Declare who may call a view: public, user, firm, owner, staff, admin or development."""
+    """Declare who may call a view: public, user, firm, owner, party, staff, admin or development.
+
+    "party": a verified member of a firm, or regional staff (conversations and deals, where the
+    view itself then checks that the firm is one of the two parties)."""
     if name not in POLICIES:
         raise ValueError(f"unknown policy {name!r}")
 
@@ -44,6 +47,8 @@ def check_all_declared(app: Flask) -> None:
 
 
 def _login_redirect() -> Any:
+    if request.blueprint == "api":
+        abort(401)  # API clients get a JSON error, not a login page
     return redirect(url_for("auth.login", next=safe_next(request.full_path.rstrip("?"))))
 
 
@@ -60,13 +65,17 @@ def enforce_policy() -> Any:
         return None
     if not current_user.is_authenticated:
         return _login_redirect()
-    if name in ("firm", "owner") and not current_user.is_verified:
+    staff = current_user.is_staff or current_user.is_admin
+    if name == "party" and staff:
+        return None
+    if name in ("firm", "owner", "party") and not current_user.is_verified:
         return redirect(url_for("auth.unverified"))
     allowed = {
         "user": True,
         "firm": current_user.organisation_id is not None,
+        "party": current_user.organisation_id is not None,
         "owner": current_user.organisation_id is not None and current_user.is_owner,
-        "staff": current_user.is_staff or current_user.is_admin,
+        "staff": staff,
         "admin": current_user.is_admin,
     }
     if not allowed.get(name or "", False):

@@ -7,6 +7,8 @@ requests must not change the database; POST requests without a CSRF token are re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from flask import Flask
@@ -15,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.services.accounts import invitation_payload, reset_payload, verification_payload
 from marketplace.services.alerts import SubscriptionInput, create_subscription
+from marketplace.services.conversations import InquiryInput, start_inquiry
+from marketplace.services.deals import Terms, propose_deal
 from marketplace.services.estimates import Choice, estimate_pair, store_estimate
 from marketplace.services.factors import load_defaults
 from marketplace.services.notify import UNSUBSCRIBE_PURPOSE
@@ -108,6 +112,29 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     # The signed link is the authorisation (no login), for whoever holds it.
     ("alerts.unsubscribe", "GET"): (200, 200, 200, 200, 200, 200),
     ("alerts.unsubscribe", "POST"): (200, 200, 200, 200, 200, 200),
+    # Conversations and deals between firm A (owner, member) and a third firm; "other" is a
+    # firm outside them and gets 404 as if nothing existed. Staff observe and may write.
+    ("deals.inquire", "GET"): (L, 404, 404, 200, 403, 403),
+    ("deals.inquire", "POST"): (L, 404, 404, 422, 403, 403),
+    ("deals.inbox", "GET"): (L, 200, 200, 200, 200, 200),
+    ("deals.conversation", "GET"): (L, 200, 200, 404, 200, 200),
+    ("deals.post_message", "POST"): (L, 422, 422, 404, 422, 422),
+    ("deals.mark_read", "POST"): (L, 303, 303, 404, 303, 303),
+    ("deals.accept_inquiry", "POST"): (L, 303, 303, 404, 303, 303),
+    ("deals.close", "POST"): (L, 303, 303, 404, 303, 303),
+    ("deals.reopen", "POST"): (L, 303, 303, 404, 303, 303),
+    ("deals.propose", "GET"): (L, 200, 200, 404, 403, 403),
+    ("deals.propose", "POST"): (L, 422, 422, 404, 403, 403),
+    ("deals.index", "GET"): (L, 200, 200, 200, 200, 200),
+    ("deals.deal", "GET"): (L, 200, 200, 404, 200, 200),
+    ("deals.counter", "GET"): (L, 200, 200, 404, 403, 403),
+    ("deals.counter", "POST"): (L, 422, 422, 404, 403, 403),
+    ("deals.accept", "POST"): (L, 303, 303, 404, 303, 303),
+    ("deals.cancel", "POST"): (L, 303, 303, 404, 303, 303),
+    ("deals.complete", "POST"): (L, 303, 303, 404, 303, 303),
+    ("deals.log_delivery", "POST"): (L, 422, 422, 404, 422, 422),
+    ("api.deals", "GET"): (401, 200, 200, 200, 200, 200),
+    ("api.deal", "GET"): (401, 200, 200, 404, 200, 200),
     ("admin.mail", "GET"): (L, 403, 403, 403, 200, 200),
     ("admin.retry_mail", "POST"): (L, 403, 403, 403, 303, 303),
 }
@@ -173,6 +200,17 @@ def world(session: Session) -> World:
     estimate = store_estimate(
         session, offer=listing, want=want, est=est, factor_set=factor_set, actor=owner
     )
+    buyer = UserFactory(email="buyer@c.example")
+    SiteFactory(organisation=buyer.organisation)
+    conversation, _ = start_inquiry(
+        session, actor=buyer, listing_id=listing.id, data=InquiryInput("Hej"), today=date.today()
+    )
+    deal = propose_deal(
+        session,
+        actor=buyer,
+        conversation_id=conversation.id,
+        terms=Terms(quantity=Decimal("10"), price_sek=Decimal("100")),
+    )
     emails = {
         "owner": owner.email,
         "member": member.email,
@@ -196,6 +234,8 @@ def world(session: Session) -> World:
         "subscription_id": subscription.id,
         "email_id": email.id,
         "job": "sweep",
+        "conversation_id": conversation.id,
+        "deal_id": deal.id,
         "tokens": {
             "alerts.unsubscribe": make_token(
                 SECRET, UNSUBSCRIBE_PURPOSE, {"u": owner.id, "s": [subscription.id]}

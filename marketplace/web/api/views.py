@@ -6,18 +6,22 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request, url_for
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from geo.crs import in_sweden_bbox
 from marketplace.extensions import csrf, db
 from marketplace.services import boundaries as boundary_service
+from marketplace.services import deals as deals_service
 from marketplace.services import search
-from marketplace.services.errors import DomainError
+from marketplace.services.errors import DomainError, NotFound
 from marketplace.services.estimates import Choice, estimate_pair, impact_summary, ranked_matches
 from marketplace.services.postcodes import find_postcode
+from marketplace.web.deals.common import Names as deal_names
 from marketplace.web.helpers import explain
 from marketplace.web.listings.params import parse_search
 from marketplace.web.policy import policy
+from models.deals import Deal
 from models.listings import Listing
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -211,3 +215,67 @@ def impact():  # type: ignore[no-untyped-def]
     except DomainError as exc:
         return _error(400 if exc.field else 503, exc.message, exc.field)
     return jsonify(impact_summary(est, factor_set))
+
+
+def _deal_json(deal: Deal) -> dict[str, Any]:
+    """A deal as the API shows it; names follow the anonymity rule of the web pages."""
+    names = deal_names(deal.conversation)
+    return {
+        "id": deal.id,
+        "status": deal.status,
+        "url": url_for("deals.deal", deal_id=deal.id, _external=True),
+        "listing_id": deal.conversation.listing_id,
+        "offer_id": deal.offer_id,
+        "want_id": deal.want_id,
+        "category": deal.category,
+        "parties": {
+            "supplier": {"id": deal.supplier_org_id, "name": names.firm(deal.supplier_org_id)},
+            "receiver": {"id": deal.receiver_org_id, "name": names.firm(deal.receiver_org_id)},
+        },
+        "agreed": {
+            "quantity": float(deal.quantity),
+            "unit": deal.unit,
+            "recurrence": deal.recurrence,
+            "start_date": deal.start_date.isoformat() if deal.start_date else None,
+            "end_date": deal.end_date.isoformat() if deal.end_date else None,
+            "total_quantity": float(deal.total_quantity),
+            "price_model": deal.price_model,
+            "price_sek": float(deal.price_sek) if deal.price_sek is not None else None,
+            "transport_by": deal.transport_by,
+            "transport_mode": deal.transport_mode,
+            "baseline_route": deal.baseline_route,
+            "substitution_ratio": deal.substitution_ratio,
+        },
+        "agreed_at": deal.agreed_at.isoformat() if deal.agreed_at else None,
+        "completed_at": deal.completed_at.isoformat() if deal.completed_at else None,
+        "cancelled_at": deal.cancelled_at.isoformat() if deal.cancelled_at else None,
+        "delivered_quantity": float(deal.delivered_quantity),
+        "deliveries": [
+            {
+                "id": d.id,
+                "date": d.delivered_on.isoformat(),
+                "quantity": float(d.quantity),
+                "unit": deal.unit,
+                "impact": deals_service.impact_of(d),
+            }
+            for d in deal.deliveries
+        ],
+    }
+
+
+@bp.get("/deals")
+@policy("party")
+def deals():  # type: ignore[no-untyped-def]
+    """The logged-in user's firm's deals; regional staff get every deal."""
+    found = deals_service.deals_for(db.session, actor=current_user, everyone=True)
+    return jsonify({"deals": [_deal_json(d) for d in found], "total": len(found)})
+
+
+@bp.get("/deals/<int:deal_id>")
+@policy("party")
+def deal(deal_id: int):  # type: ignore[no-untyped-def]
+    try:
+        found = deals_service.get_deal(db.session, actor=current_user, deal_id=deal_id)
+    except NotFound:
+        abort(404, "no deal with this id")
+    return jsonify(_deal_json(found))

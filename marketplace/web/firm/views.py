@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from marketplace.extensions import db
 from marketplace.services import accounts, organisations, sites
+from marketplace.services.deals import realised_totals
 from marketplace.services.errors import DomainError
 from marketplace.services.estimates import suggestions
 from marketplace.services.listings import firm_listings
@@ -42,6 +43,7 @@ def overview():  # type: ignore[no-untyped-def]
             today=date.today(),
             sites=firm_sites,
         ),
+        totals=realised_totals(db.session, organisation_id),
         invite_form=InviteForm(formdata=None),
         role_form=RoleForm(formdata=None),
     )

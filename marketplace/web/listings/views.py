@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from geo.gazetteer import COUNTIES, MUNICIPALITIES
 from marketplace.extensions import db
+from marketplace.services import conversations
 from marketplace.services import listings as service
 from marketplace.services.errors import DomainError
 from marketplace.services.estimates import ranked_matches
@@ -130,7 +131,13 @@ def map_view():  # type: ignore[no-untyped-def]
 def detail(listing_id: int):  # type: ignore[no-untyped-def]
     viewer = current_user if current_user.is_authenticated else None
     listing = service.get_visible_listing(db.session, listing_id=listing_id, viewer=viewer)
-    shown = service.disclosure(listing, viewer)
+    revealed = conversations.revealed_to(db.session, listing, viewer)
+    shown = service.disclosure(listing, viewer, revealed=revealed)
+    conversation = (
+        conversations.open_conversation_for(db.session, listing.id, viewer.organisation_id)
+        if viewer is not None and viewer.organisation_id and not shown.is_own
+        else None
+    )
     hints = service.quality_hints(listing) if shown.is_own else []
     matches = (
         ranked_matches(db.session, listing, today=date.today(), limit=10)
@@ -144,6 +151,8 @@ def detail(listing_id: int):  # type: ignore[no-untyped-def]
         hints=hints,
         matches=matches,
         viewer=viewer,
+        conversation=conversation,
+        live=is_live(listing, date.today()),
     )
 
 

@@ -1,0 +1,136 @@
+"""Emails about conversations and deals: each message or deal change tells the other side.
+
+Recipients are the active, verified members of the other firm (both firms when regional staff
+act). Names follow the anonymity rule: until the listing's firm accepts the inquiry, the
+inquirer's emails call it "the firm behind the listing", never by name.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from marketplace.services import links
+from marketplace.services.conversations import identity_revealed, is_party, members_to_notify
+from marketplace.services.emails import number, render_email, translate
+from marketplace.services.errors import N_
+from marketplace.services.notify import MailContext
+from marketplace.services.outbox import Envelope
+from models.accounts import User
+from models.deals import Conversation, Deal
+from models.taxonomy import UNITS
+
+HEADLINES = {
+    "inquiry": N_("%(who)s has sent an inquiry about your listing “%(title)s”."),
+    "message": N_("%(who)s has written about “%(title)s”."),
+    "accepted": N_(
+        "%(who)s has accepted your inquiry about “%(title)s”:"
+        " you can now see the firm and its site."
+    ),
+    "closed": N_("%(who)s has closed the conversation about “%(title)s”."),
+    "reopened": N_("%(who)s has reopened the conversation about “%(title)s”."),
+    "proposed": N_("%(who)s proposes a deal on “%(title)s”: %(quantity)s %(unit)s."),
+    "countered": N_("%(who)s has answered with new terms on “%(title)s”: %(quantity)s %(unit)s."),
+    "agreed": N_("%(who)s has agreed to the deal on “%(title)s”: %(quantity)s %(unit)s in all."),
+    "delivery": N_(
+        "%(who)s has logged a delivery of %(quantity)s %(unit)s on the deal about “%(title)s”."
+    ),
+    "completed": N_("The deal on “%(title)s” is completed."),
+    "cancelled": N_("%(who)s has cancelled the deal on “%(title)s”."),
+}
+HIDDEN_FIRM = N_("The firm behind the listing")
+STAFF = N_("%(name)s (regional staff)")
+
+
+def _who(conversation: Conversation, actor: User, recipient: User, locale: str) -> str:
+    """How the actor is named to this recipient."""
+    if not is_party(actor, conversation):
+        return translate(locale, STAFF, name=actor.name)
+    listing_side = actor.organisation_id == conversation.listing_org_id
+    if (
+        listing_side
+        and recipient.organisation_id == conversation.inquirer_org_id
+        and not identity_revealed(conversation)
+    ):
+        return translate(locale, HIDDEN_FIRM)
+    firm = actor.organisation.name if actor.organisation else ""
+    return f"{actor.name}, {firm}" if firm else actor.name
+
+
+def _amount(value: Decimal, locale: str) -> str:
+    return number(float(value), 0 if value >= 10 else 1, locale)
+
+
+def headline(
+    event: str,
+    locale: str,
+    *,
+    who: str,
+    title: str,
+    deal: Deal | None = None,
+    delivered: Decimal | None = None,
+) -> str:
+    """One sentence saying who did what, in the recipient's language (plain text)."""
+    params: dict[str, Any] = {"who": who, "title": title}
+    if deal is not None:
+        unit = UNITS.get(deal.unit, (deal.unit, deal.unit))[1 if locale == "sv" else 0]
+        amount = {"agreed": deal.total_quantity, "delivery": delivered}.get(event) or deal.quantity
+        params.update(quantity=_amount(amount, locale), unit=unit)
+    return translate(locale, HEADLINES[event], **params)
+
+
+def conversation_emails(
+    session: Session,
+    ctx: MailContext,
+    conversation: Conversation,
+    actor: User,
+    event: str,
+    *,
+    key: str,
+    body: str = "",
+    deal: Deal | None = None,
+    delivered: Decimal | None = None,
+) -> list[Envelope]:
+    """The emails one event sends; `key` makes them idempotent (one per event and person)."""
+    if event not in HEADLINES:
+        raise ValueError(f"unknown conversation event {event!r}")
+    party = is_party(actor, conversation)  # staff write to both firms
+    org_ids = [org for org in conversation.org_ids if not party or org != actor.organisation_id]
+    url = (
+        links.deal(ctx.base_url, deal.id)
+        if deal is not None
+        else links.conversation(ctx.base_url, conversation.id)
+    )
+    envelopes = []
+    for recipient in members_to_notify(session, org_ids, exclude=actor.id):
+        locale = recipient.locale or "sv"
+        rendered = render_email(
+            "conversation",
+            locale,
+            user=recipient,
+            event=event,
+            title=conversation.listing.title,
+            headline=headline(
+                event,
+                locale,
+                who=_who(conversation, actor, recipient, locale),
+                title=conversation.listing.title,
+                deal=deal,
+                delivered=delivered,
+            ),
+            body=body,
+            url=url,
+        )
+        envelopes.append(
+            Envelope(
+                key=f"{key}:{recipient.id}",
+                to=recipient.email,
+                purpose=f"conv.{event}",  # outbox.purpose holds 20 characters
+                locale=locale,
+                rendered=rendered,
+                user_id=recipient.id,
+            )
+        )
+    return envelopes

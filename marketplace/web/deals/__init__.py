@@ -1,0 +1,1 @@
+"""Inquiries, conversations and deals (issue 6)."""

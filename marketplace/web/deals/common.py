@@ -1,0 +1,125 @@
+"""Shared by the conversation and deal pages: the blueprint, emails with the commit, and how
+the viewer sees the two firms (anonymity)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, current_app, flash
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.extensions import db
+from marketplace.services import conversations as conv_service
+from marketplace.services import outbox
+from marketplace.services.deal_mail import conversation_emails
+from marketplace.services.errors import DomainError, Forbidden
+from marketplace.services.mail import sender_domain
+from marketplace.web.deals.forms import (
+    PRICE_MODEL_LABELS,
+    RECURRENCE_LABELS,
+    ROUTE_LABELS,
+    STATUS_LABELS,
+    TRANSPORT_BY_LABELS,
+    TRANSPORT_MODE_LABELS,
+)
+from marketplace.web.helpers import (
+    flash_domain_error,
+    translate,
+)
+from marketplace.web.jobs import send_after_commit
+from models.accounts import User
+from models.deals import Conversation
+from workers.context import mail_context
+
+bp = Blueprint("deals", __name__)
+
+LABELS = {
+    "status": STATUS_LABELS,
+    "recurrence": RECURRENCE_LABELS,
+    "price_model": PRICE_MODEL_LABELS,
+    "transport_by": TRANSPORT_BY_LABELS,
+    "transport_mode": TRANSPORT_MODE_LABELS,
+    "route": ROUTE_LABELS,
+}
+
+
+# --- emails and commits ----------------------------------------------------------------------
+
+
+def notify(conversation: Conversation, event: str, key: str, **details: Any) -> list[int]:
+    """Queue the event's emails in the current transaction; their ids for after the commit."""
+    settings = current_app.extensions["settings"]
+    envelopes = conversation_emails(
+        db.session, mail_context(settings), conversation, current_user, event, key=key, **details
+    )
+    queued = outbox.queue_many(
+        db.session, envelopes, domain=sender_domain(settings.mail_default_sender)
+    )
+    return list(queued.values())
+
+
+def commit(email_ids: list[int]) -> None:
+    db.session.commit()
+    send_after_commit(email_ids)
+
+
+def attempt(action: Callable[[], list[int]], success: str) -> bool:
+    """Run a state change; rule violations and refusals are flashed, nothing is kept."""
+    try:
+        email_ids = action()
+    except (DomainError, Forbidden) as error:
+        db.session.rollback()
+        if isinstance(error, DomainError):
+            flash_domain_error(error)
+        else:
+            flash(translate(error.message), "error")
+        return False
+    commit(email_ids)
+    flash(success, "success")
+    return True
+
+
+# --- naming parties (anonymity) ---------------------------------------------------------------
+
+
+class Names:
+    """How the viewer sees the people and firms of one conversation: for the inquirer, an
+    anonymous listing's firm (and its people) stay hidden until that firm accepts."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        self.hidden = conv_service.side_of(
+            current_user, conversation
+        ) == "inquirer" and not conv_service.identity_revealed(conversation)
+        self.listing_org_id = conversation.listing_org_id
+        self.names = {
+            conversation.listing_org_id: conversation.listing_org.name,
+            conversation.inquirer_org_id: conversation.inquirer_org.name,
+        }
+
+    def firm(self, org_id: int | None) -> str:
+        if org_id is None:
+            return _("Regional staff")
+        if self.hidden and org_id == self.listing_org_id:
+            return _("The firm behind the listing")
+        return self.names.get(org_id, "")
+
+    def person(self, org_id: int | None, person: User | None) -> str:
+        """The author of a message or change: "Name, Firm" or "Name (regional staff)"."""
+        name = person.name if person is not None else _("A former member")
+        if org_id is None:
+            return _("%(name)s (regional staff)", name=name)
+        if self.hidden and org_id == self.listing_org_id:
+            return self.firm(org_id)
+        return f"{name}, {self.firm(org_id)}"
+
+
+def page_context(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "conversation": conversation,
+        "side": conv_service.side_of(current_user, conversation),
+        "names": Names(conversation),
+        "revealed": conv_service.identity_revealed(conversation),
+        "labels": LABELS,
+    }

@@ -1,0 +1,215 @@
+"""Inquiries and conversations: send an inquiry, read and answer, accept, close, reopen.
+
+Members of other firms get 404 for any conversation, whether it exists or not."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.services import conversations as conv_service
+from marketplace.services.errors import DomainError
+from marketplace.services.listings import get_visible_listing
+from marketplace.services.search import is_live
+from marketplace.web.deals.common import (
+    Names,
+    attempt,
+    bp,
+    commit,
+    notify,
+    page_context,
+)
+from marketplace.web.deals.forms import (
+    InquiryForm,
+    MessageForm,
+)
+from marketplace.web.helpers import (
+    attach_domain_error,
+    form_status,
+    options,
+)
+from marketplace.web.policy import policy
+from models.deals import Conversation
+from models.listings import Listing
+
+# --- inquiries ----------------------------------------------------------------------------------
+
+
+def _counterpart_choices(listing: Listing) -> list[Any]:
+    own = db.session.scalars(
+        select(Listing)
+        .where(
+            Listing.organisation_id == current_user.organisation_id,
+            Listing.direction != listing.direction,
+            Listing.kind == listing.kind,
+            Listing.status == "published",
+        )
+        .order_by(Listing.title)
+    ).all()
+    return options([("", _("None")), *((str(item.id), item.title) for item in own)])
+
+
+@bp.route("/listings/<int:listing_id>/inquire", methods=["GET", "POST"])
+@policy("firm")
+def inquire(listing_id: int):  # type: ignore[no-untyped-def]
+    listing = get_visible_listing(db.session, listing_id=listing_id, viewer=current_user)
+    if listing.organisation_id == current_user.organisation_id:
+        abort(404)
+    existing = conv_service.open_conversation_for(
+        db.session, listing.id, current_user.organisation_id
+    )
+    if existing is not None and request.method == "GET":
+        return redirect(url_for("deals.conversation", conversation_id=existing.id))
+    form = InquiryForm()
+    form.counterpart_id.choices = _counterpart_choices(listing)
+    if request.method == "GET" and request.args.get("counterpart", "").isdigit():
+        form.counterpart_id.data = request.args["counterpart"]
+    if form.validate_on_submit():
+        counterpart = form.counterpart_id.data
+        data = conv_service.InquiryInput(
+            message=form.message.data or "",
+            wanted_quantity=form.wanted_quantity.data,
+            wanted_from=form.wanted_from.data,
+            wanted_until=form.wanted_until.data,
+            counterpart_id=int(counterpart) if counterpart else None,
+        )
+        try:
+            conversation, message = conv_service.start_inquiry(
+                db.session, actor=current_user, listing_id=listing.id, data=data, today=date.today()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            event = "inquiry" if len(conversation.messages) == 1 else "message"
+            ids = notify(conversation, event, f"message:{message.id}", body=message.body)
+            commit(ids)
+            flash(_("Your inquiry has been sent."), "success")
+            return redirect(url_for("deals.conversation", conversation_id=conversation.id), 303)
+    return render_template(
+        "deals/inquire.html", form=form, listing=listing, live=is_live(listing, date.today())
+    ), form_status(form)
+
+
+# --- conversations ---------------------------------------------------------------------------
+
+
+@bp.get("/messages")
+@policy("party")
+def inbox():  # type: ignore[no-untyped-def]
+    everyone = current_user.organisation_id is None or request.args.get("all") == "1"
+    rows = conv_service.inbox(db.session, actor=current_user, everyone=everyone)
+    return render_template(
+        "deals/inbox.html", rows=[(c, unread, Names(c)) for c, unread in rows], everyone=everyone
+    )
+
+
+def _timeline(conversation: Conversation) -> list[tuple[Any, str, Any]]:
+    """Messages and deal changes in the order they happened."""
+    items: list[tuple[Any, str, Any]] = [
+        (m.created_at, "message", m) for m in conversation.messages
+    ]
+    for deal in conversation.deals:
+        items += [(e.created_at, "event", e) for e in deal.events]
+    return sorted(items, key=lambda item: (item[0], item[1] == "message"))
+
+
+def _conversation_page(conversation: Conversation, form: MessageForm, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template(
+        "deals/conversation.html",
+        form=form,
+        timeline=_timeline(conversation),
+        unread=conv_service.unread_count(db.session, current_user) > 0,
+        **page_context(conversation),
+    ), status
+
+
+@bp.get("/messages/<int:conversation_id>")
+@policy("party")
+def conversation(conversation_id: int):  # type: ignore[no-untyped-def]
+    found = conv_service.get_conversation(
+        db.session, actor=current_user, conversation_id=conversation_id
+    )
+    return _conversation_page(found, MessageForm())
+
+
+@bp.post("/messages/<int:conversation_id>")
+@policy("party")
+def post_message(conversation_id: int):  # type: ignore[no-untyped-def]
+    found = conv_service.get_conversation(
+        db.session, actor=current_user, conversation_id=conversation_id
+    )
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            message = conv_service.post_message(
+                db.session, actor=current_user, conversation_id=found.id, body=form.body.data or ""
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            commit(notify(found, "message", f"message:{message.id}", body=message.body))
+            flash(_("Your message has been sent."), "success")
+            return redirect(
+                url_for("deals.conversation", conversation_id=found.id) + "#latest", 303
+            )
+    return _conversation_page(found, form, 422)
+
+
+@bp.post("/messages/<int:conversation_id>/read")
+@policy("party")
+def mark_read(conversation_id: int):  # type: ignore[no-untyped-def]
+    conv_service.mark_read(db.session, actor=current_user, conversation_id=conversation_id)
+    db.session.commit()
+    if request.headers.get("X-Requested-With") == "fetch":
+        return "", 204
+    return redirect(url_for("deals.conversation", conversation_id=conversation_id), 303)
+
+
+def _conversation_action(conversation_id: int, change, event: str, success: str):  # type: ignore[no-untyped-def]
+    def action() -> list[int]:
+        found = change(db.session, actor=current_user, conversation_id=conversation_id)
+        return notify(found, event, f"{event}:{found.id}:{found.last_activity_at.timestamp()}")
+
+    attempt(action, success)
+    return redirect(url_for("deals.conversation", conversation_id=conversation_id), 303)
+
+
+@bp.post("/messages/<int:conversation_id>/accept")
+@policy("party")
+def accept_inquiry(conversation_id: int):  # type: ignore[no-untyped-def]
+    conv_service.get_conversation(db.session, actor=current_user, conversation_id=conversation_id)
+    return _conversation_action(
+        conversation_id,
+        conv_service.accept_inquiry,
+        "accepted",
+        _("The inquiry is accepted: the other firm now sees your firm and site."),
+    )
+
+
+@bp.post("/messages/<int:conversation_id>/close")
+@policy("party")
+def close(conversation_id: int):  # type: ignore[no-untyped-def]
+    conv_service.get_conversation(db.session, actor=current_user, conversation_id=conversation_id)
+    return _conversation_action(
+        conversation_id, conv_service.close_conversation, "closed", _("The conversation is closed.")
+    )
+
+
+@bp.post("/messages/<int:conversation_id>/reopen")
+@policy("party")
+def reopen(conversation_id: int):  # type: ignore[no-untyped-def]
+    conv_service.get_conversation(db.session, actor=current_user, conversation_id=conversation_id)
+    return _conversation_action(
+        conversation_id,
+        conv_service.reopen_conversation,
+        "reopened",
+        _("The conversation is open again."),
+    )

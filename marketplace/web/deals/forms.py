@@ -1,0 +1,143 @@
+"""Forms for inquiries, messages, deal terms, deliveries and cancellations."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from marketplace.web.fields import LocalDecimalField
+from marketplace.web.helpers import options
+
+MESSAGE_MAX = 5000
+
+RECURRENCE_LABELS = {
+    "once": _l("One delivery or one lot"),
+    "week": _l("Per week"),
+    "month": _l("Per month"),
+    "year": _l("Per year"),
+}
+PRICE_MODEL_LABELS = {
+    "price": _l("The receiver pays the supplier"),
+    "fee": _l("The supplier pays the receiver (a fee)"),
+    "free": _l("No money changes hands"),
+}
+TRANSPORT_BY_LABELS = {
+    "supplier": _l("The supplier"),
+    "receiver": _l("The receiver"),
+    "third_party": _l("A haulier on behalf of both"),
+}
+TRANSPORT_MODE_LABELS = {
+    "truck": _l("Truck"),
+    "rail": _l("Rail"),
+    "pickup": _l("Picked up by the receiver"),
+}
+ROUTE_LABELS = {
+    "landfill": _l("Landfill"),
+    "incineration": _l("Incineration"),
+    "other": _l("Other (sold, used elsewhere)"),
+}
+STATUS_LABELS = {
+    "proposed": _l("Proposed"),
+    "agreed": _l("Agreed"),
+    "delivering": _l("Delivering"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+}
+
+
+def _message(label, required: bool = True):  # type: ignore[no-untyped-def]
+    first = DataRequired(message=_l("Write a message.")) if required else Optional()
+    return TextAreaField(label, validators=[first, Length(max=MESSAGE_MAX)])
+
+
+class InquiryForm(FlaskForm):
+    message = _message(_l("Your message"))
+    wanted_quantity = LocalDecimalField(
+        _l("Quantity you are interested in"), validators=[Optional()], places=None
+    )
+    wanted_from = DateField(_l("From"), validators=[Optional()])
+    wanted_until = DateField(_l("Until"), validators=[Optional()])
+    counterpart_id = SelectField(
+        _l("For our listing"),
+        validators=[Optional()],
+        description=_l("Optional: the listing of yours that this inquiry answers."),
+    )
+
+
+class MessageForm(FlaskForm):
+    body = _message(_l("Message"))
+
+
+class DealForm(FlaskForm):
+    version = HiddenField()
+    quantity = LocalDecimalField(
+        _l("Quantity"), validators=[InputRequired(_l("Enter a quantity."))], places=None
+    )
+    recurrence = SelectField(_l("How often"), default="once")
+    start_date = DateField(_l("Start"), validators=[Optional()])
+    end_date = DateField(_l("End"), validators=[Optional()])
+    price_model = RadioField(_l("Money"), default="price")
+    price_sek = LocalDecimalField(_l("Price per unit (SEK)"), validators=[Optional()], places=None)
+    transport_by = SelectField(_l("Who transports"), default="supplier")
+    transport_mode = SelectField(_l("How"), default="truck")
+    receiver_site_id = SelectField(_l("Delivered to"), validators=[Optional()])
+    baseline_route = SelectField(
+        _l("Where the stream goes today"),
+        description=_l("The route this exchange replaces; it decides the avoided disposal."),
+    )
+    baseline_distance_km = LocalDecimalField(
+        _l("Road distance to today's disposal site (km)"),
+        validators=[Optional(), NumberRange(min=0)],
+        places=None,
+        description=_l("Leave empty if unknown: the whole new haul then counts as extra."),
+    )
+    substitution_ratio = LocalDecimalField(
+        _l("Substitution ratio"),
+        validators=[InputRequired(), NumberRange(min=0, max=1)],
+        default=1,
+        places=None,
+        description=_l(
+            "1 when it replaces the same amount of virgin input; 0.5–0.9 when it is a lower grade."
+        ),
+    )
+    virgin_price_sek = LocalDecimalField(
+        _l("Price of the input it replaces (SEK per t)"),
+        validators=[Optional(), NumberRange(min=0)],
+        places=None,
+    )
+    displaced_heat_kg_per_mwh = LocalDecimalField(
+        _l("Emission factor of the heat it replaces (kg CO2e per MWh)"),
+        validators=[Optional()],
+        places=None,
+    )
+    note = TextAreaField(_l("Other terms"), validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.recurrence.choices = options(RECURRENCE_LABELS.items())
+        self.price_model.choices = options(PRICE_MODEL_LABELS.items())
+        self.transport_by.choices = options(TRANSPORT_BY_LABELS.items())
+        self.transport_mode.choices = options(TRANSPORT_MODE_LABELS.items())
+        self.baseline_route.choices = options(ROUTE_LABELS.items())
+
+
+class AcceptForm(FlaskForm):
+    version = IntegerField(validators=[InputRequired()])
+
+
+class DeliveryForm(FlaskForm):
+    quantity = LocalDecimalField(
+        _l("Quantity delivered"), validators=[InputRequired(_l("Enter a quantity."))], places=None
+    )
+    delivered_on = DateField(_l("Delivery date"), validators=[InputRequired()])
+    note = TextAreaField(
+        _l("Note (weighing slip, vehicle)"), validators=[Optional(), Length(max=2000)]
+    )
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason (shown to the other firm)"), validators=[Optional(), Length(max=2000)]
+    )

@@ -1,0 +1,294 @@
+"""Inquiries, conversations and deals: the pages and the actions, with their emails.
+
+Every action commits its change and the emails about it in one transaction (the outbox), then
+hands the emails to the mail job. Members of other firms get 404 for any conversation or deal,
+whether it exists or not.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.extensions import db
+from marketplace.services import conversations as conv_service
+from marketplace.services import deals as service
+from marketplace.services.errors import DomainError
+from marketplace.services.sites import firm_sites
+
+# The conversation routes live beside these, on the same blueprint.
+from marketplace.web.deals import conversations as _conversations  # noqa: F401
+from marketplace.web.deals.common import (
+    LABELS,
+    Names,
+    attempt,
+    bp,
+    commit,
+    notify,
+    page_context,
+)
+from marketplace.web.deals.forms import (
+    AcceptForm,
+    CancelForm,
+    DealForm,
+    DeliveryForm,
+)
+from marketplace.web.helpers import (
+    attach_domain_error,
+    form_status,
+    options,
+)
+from marketplace.web.policy import policy
+from models.deals import Conversation, Deal
+
+# --- deal terms --------------------------------------------------------------------------------
+
+
+def _deal_form(conversation: Conversation, terms: service.Terms, version: int | None) -> DealForm:
+    form = DealForm()
+    receiver_org = service.roles(conversation)["receiver"]
+    sites = (
+        firm_sites(db.session, receiver_org) if current_user.organisation_id == receiver_org else []
+    )
+    form.receiver_site_id.choices = options((str(s.id), s.name) for s in sites)
+    if not form.is_submitted():
+        for name in ("quantity", "recurrence", "start_date", "end_date", "price_model",
+                     "price_sek", "transport_by", "transport_mode", "baseline_route",
+                     "note"):  # fmt: skip
+            form[name].data = getattr(terms, name)
+        for name in ("baseline_distance_km", "substitution_ratio", "virgin_price_sek",
+                     "displaced_heat_kg_per_mwh"):  # fmt: skip
+            value = getattr(terms, name)
+            form[name].data = (
+                Decimal(str(value))
+                if value
+                else (Decimal(1) if name == "substitution_ratio" else None)
+            )
+        form.substitution_ratio.data = Decimal(str(terms.substitution_ratio))
+        form.receiver_site_id.data = str(terms.receiver_site_id or "")
+        form.version.data = str(version or "")
+    return form
+
+
+def _terms(form: DealForm) -> service.Terms:
+    def number(name: str, default: float | None = 0.0) -> float | None:
+        value = form[name].data
+        return float(value) if value is not None else default
+
+    site = form.receiver_site_id.data
+    return service.Terms(
+        quantity=form.quantity.data,
+        recurrence=form.recurrence.data,
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        price_model=form.price_model.data,
+        price_sek=form.price_sek.data,
+        transport_by=form.transport_by.data,
+        transport_mode=form.transport_mode.data,
+        baseline_route=form.baseline_route.data,
+        baseline_distance_km=number("baseline_distance_km") or 0.0,
+        substitution_ratio=number("substitution_ratio", 1.0),  # type: ignore[arg-type]
+        virgin_price_sek=number("virgin_price_sek") or 0.0,
+        displaced_heat_kg_per_mwh=number("displaced_heat_kg_per_mwh", None),
+        receiver_site_id=int(site) if site and site.isdigit() else None,
+        note=form.note.data or "",
+    )
+
+
+def _terms_page(conversation: Conversation, form: DealForm, deal: Deal | None, status: int):  # type: ignore[no-untyped-def]
+    basis = service.roles(conversation)["offer"] or service.roles(conversation)["want"]
+    return render_template(
+        "deals/terms.html", form=form, deal=deal, basis=basis, **page_context(conversation)
+    ), status
+
+
+@bp.route("/messages/<int:conversation_id>/deal", methods=["GET", "POST"])
+@policy("party")
+def propose(conversation_id: int):  # type: ignore[no-untyped-def]
+    found = conv_service.get_conversation(
+        db.session, actor=current_user, conversation_id=conversation_id
+    )
+    if not conv_service.is_party(current_user, found):
+        abort(403)
+    form = _deal_form(found, service.default_terms(found), None)
+    if form.validate_on_submit():
+        try:
+            deal = service.propose_deal(
+                db.session, actor=current_user, conversation_id=found.id, terms=_terms(form)
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            commit(notify(found, "proposed", f"deal-event:{deal.events[-1].id}", deal=deal))
+            flash(_("Your proposal has been sent."), "success")
+            return redirect(url_for("deals.deal", deal_id=deal.id), 303)
+    return _terms_page(found, form, None, form_status(form))
+
+
+@bp.route("/deals/<int:deal_id>/counter", methods=["GET", "POST"])
+@policy("party")
+def counter(deal_id: int):  # type: ignore[no-untyped-def]
+    deal = service.get_deal(db.session, actor=current_user, deal_id=deal_id)
+    if current_user.organisation_id not in deal.org_ids:
+        abort(403)
+    form = _deal_form(deal.conversation, service.terms_of(deal), deal.version)
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else 0
+        try:
+            service.counter_deal(
+                db.session, actor=current_user, deal_id=deal.id, version=version, terms=_terms(form)
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            ids = notify(
+                deal.conversation, "countered", f"deal-event:{deal.events[-1].id}", deal=deal
+            )
+            commit(ids)
+            flash(_("Your new terms have been sent."), "success")
+            return redirect(url_for("deals.deal", deal_id=deal.id), 303)
+    return _terms_page(deal.conversation, form, deal, form_status(form))
+
+
+# --- deal pages and actions ----------------------------------------------------------------------
+
+
+def _deal_page(deal: Deal, delivery_form: DeliveryForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    form = delivery_form or DeliveryForm(formdata=None, delivered_on=date.today())
+    realised = [(d, service.impact_of(d)) for d in deal.deliveries]
+    return render_template(
+        "deals/deal.html",
+        deal=deal,
+        delivery_form=form,
+        cancel_form=CancelForm(formdata=None),
+        realised=realised,
+        totals={
+            "co2e_kg": sum(d.co2e_kg or 0 for d in deal.deliveries),
+            "sek": sum(d.sek or 0 for d in deal.deliveries),
+            "quantity": deal.delivered_quantity,
+        },
+        deal_side=(
+            "supplier"
+            if current_user.organisation_id == deal.supplier_org_id
+            else "receiver"
+            if current_user.organisation_id == deal.receiver_org_id
+            else None
+        ),
+        **page_context(deal.conversation),
+    ), status
+
+
+@bp.get("/deals")
+@policy("party")
+def index():  # type: ignore[no-untyped-def]
+    everyone = current_user.organisation_id is None
+    deals = service.deals_for(db.session, actor=current_user, everyone=everyone)
+    totals = service.realised_totals(db.session, None if everyone else current_user.organisation_id)
+    return render_template(
+        "deals/index.html",
+        deals=[(d, Names(d.conversation)) for d in deals],
+        totals=totals,
+        everyone=everyone,
+        labels=LABELS,
+    )
+
+
+@bp.get("/deals/<int:deal_id>")
+@policy("party")
+def deal(deal_id: int):  # type: ignore[no-untyped-def]
+    return _deal_page(service.get_deal(db.session, actor=current_user, deal_id=deal_id))
+
+
+def _deal_action(deal_id: int, run, event: str, success: str, **details: Any):  # type: ignore[no-untyped-def]
+    found = service.get_deal(db.session, actor=current_user, deal_id=deal_id)
+
+    def action() -> list[int]:
+        changed = run(found)
+        key = f"deal-event:{changed.events[-1].id}" if changed.events else f"deal:{changed.id}"
+        return notify(changed.conversation, event, key, deal=changed, **details)
+
+    attempt(action, success)
+    return redirect(url_for("deals.deal", deal_id=deal_id), 303)
+
+
+@bp.post("/deals/<int:deal_id>/accept")
+@policy("party")
+def accept(deal_id: int):  # type: ignore[no-untyped-def]
+    form = AcceptForm()
+    version = form.version.data if form.validate_on_submit() else -1
+    return _deal_action(
+        deal_id,
+        lambda d: service.accept_deal(
+            db.session, actor=current_user, deal_id=d.id, version=version
+        ),
+        "agreed",
+        _("The deal is agreed."),
+    )
+
+
+@bp.post("/deals/<int:deal_id>/cancel")
+@policy("party")
+def cancel(deal_id: int):  # type: ignore[no-untyped-def]
+    form = CancelForm()
+    reason = form.reason.data or "" if form.validate_on_submit() else ""
+    return _deal_action(
+        deal_id,
+        lambda d: service.cancel_deal(db.session, actor=current_user, deal_id=d.id, reason=reason),
+        "cancelled",
+        _("The deal is cancelled."),
+    )
+
+
+@bp.post("/deals/<int:deal_id>/complete")
+@policy("party")
+def complete(deal_id: int):  # type: ignore[no-untyped-def]
+    return _deal_action(
+        deal_id,
+        lambda d: service.complete_deal(db.session, actor=current_user, deal_id=d.id),
+        "completed",
+        _("The deal is completed."),
+    )
+
+
+@bp.post("/deals/<int:deal_id>/deliveries")
+@policy("party")
+def log_delivery(deal_id: int):  # type: ignore[no-untyped-def]
+    found = service.get_deal(db.session, actor=current_user, deal_id=deal_id)
+    form = DeliveryForm()
+    if form.validate_on_submit():
+        try:
+            delivery = service.log_delivery(
+                db.session,
+                actor=current_user,
+                deal_id=found.id,
+                quantity=form.quantity.data,
+                delivered_on=form.delivered_on.data,
+                note=form.note.data or "",
+                today=date.today(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            ids = notify(
+                found.conversation,
+                "delivery",
+                f"delivery:{delivery.id}",
+                deal=found,
+                delivered=delivery.quantity,
+            )
+            if found.status == "completed":
+                ids += notify(
+                    found.conversation, "completed", f"deal-event:{found.events[-1].id}", deal=found
+                )
+            commit(ids)
+            flash(_("The delivery has been logged."), "success")
+            return redirect(url_for("deals.deal", deal_id=found.id) + "#deliveries", 303)
+    return _deal_page(found, form, 422)
