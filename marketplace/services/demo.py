@@ -15,14 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.gazetteer import MUNICIPALITY_BY_CODE
-from marketplace.services import accounts, alerts, listings, sites
+from marketplace.services import accounts, alerts, conversations, deals, listings, sites
 from marketplace.services.demo_data import (
+    DEALS,
     FIRMS,
     PLATFORM_USERS,
     DemoFirm,
     DemoListing,
     DemoSite,
 )
+from marketplace.services.factors import load_defaults
 from marketplace.services.fanout import fan_out
 from marketplace.services.notify import MailContext
 from marketplace.services.taxonomy import seed_common_codes
@@ -69,6 +71,8 @@ def load_demo(session: Session, *, production: bool, today: date) -> str:
         _load_firm(session, firm, index, today, counts)
     session.flush()
     _load_alerts(session, today)
+    load_defaults(session)  # realised figures need a factor set; a no-op when one exists
+    _load_deals(session, today)
     return (
         f"Demo data loaded: {len(FIRMS)} firms, {counts['sites']} sites, "
         f"{counts['published'] + counts['draft']} listings ({counts['published']} published, "
@@ -249,3 +253,63 @@ def _load_alerts(session: Session, today: date) -> None:
         ),
     )
     session.flush()
+
+
+# --- realised exchanges -----------------------------------------------------------------------
+
+
+def _firm_listing(session: Session, slug: str, title_start: str) -> tuple[User, Listing]:
+    firm = next(f for f in FIRMS if f.slug == slug)
+    owner = accounts.find_user_by_email(session, owner_email(firm))
+    assert owner is not None
+    listing = session.scalars(
+        select(Listing).where(
+            Listing.organisation_id == owner.organisation_id,
+            Listing.title.startswith(title_start),
+        )
+    ).one()
+    return owner, listing
+
+
+def _load_deals(session: Session, today: date) -> None:
+    """Deals with logged deliveries, through the ordinary services (so realised CO2e and SEK
+    are computed exactly as for real ones)."""
+    for spec in DEALS:
+        supplier, offer = _firm_listing(session, spec.supplier, spec.offer)
+        receiver, want = _firm_listing(session, spec.receiver, spec.want)
+        conversation, _ = conversations.start_inquiry(
+            session,
+            actor=receiver,
+            listing_id=offer.id,
+            data=conversations.InquiryInput(
+                message=spec.inquiry, wanted_quantity=Decimal(spec.quantity), counterpart_id=want.id
+            ),
+            today=today,
+        )
+        conversations.post_message(
+            session, actor=supplier, conversation_id=conversation.id, body=spec.answer
+        )
+        terms = deals.Terms(
+            quantity=Decimal(spec.quantity),
+            price_model=spec.model,
+            price_sek=Decimal(spec.price) if spec.model != "free" else None,
+            baseline_route=spec.route,
+            baseline_distance_km=spec.baseline_km,
+            substitution_ratio=spec.ratio,
+            start_date=today - timedelta(days=max(days for days, _ in spec.deliveries) + 5),
+        )
+        deal = deals.propose_deal(
+            session, actor=receiver, conversation_id=conversation.id, terms=terms
+        )
+        deals.accept_deal(session, actor=supplier, deal_id=deal.id, version=deal.version)
+        for days_ago, quantity in spec.deliveries:
+            deals.log_delivery(
+                session,
+                actor=receiver,
+                deal_id=deal.id,
+                quantity=Decimal(quantity),
+                delivered_on=today - timedelta(days=days_ago),
+                today=today,
+            )
+        for marker in (supplier, receiver):  # the story so far has been read by both
+            conversations.mark_read(session, actor=marker, conversation_id=conversation.id)

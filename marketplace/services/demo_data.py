@@ -498,3 +498,49 @@ VARMLAND: tuple[DemoFirm, ...] = (
 # fmt: on
 
 FIRMS: tuple[DemoFirm, ...] = GAVLEBORG + DALARNA + VARMLAND
+
+
+@dataclass(frozen=True)
+class DemoDeal:
+    """An exchange that already happened (or is under way): the receiver inquired on the offer
+    from its want, the supplier answered, the receiver proposed, the supplier agreed."""
+
+    supplier: str  # firm slug
+    offer: str  # the start of the offer's title
+    receiver: str  # firm slug
+    want: str  # the start of the want's title
+    inquiry: str
+    answer: str
+    quantity: str  # t, one lot
+    price: str  # SEK per t the receiver pays ("0" with model "free")
+    route: str  # what the exchange replaces: landfill, incineration, other
+    deliveries: tuple[tuple[int, str], ...]  # (days ago, tonnes)
+    model: str = "price"
+    ratio: float = 1.0
+    baseline_km: float = 0.0
+
+
+# fmt: off
+DEALS: tuple[DemoDeal, ...] = (
+    DemoDeal("barkens-stalverk", "Ljusbågsugnsslagg", "kolbacksadalens-asfalt", "Ballast",
+             "Vi kan ta 2 000 ton slagg till asfaltverket i vår. Hur är kornfördelningen?",
+             "Krossad 0–32 mm och lagrad i tre månader. Prover och lakningstester finns.",
+             "2000", "40", "landfill", ((75, "700"), (45, "700"), (20, "600")), baseline_km=25),
+    DemoDeal("voxnadalens-sag", "Granbark", "runns-energi", "Bark och grot",
+             "Vi behöver bark till pannan i vinter, ungefär 1 500 ton.",
+             "Det går bra, vi lastar vardagar 06–22.",
+             "1500", "120", "incineration", ((60, "500"), (35, "500"), (10, "500"))),
+    DemoDeal("vanerns-massabruk", "Grönlutslam", "glafsfjordens-atervinning", "Grönlutslam",
+             "Vi söker grönlutslam till sluttäckningen av deponin i Arvika, 1 000 ton i sommar.",
+             "Vi kan leverera. Vi visar gärna analyserna när vi ses.",
+             "1000", "0", "landfill", ((40, "500"), (25, "500")), model="free"),
+    DemoDeal("vanerns-massabruk", "Mesa", "lovasens-gard", "Kalk till åkermarken",
+             "Kan vi få 200 ton mesa till höstkalkningen?",
+             "Ja, vi har analyser som visar kalkvärde och tungmetaller.",
+             "200", "0", "landfill", ((30, "200"),), model="free", ratio=0.8),
+    DemoDeal("wij-mekaniska", "Svarvspån av stål", "barkens-stalverk", "Stålskrot",
+             "Vi tar era stålspån till ljusbågsugnen, 100 ton till att börja med.",
+             "Bra, vi samlar spånet i container och ringer när den är full.",
+             "100", "1800", "other", ((12, "40"),)),
+)
+# fmt: on

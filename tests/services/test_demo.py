@@ -7,8 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.services.conversations import unread_count
+from marketplace.services.deals import realised_totals
 from marketplace.services.demo import DEMO_PASSWORD, DemoRefused, load_demo
-from models import Listing, Organisation, Site, User
+from models import Conversation, Deal, Listing, Organisation, Site, User
 from tests.conftest import text_of
 
 
@@ -76,3 +78,23 @@ def test_cli_demo_load_refuses_in_production(database_url, tmp_path):
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code != 0
     assert "refuses" in result.output
+
+
+def test_demo_has_completed_deals_with_realised_savings(session):
+    load_demo(session, production=False, today=date.today())
+    completed = count(session, Deal, Deal.status == "completed")
+    assert completed >= 3
+    region = realised_totals(session)
+    assert region.deliveries >= 5 and region.tonnes > 0 and region.co2e_kg > 0 and region.sek > 0
+    # The demo's buyer and seller logins see figures of their own.
+    seller = session.scalars(select(User).where(User.email == "seller@demo.example")).one()
+    assert realised_totals(session, seller.organisation_id).co2e_kg > 0
+    # An anonymous listing's deal went through an accepted inquiry.
+    anonymous = session.scalars(
+        select(Conversation)
+        .join(Listing, Listing.id == Conversation.listing_id)
+        .where(Listing.visibility == "anonymous")
+    ).all()
+    assert anonymous and all(c.accepted_at is not None for c in anonymous)
+    # Nobody opens the demo to a pile of unread old conversations.
+    assert all(unread_count(session, u) == 0 for u in session.scalars(select(User)))
