@@ -34,6 +34,13 @@ class LocalDecimalField(DecimalField):
             raise ValueError(_l("Enter a number, e.g. 1 200 or 0,5.")) from None
 
 
+    def _value(self) -> str:
+        """Stored decimals without their trailing zeros: 500.000 is shown as 500."""
+        if self.raw_data is None and self.places is None and isinstance(self.data, Decimal):
+            return format(self.data.normalize(), "f")
+        return str(super()._value())
+
+
 class MultiCheckboxField(SelectMultipleField):
     """Several choices as checkboxes (rendered as a fieldset by macros/forms.html)."""
 
