@@ -328,7 +328,7 @@ def counter_deal(
         .values(version=version + 1, proposed_by_org_id=actor.organisation_id)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise DomainError(N_("The terms have changed meanwhile. Read the new proposal first."))
     deal.version, deal.proposed_by_org_id = version + 1, actor.organisation_id  # type: ignore[assignment]
     _record(session, deal, "countered", actor)
@@ -350,7 +350,7 @@ def accept_deal(session: Session, *, actor: User, deal_id: int, version: int) ->
         .values(status="agreed", agreed_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise DomainError(N_("The terms have changed meanwhile. Read the new proposal first."))
     deal.status, deal.agreed_at = "agreed", now
     if deal.offer is not None:
@@ -411,13 +411,13 @@ def _take_offer(session: Session, offer: Listing, amount: Decimal | None) -> Dec
         .values(remaining_quantity=left, status=_ran_out(left))
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(offer)
         if offer.status != "published":
             raise DomainError(N_("The offer is no longer available."))
         raise DomainError(
             N_("Only %(left)s %(unit)s remain of the offer; agree on a smaller quantity."),
-            left=f"{offer.remaining_quantity.normalize():f}",
+            left=f"{(offer.remaining_quantity or Decimal(0)).normalize():f}",
             unit=offer.unit,
         )
     session.refresh(offer)

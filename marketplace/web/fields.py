@@ -33,7 +33,6 @@ class LocalDecimalField(DecimalField):
             self.data = None
             raise ValueError(_l("Enter a number, e.g. 1 200 or 0,5.")) from None
 
-
     def _value(self) -> str:
         """Stored decimals without their trailing zeros: 500.000 is shown as 500."""
         if self.raw_data is None and self.places is None and isinstance(self.data, Decimal):
