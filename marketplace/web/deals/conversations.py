@@ -174,6 +174,8 @@ def mark_read(conversation_id: int):  # type: ignore[no-untyped-def]
 
 
 def _conversation_action(conversation_id: int, change, event: str, success: str):  # type: ignore[no-untyped-def]
+    """One change by a party; others' conversations (and unknown ids) are 404 from the service."""
+
     def action() -> list[int]:
         found = change(db.session, actor=current_user, conversation_id=conversation_id)
         return notify(found, event, f"{event}:{found.id}:{found.last_activity_at.timestamp()}")
@@ -185,7 +187,6 @@ def _conversation_action(conversation_id: int, change, event: str, success: str)
 @bp.post("/messages/<int:conversation_id>/accept")
 @policy("party")
 def accept_inquiry(conversation_id: int):  # type: ignore[no-untyped-def]
-    conv_service.get_conversation(db.session, actor=current_user, conversation_id=conversation_id)
     return _conversation_action(
         conversation_id,
         conv_service.accept_inquiry,
@@ -197,7 +198,6 @@ def accept_inquiry(conversation_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/messages/<int:conversation_id>/close")
 @policy("party")
 def close(conversation_id: int):  # type: ignore[no-untyped-def]
-    conv_service.get_conversation(db.session, actor=current_user, conversation_id=conversation_id)
     return _conversation_action(
         conversation_id, conv_service.close_conversation, "closed", _("The conversation is closed.")
     )
@@ -206,7 +206,6 @@ def close(conversation_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/messages/<int:conversation_id>/reopen")
 @policy("party")
 def reopen(conversation_id: int):  # type: ignore[no-untyped-def]
-    conv_service.get_conversation(db.session, actor=current_user, conversation_id=conversation_id)
     return _conversation_action(
         conversation_id,
         conv_service.reopen_conversation,
