@@ -10,6 +10,7 @@ from models.listings import Listing
 from models.organisations import Organisation
 from models.outbox import OutboxEmail
 from models.sites import Site
+from models.staff import ExportJob, FirmNote, ListingReport, MatchPotential
 from models.taxonomy import EwcCode
 
 __all__ = [
@@ -23,10 +24,14 @@ __all__ = [
     "DealEvent",
     "Delivery",
     "EwcCode",
+    "ExportJob",
     "Factor",
     "FactorSet",
+    "FirmNote",
     "Invitation",
     "Listing",
+    "ListingReport",
+    "MatchPotential",
     "Message",
     "Notification",
     "OrgRole",

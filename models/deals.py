@@ -64,6 +64,10 @@ class Conversation(Base):
     listing_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     inquirer_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set when regional staff introduced the two firms (the conversation opens accepted).
+    introduced_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
     wanted_quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
     wanted_from: Mapped[date | None] = mapped_column(Date)
     wanted_until: Mapped[date | None] = mapped_column(Date)

@@ -90,6 +90,10 @@ class Listing(Base):
     # checked against alert subscriptions; cleared by the fan-out job, re-queued by the sweep.
     fanout_due: Mapped[bool] = mapped_column(default=False, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when regional staff unpublished the listing; the firm sees the reason.
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from workers.jobs.alerts import send_digests
-from workers.jobs.maintenance import expire, sweep
-from workers.queues import ALERTS, MAINTENANCE, TIMEOUTS
+from workers.jobs.maintenance import expire, refresh_potentials, send_follow_ups, sweep
+from workers.queues import ALERTS, MAIL, MAINTENANCE, TIMEOUTS
 
 
 def build_scheduler(connection: Any) -> Any:
@@ -34,6 +34,8 @@ def build_scheduler(connection: Any) -> Any:
         (send_digests, ALERTS, ("daily",), {"cron": "5 * * * *"}),
         (send_digests, ALERTS, ("weekly",), {"cron": "10 * * * *"}),
         (expire, MAINTENANCE, (), {"cron": "20 * * * *"}),
+        (refresh_potentials, MAINTENANCE, (), {"cron": "40 2 * * *"}),  # nightly, UTC
+        (send_follow_ups, MAIL, (), {"cron": "0 6 * * *"}),  # staff reminders, 07:00/08:00 local
     ]
     for func, queue, args, timing in entries:
         job = JsonCronJob(

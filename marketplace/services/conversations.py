@@ -162,10 +162,10 @@ def start_inquiry(
     conversation.wanted_from = data.wanted_from or conversation.wanted_from
     conversation.wanted_until = data.wanted_until or conversation.wanted_until
     session.flush()
-    return conversation, _add_message(session, conversation, actor, body)
+    return conversation, add_message(session, conversation, actor, body)
 
 
-def _add_message(session: Session, conversation: Conversation, actor: User, body: str) -> Message:
+def add_message(session: Session, conversation: Conversation, actor: User, body: str) -> Message:
     party = is_party(actor, conversation)
     message = Message(
         conversation_id=conversation.id,
@@ -194,7 +194,7 @@ def post_message(session: Session, *, actor: User, conversation_id: int, body: s
     conversation = get_conversation(session, actor=actor, conversation_id=conversation_id)
     if not conversation.is_open:
         raise DomainError(N_("The conversation is closed."))
-    return _add_message(session, conversation, actor, _clean_body(body))
+    return add_message(session, conversation, actor, _clean_body(body))
 
 
 def accept_inquiry(session: Session, *, actor: User, conversation_id: int) -> Conversation:

@@ -16,6 +16,7 @@ from marketplace.services import links
 from marketplace.services.conversations import identity_revealed, is_party, members_to_notify
 from marketplace.services.emails import number, render_email, translate
 from marketplace.services.errors import N_
+from marketplace.services.impact import Estimate
 from marketplace.services.notify import MailContext
 from marketplace.services.outbox import Envelope
 from models.accounts import User
@@ -38,6 +39,9 @@ HEADLINES = {
         "%(who)s has logged a delivery of %(quantity)s %(unit)s on the deal about “%(title)s”."
     ),
     "completed": N_("The deal on “%(title)s” is completed."),
+    "introduced": N_(
+        "%(who)s introduces your two firms: “%(title)s” could meet a need of the other firm."
+    ),
     "cancelled": N_("%(who)s has cancelled the deal on “%(title)s”."),
 }
 HIDDEN_FIRM = N_("The firm behind the listing")
@@ -92,6 +96,7 @@ def conversation_emails(
     body: str = "",
     deal: Deal | None = None,
     delivered: Decimal | None = None,
+    estimate: Estimate | None = None,
 ) -> list[Envelope]:
     """The emails one event sends; `key` makes them idempotent (one per event and person)."""
     if event not in HEADLINES:
@@ -121,6 +126,7 @@ def conversation_emails(
                 delivered=delivered,
             ),
             body=body,
+            estimate=estimate if estimate is not None and estimate.available else None,
             url=url,
         )
         envelopes.append(

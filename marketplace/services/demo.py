@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -24,9 +24,11 @@ from marketplace.services.demo_data import (
     DemoListing,
     DemoSite,
 )
+from marketplace.services.facilitation import add_note, report_listing
 from marketplace.services.factors import load_defaults
 from marketplace.services.fanout import fan_out
 from marketplace.services.notify import MailContext
+from marketplace.services.potentials import refresh_all
 from marketplace.services.taxonomy import seed_common_codes
 from marketplace.services.validation import luhn_valid
 from models.accounts import User
@@ -72,7 +74,10 @@ def load_demo(session: Session, *, production: bool, today: date) -> str:
     session.flush()
     _load_alerts(session, today)
     load_defaults(session)  # realised figures need a factor set; a no-op when one exists
+    _spread_publication(session, today)
     _load_deals(session, today)
+    _load_staff_work(session, today)
+    refresh_all(session, today=today)  # the potential the statistics show beside realised
     return (
         f"Demo data loaded: {len(FIRMS)} firms, {counts['sites']} sites, "
         f"{counts['published'] + counts['draft']} listings ({counts['published']} published, "
@@ -311,5 +316,73 @@ def _load_deals(session: Session, today: date) -> None:
                 delivered_on=today - timedelta(days=days_ago),
                 today=today,
             )
+        _backdate_deal(session, deal, today, max(days for days, _ in spec.deliveries))
         for marker in (supplier, receiver):  # the story so far has been read by both
             conversations.mark_read(session, actor=marker, conversation_id=conversation.id)
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), UTC)
+
+
+def _spread_publication(session: Session, today: date) -> None:
+    """Publication dates over the past eleven months, so the statistics have a history."""
+    for n, listing in enumerate(
+        session.scalars(
+            select(Listing).where(Listing.published_at.is_not(None)).order_by(Listing.id)
+        )
+    ):
+        listing.published_at = _at(today - timedelta(days=(n * 37) % 330 + 1))
+
+
+def _backdate_deal(session: Session, deal: deals.Deal, today: date, first_delivery: int) -> None:
+    """Inquiry, agreement and completion before and around the deliveries, as they happened."""
+    published = today - timedelta(days=first_delivery + 40)
+    for listing in (deal.offer, deal.want):
+        if listing is not None:
+            listing.published_at = min(listing.published_at or _at(published), _at(published))
+    conversation = deal.conversation
+    conversation.created_at = _at(published + timedelta(days=6))
+    conversation.accepted_at = _at(published + timedelta(days=7))
+    for n, message in enumerate(conversation.messages):
+        message.created_at = _at(published + timedelta(days=6 + n), 10 + n)
+    deal.created_at = _at(published + timedelta(days=12))
+    deal.agreed_at = _at(published + timedelta(days=20))
+    for event in deal.events:
+        event.created_at = {"proposed": deal.created_at, "agreed": deal.agreed_at}.get(
+            event.action, _at(today - timedelta(days=1))
+        )
+    for delivery, event in zip(
+        deal.deliveries, [e for e in deal.events if e.action == "delivery"], strict=False
+    ):
+        event.created_at = _at(delivery.delivered_on, 15)
+    for event in deal.events:
+        if event.action == "completed" and deal.deliveries:
+            event.created_at = _at(deal.deliveries[-1].delivered_on, 16)
+    last = max((e.created_at for e in deal.events), default=deal.agreed_at)
+    if deal.completed_at is not None:
+        deal.completed_at = last
+    conversation.last_activity_at = last
+
+
+def _load_staff_work(session: Session, today: date) -> None:
+    """A report waiting in the moderation queue and a note with a follow-up due today."""
+    staff = accounts.find_user_by_email(session, STAFF_EMAIL)
+    buyer = accounts.find_user_by_email(session, BUYER_EMAIL)
+    assert staff is not None and buyer is not None
+    oil = session.scalars(select(Listing).where(Listing.title.startswith("Spillolja"))).first()
+    if oil is not None:
+        report_listing(
+            session,
+            actor=buyer,
+            listing_id=oil.id,
+            reason="Spillolja är farligt avfall; annonsen säger inget om tillstånd för transport.",
+        )
+    add_note(
+        session,
+        actor=staff,
+        organisation_id=buyer.organisation_id or 0,
+        body="Ornäs vill utöka till 25 000 ton spån. Ring Erik om sågverken i Ovanåker.",
+        follow_up_on=today,
+        today=today,
+    )

@@ -24,3 +24,7 @@ def conversation(base_url: str, conversation_id: int) -> str:
 
 def deal(base_url: str, deal_id: int) -> str:
     return f"{base_url.rstrip('/')}/deals/{deal_id}"
+
+
+def staff_firm(base_url: str, organisation_id: int) -> str:
+    return f"{base_url.rstrip('/')}/staff/firms/{organisation_id}"

@@ -35,6 +35,8 @@ def register_web(app: Flask) -> None:
     from marketplace.web.listings.views import bp as listings_bp
     from marketplace.web.main.views import bp as main_bp
     from marketplace.web.maps.views import bp as maps_bp
+    from marketplace.web.staff import facilitation as _staff_pages  # noqa: F401 - on staff_bp
+    from marketplace.web.staff.views import bp as staff_bp
 
     blueprints = (
         main_bp,
@@ -49,6 +51,7 @@ def register_web(app: Flask) -> None:
         impact_bp,
         alerts_bp,
         deals_bp,
+        staff_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

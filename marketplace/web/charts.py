@@ -370,3 +370,54 @@ def region_map(
     top = sorted(values.items(), key=lambda kv: -kv[1])
     desc = "; ".join(f"{names.get(c, c)}: {label(v)}" for c, v in top[:5])
     return _svg("map", title, desc + ("; …" if len(top) > 5 else ""), height, body)
+
+
+def network_map(
+    nodes: list[tuple[int, str, float, float, float]],
+    edges: list[tuple[int, int, float]],
+    *,
+    title: str,
+    unit: str,
+    fmt: Fmt = _default_fmt,
+    empty_label: str = "No data",
+) -> Markup:
+    """Firms (id, name, lat, lon, tonnes) placed where they are, joined by their exchanges
+    (supplier id, receiver id, tonnes): line width and dot area grow with the tonnes."""
+    if not nodes or not edges:
+        return _empty("network", title, empty_label)
+    xs, ys = (
+        np.asarray(a, dtype=float)
+        for a in to_sweref_arrays([n[3] for n in nodes], [n[2] for n in nodes])
+    )
+    pad = 24.0
+    dx, dy = max(float(xs.max() - xs.min()), 1.0), max(float(ys.max() - ys.min()), 1.0)
+    scale = min((WIDTH - 2 * pad) / dx, (480 - 2 * pad) / dy)
+    height = 2 * pad + dy * scale
+    at = {
+        n[0]: (pad + (xs[i] - xs.min()) * scale, pad + (ys.max() - ys[i]) * scale)
+        for i, n in enumerate(nodes)
+    }
+    names = {n[0]: n[1] for n in nodes}
+    t_max = max((e[2] for e in edges), default=0.0) or 1.0
+    body = [_rect(0.5, 0.5, WIDTH - 1, height - 1, "#f6f8f7", stroke=GRID)]
+    for supplier, receiver, tonnes in sorted(edges, key=lambda e: -e[2]):
+        if supplier not in at or receiver not in at:
+            continue
+        (x1, y1), (x2, y2) = at[supplier], at[receiver]
+        line = _el(
+            "line", x1=x1, y1=y1, x2=x2, y2=y2, stroke=COLOURS[1],
+            stroke_width=1 + 7 * tonnes / t_max, stroke_opacity=0.7,
+        )  # fmt: skip
+        tip = f"{names[supplier]} → {names[receiver]}: {fmt(tonnes)} {unit}".strip()
+        body.append(_mark(line, tip, None, "exchange"))
+    n_max = max((n[4] for n in nodes), default=0.0) or 1.0
+    for node_id, name, _lat, _lon, tonnes in nodes:
+        x, y = at[node_id]
+        dot = _el("circle", cx=x, cy=y, r=3 + 9 * math.sqrt(tonnes / n_max), fill=COLOURS[0])
+        label = _text(_short(name, 22), x + 8, y - 6, font_size=11)
+        body.append(_mark(dot + label, f"{name}: {fmt(tonnes)} {unit}".strip(), None, "firm"))
+    desc = "; ".join(
+        f"{names.get(s, s)} → {names.get(r, r)}: {fmt(t)} {unit}".strip()
+        for s, r, t in sorted(edges, key=lambda e: -e[2])[:8]
+    )
+    return _svg("network", title, desc, height, body)

@@ -20,10 +20,11 @@ from marketplace.services.alerts import SubscriptionInput, create_subscription
 from marketplace.services.conversations import InquiryInput, start_inquiry
 from marketplace.services.deals import Terms, propose_deal
 from marketplace.services.estimates import Choice, estimate_pair, store_estimate
+from marketplace.services.facilitation import add_note
 from marketplace.services.factors import load_defaults
 from marketplace.services.notify import UNSUBSCRIBE_PURPOSE
 from marketplace.services.security import make_token
-from models import Base, Invitation, OutboxEmail
+from models import Base, ExportJob, Invitation, OutboxEmail
 from tests.conftest import SECRET
 from tests.factories import ListingFactory, SiteFactory, UserFactory
 
@@ -135,6 +136,28 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("deals.log_delivery", "POST"): (L, 422, 422, 404, 422, 422),
     ("api.deals", "GET"): (401, 200, 200, 200, 200, 200),
     ("api.deal", "GET"): (401, 200, 200, 404, 200, 200),
+    # Regional staff's tools: firms get 403 on every one; open data is public.
+    ("staff.dashboard", "GET"): (L, 403, 403, 403, 200, 200),
+    ("staff.listings", "GET"): (L, 403, 403, 403, 200, 200),
+    ("staff.deals", "GET"): (L, 403, 403, 403, 200, 200),
+    ("staff.export", "GET"): (L, 403, 403, 403, 200, 200),
+    ("staff.export_jobs", "GET"): (L, 403, 403, 403, 200, 200),
+    ("staff.export_job", "GET"): (L, 403, 403, 403, 200, 200),
+    ("staff.download_export", "GET"): (L, 403, 403, 403, 404, 404),  # the job is not done
+    ("staff.opportunities", "GET"): (L, 403, 403, 403, 200, 200),
+    ("staff.introduce", "GET"): (L, 403, 403, 403, 200, 200),
+    ("staff.introduce", "POST"): (L, 403, 403, 403, 422, 422),
+    ("staff.moderation", "GET"): (L, 403, 403, 403, 200, 200),
+    ("staff.unpublish", "POST"): (L, 403, 403, 403, 303, 303),
+    ("staff.resolve", "POST"): (L, 403, 403, 403, 303, 303),
+    ("staff.firms", "GET"): (L, 403, 403, 403, 200, 200),
+    ("staff.firm", "GET"): (L, 403, 403, 403, 200, 200),
+    ("staff.add_note", "POST"): (L, 403, 403, 403, 422, 422),
+    ("staff.note_done", "POST"): (L, 403, 403, 403, 303, 303),
+    ("api.stats_figures", "GET"): (401, 403, 403, 403, 200, 200),
+    ("main.open_data", "GET"): (200, 200, 200, 200, 200, 200),
+    ("main.open_data_file", "GET"): (200, 200, 200, 200, 200, 200),
+    ("listings.report", "POST"): (L, 303, 303, 303, 303, 303),
     ("admin.mail", "GET"): (L, 403, 403, 403, 200, 200),
     ("admin.retry_mail", "POST"): (L, 403, 403, 403, 303, 303),
 }
@@ -211,6 +234,17 @@ def world(session: Session) -> World:
         conversation_id=conversation.id,
         terms=Terms(quantity=Decimal("10"), price_sek=Decimal("100")),
     )
+    note = add_note(
+        session,
+        actor=staff,
+        organisation_id=owner.organisation_id,
+        body="Ring om spånet.",
+        follow_up_on=date.today(),
+        today=date.today(),
+    )
+    job = ExportJob(requested_by_id=staff.id, table="listings", fmt="csv")
+    session.add(job)
+    session.flush()
     emails = {
         "owner": owner.email,
         "member": member.email,
@@ -236,6 +270,11 @@ def world(session: Session) -> World:
         "job": "sweep",
         "conversation_id": conversation.id,
         "deal_id": deal.id,
+        "organisation_id": owner.organisation_id,
+        "note_id": note.id,
+        "job_id": job.id,
+        "table": "by_month",
+        "fmt": "csv",
         "tokens": {
             "alerts.unsubscribe": make_token(
                 SECRET, UNSUBSCRIBE_PURPOSE, {"u": owner.id, "s": [subscription.id]}
@@ -259,6 +298,8 @@ def build_url(app: Flask, endpoint: str, world: World) -> str:
         url = url_for(endpoint, **args)
     if endpoint == "listings.new":
         url += "?direction=offer&kind=material"
+    if endpoint == "staff.introduce":
+        url += f"?offer={world.values['listing_id']}&want={world.values['want_id']}"
     if endpoint == "impact.estimate_page":
         url += f"?offer={world.values['listing_id']}&want={world.values['want_id']}"
     return url

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from marketplace.services.facilitation import follow_up_envelopes
 from marketplace.services.fanout import due_listing_ids
 from marketplace.services.listings import expire_listings
-from marketplace.services.outbox import due_ids
+from marketplace.services.outbox import due_ids, queue_many
+from marketplace.services.potentials import refresh_all
 from workers.context import current
 from workers.jobs.alerts import fan_out_listing
 from workers.jobs.mail import enqueue_delivery
@@ -37,3 +39,25 @@ def expire() -> int:
         count = expire_listings(session, today=ctx.today())
         session.commit()
     return count
+
+
+def refresh_potentials() -> int:
+    """Recompute every published listing's best match (nightly); how many have one."""
+    ctx = current()
+    with ctx.sessions() as session:
+        count = refresh_all(session, today=ctx.today())
+        session.commit()
+    return count
+
+
+def send_follow_ups() -> int:
+    """Remind staff of their follow-ups due today (once per note); how many emails."""
+    ctx = current()
+    with ctx.sessions() as session:
+        envelopes, notes = follow_up_envelopes(session, ctx.notify, today=ctx.today())
+        added = queue_many(session, envelopes, domain=ctx.notify.domain, now=ctx.now())
+        for note in notes:
+            note.reminded_at = ctx.now()
+        session.commit()
+    enqueue_delivery(ctx, sorted(added.values()))
+    return len(added)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from marketplace.extensions import csrf, db
 from marketplace.services import boundaries as boundary_service
 from marketplace.services import deals as deals_service
 from marketplace.services import search
+from marketplace.services import stats as stats_service
 from marketplace.services.errors import DomainError, NotFound
 from marketplace.services.estimates import Choice, estimate_pair, impact_summary, ranked_matches
 from marketplace.services.postcodes import find_postcode
@@ -21,6 +23,7 @@ from marketplace.web.deals.common import Names as deal_names
 from marketplace.web.helpers import explain
 from marketplace.web.listings.params import parse_search
 from marketplace.web.policy import policy
+from marketplace.web.staff.params import parse_filter
 from models.deals import Deal
 from models.listings import Listing
 
@@ -279,3 +282,43 @@ def deal(deal_id: int):  # type: ignore[no-untyped-def]
     except NotFound:
         abort(404, "no deal with this id")
     return jsonify(_deal_json(found))
+
+
+@bp.get("/stats")
+@policy("staff")
+def stats_figures():  # type: ignore[no-untyped-def]
+    """The dashboard's figures for the same filters; realised and potential kept apart."""
+    parsed = parse_filter(request.args, today=date.today())
+    if parsed.errors:
+        parameter, message = next(iter(parsed.errors.items()))
+        return _error(400, f"{parameter}: {message}", parameter)
+    fig = stats_service.figures(db.session, parsed.filters)
+    return jsonify(
+        {
+            "filters": parsed.filters.as_params(),
+            "active_firms": fig.active_firms,
+            "listings": fig.listings,
+            "offered": asdict(fig.offered),
+            "wanted": asdict(fig.wanted),
+            "matches": fig.matches,
+            "inquiries": fig.inquiries,
+            "deals": {"agreed": fig.deals_agreed, "completed": fig.deals_completed},
+            "median_days": {
+                "to_first_inquiry": fig.median_days_to_inquiry,
+                "to_first_deal": fig.median_days_to_deal,
+            },
+            "realised": {
+                "deliveries": fig.realised.count,
+                "tonnes": fig.realised.tonnes,
+                "mwh": fig.realised.mwh,
+                "co2e_kg": fig.realised.co2e_kg,
+                "sek": fig.realised.sek,
+            },
+            "potential": {
+                "listings_with_match": fig.potential.count,
+                "tonnes": fig.potential.tonnes,
+                "co2e_kg": fig.potential.co2e_kg,
+                "sek": fig.potential.sek,
+            },
+        }
+    )

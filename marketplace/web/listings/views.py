@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from geo.gazetteer import COUNTIES, MUNICIPALITIES
 from marketplace.extensions import db
-from marketplace.services import conversations
+from marketplace.services import conversations, facilitation
 from marketplace.services import listings as service
 from marketplace.services.errors import DomainError
 from marketplace.services.estimates import ranked_matches
@@ -303,4 +303,22 @@ def close(listing_id: int):  # type: ignore[no-untyped-def]
 def delete(listing_id: int):  # type: ignore[no-untyped-def]
     if _transition(listing_id, service.delete_draft, _("The draft has been deleted.")):
         return redirect(url_for("firm.overview"), code=303)
+    return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
+
+
+@bp.post("/<int:listing_id>/report")
+@policy("user")
+def report(listing_id: int):  # type: ignore[no-untyped-def]
+    """Tell the regional staff that a listing is wrong, misleading or unlawful."""
+    reason = (request.form.get("reason") or "").strip()
+    try:
+        facilitation.report_listing(
+            db.session, actor=current_user, listing_id=listing_id, reason=reason
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(error)
+    else:
+        db.session.commit()
+        flash(_("Thank you. The regional staff will look at the listing."), "success")
     return redirect(url_for("listings.detail", listing_id=listing_id), code=303)

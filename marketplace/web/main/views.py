@@ -1,16 +1,19 @@
-"""Home page, language switch, health check."""
+"""Home page, language switch, health check, open data."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, redirect, render_template, request, session
+from flask import Blueprint, Response, abort, redirect, render_template, request, session
 from flask_login import current_user
 
 from marketplace.extensions import db
+from marketplace.services import exports
 from marketplace.services.search import newest_listings, region_totals
+from marketplace.services.stats import StatsFilter
 from marketplace.web.policy import policy
 from marketplace.web.security import safe_next
+from marketplace.web.staff.params import default_period, parse_filter
 
 bp = Blueprint("main", __name__)
 
@@ -42,3 +45,31 @@ def set_language():  # type: ignore[no-untyped-def]
 @policy("public")
 def health():  # type: ignore[no-untyped-def]
     return {"status": "ok"}
+
+
+@bp.get("/open-data")
+@policy("public")
+def open_data():  # type: ignore[no-untyped-def]
+    start, end = default_period(date.today())
+    return render_template("main/open_data.html", start=start, end=end, min_firms=exports.MIN_FIRMS)
+
+
+@bp.get("/open-data/municipality-category-month.<fmt>")
+@policy("public")
+def open_data_file(fmt: str):  # type: ignore[no-untyped-def]
+    """Aggregates per municipality, category and month: no firm, no site, no cell of fewer
+    than three firms (services.exports.open_data_rows)."""
+    if fmt not in exports.FORMATS:
+        abort(404)
+    parsed = parse_filter(request.args, today=date.today())
+    if parsed.errors:
+        name, message = next(iter(parsed.errors.items()))
+        return Response(f"{name}: {message}\n", status=400, mimetype="text/plain")
+    f = parsed.filters
+    rows = exports.open_data_rows(db.session, f.start, f.end)
+    body = exports.render(rows, fmt, StatsFilter(start=f.start, end=f.end))
+    response = Response(body, mimetype="text/csv" if fmt == "csv" else "application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="symbiosis-{f.start}-{f.end}.{fmt}"'
+    )
+    return response

@@ -1,0 +1,271 @@
+"""CSV and JSON exports of the dashboard's tables, the open-data table, and background export
+jobs for large periods (progress kept in `export_jobs`, the file in the instance folder).
+
+Open data (`open_data_rows`): per municipality, material category and month — listings
+published, amounts offered and wanted per year, realised deliveries, tonnes, CO2e and SEK.
+It carries no firm name, no coordinates at all (so no anonymous site), and a cell appears only
+when at least three distinct firms stand behind it (its listings' firms and its deliveries'
+suppliers and receivers); smaller cells are left out entirely rather than blanked, and no totals
+are published that would let a left-out cell be derived.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
+from marketplace.services import stats
+from marketplace.services.stats import StatsFilter
+from models.base import utcnow
+from models.deals import Deal, Delivery
+from models.listings import Listing
+from models.staff import ExportJob
+
+MIN_FIRMS = 3
+FORMATS = ("csv", "json")
+BACKGROUND_DAYS = 400  # longer periods are exported by a job
+Rows = list[dict[str, Any]]
+
+
+def summary_rows(session: Session, f: StatsFilter) -> Rows:
+    """The key figures as name/value rows, realised and potential apart."""
+    fig = stats.figures(session, f)
+    flat: dict[str, Any] = {
+        "active_firms": fig.active_firms,
+        "matches": fig.matches,
+        "inquiries": fig.inquiries,
+        "deals_agreed": fig.deals_agreed,
+        "deals_completed": fig.deals_completed,
+        "median_days_to_first_inquiry": fig.median_days_to_inquiry,
+        "median_days_to_first_deal": fig.median_days_to_deal,
+    }
+    for direction, kinds in fig.listings.items():
+        for kind, n in kinds.items():
+            flat[f"listings.{direction}.{kind}"] = n
+    for side, amounts in (("offered", fig.offered), ("wanted", fig.wanted)):
+        flat[f"{side}.tonnes_per_year"] = amounts.tonnes
+        flat[f"{side}.mwh_per_year"] = amounts.mwh
+        for unit, value in sorted(amounts.capacity.items()):
+            flat[f"{side}.capacity.{unit}"] = value
+    for name, outcome in (("realised", fig.realised), ("potential", fig.potential)):
+        for key, value in asdict(outcome).items():
+            flat[f"{name}.{key}"] = value
+    return [{"figure": key, "value": value} for key, value in flat.items()]
+
+
+def _listing_rows(session: Session, f: StatsFilter) -> Rows:
+    return [
+        {
+            "id": item.id,
+            "published": item.published_at.date().isoformat() if item.published_at else None,
+            "direction": item.direction,
+            "kind": item.kind,
+            "category": item.category,
+            "title": item.title,
+            "firm": item.organisation.name,
+            "anonymous": item.is_anonymous,
+            "municipality": item.municipality_code,
+            "quantity": float(item.quantity),
+            "unit": item.unit,
+            "recurrence": item.recurrence,
+            "status": item.status,
+        }
+        for item in stats.drill_listings(session, f, limit=1_000_000)
+    ]
+
+
+def _deal_rows(session: Session, f: StatsFilter) -> Rows:
+    return [
+        {
+            "id": deal.id,
+            "status": deal.status,
+            "category": deal.category,
+            "supplier": deal.supplier_org.name,
+            "receiver": deal.receiver_org.name,
+            "agreed": deal.agreed_at.date().isoformat() if deal.agreed_at else None,
+            "total_quantity": float(deal.total_quantity),
+            "unit": deal.unit,
+            "delivered": float(deal.delivered_quantity),
+            "realised_co2e_kg": sum(d.co2e_kg or 0 for d in deal.deliveries),
+            "realised_sek": sum(d.sek or 0 for d in deal.deliveries),
+        }
+        for deal in stats.drill_deals(session, f, which="delivered", limit=1_000_000)
+    ]
+
+
+TABLES: dict[str, Callable[[Session, StatsFilter], Rows]] = {
+    "summary": summary_rows,
+    "by_month": stats.by_month,
+    "by_category": stats.by_category,
+    "by_municipality": stats.by_municipality,
+    "listings": _listing_rows,
+    "deals": _deal_rows,
+}
+
+
+def to_csv(rows: Rows) -> str:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return out.getvalue()
+
+
+def to_json(rows: Rows, f: StatsFilter | None = None) -> str:
+    body: dict[str, Any] = {"rows": rows}
+    if f is not None:
+        body = {"filters": f.as_params(), **body}
+    return json.dumps(body, ensure_ascii=False, default=str)
+
+
+def render(rows: Rows, fmt: str, f: StatsFilter | None = None) -> str:
+    return to_csv(rows) if fmt == "csv" else to_json(rows, f)
+
+
+# --- open data ----------------------------------------------------------------------------------
+
+
+def _cells() -> defaultdict[tuple[str, str, str], dict[str, Any]]:
+    return defaultdict(
+        lambda: {"firms": set(), "offers": 0, "wants": 0, "offered_tonnes_per_year": 0.0,
+                 "wanted_tonnes_per_year": 0.0, "deliveries": 0, "realised_tonnes": 0.0,
+                 "realised_co2e_kg": 0.0, "realised_sek": 0.0}
+    )  # fmt: skip
+
+
+def open_data_rows(session: Session, start: date, end: date, *, min_firms: int = MIN_FIRMS) -> Rows:
+    """Aggregates per municipality × category × month, cells of fewer than `min_firms` left out."""
+    f = StatsFilter(start=start, end=end)
+    cells = _cells()
+    month = stats.month_of(session, Listing.published_at)
+    per_year = stats.listing_tonnes_per_year()
+    for key_month, municipality, category, org, direction, mass in session.execute(
+        stats.listings_select(
+            f, month, Listing.municipality_code, Listing.category, Listing.organisation_id,
+            Listing.direction, per_year,
+        )
+    ):  # fmt: skip
+        cell = cells[(municipality or "", category, key_month)]
+        cell["firms"].add(org)
+        cell["offers" if direction == "offer" else "wants"] += 1
+        side = "offered" if direction == "offer" else "wanted"
+        cell[f"{side}_tonnes_per_year"] += float(mass or 0)
+    delivered = stats.month_of(session, Delivery.delivered_on, is_date=True)
+    for key_month, municipality, category, supplier, receiver, mass, co2e, sek in session.execute(
+        stats.deliveries_select(
+            f, delivered, stats.SupplierSite.municipality_code, Deal.category,
+            Deal.supplier_org_id, Deal.receiver_org_id, Delivery.tonnes, Delivery.co2e_kg,
+            Delivery.sek,
+        )
+    ):  # fmt: skip
+        cell = cells[(municipality or "", category, key_month)]
+        cell["firms"].update((supplier, receiver))
+        cell["deliveries"] += 1
+        cell["realised_tonnes"] += float(mass or 0)
+        cell["realised_co2e_kg"] += float(co2e or 0)
+        cell["realised_sek"] += float(sek or 0)
+    rows = []
+    for (municipality, category, key_month), cell in sorted(cells.items()):
+        if len(cell.pop("firms")) < min_firms or municipality not in MUNICIPALITY_BY_CODE:
+            continue
+        town = MUNICIPALITY_BY_CODE[municipality]
+        rows.append(
+            {
+                "month": key_month,
+                "municipality": municipality,
+                "municipality_name": town.name,
+                "county": town.county_code,
+                "county_name": COUNTY_BY_CODE[town.county_code].name,
+                "category": category,
+                **{k: round(v, 3) if isinstance(v, float) else v for k, v in cell.items()},
+            }
+        )
+    return rows
+
+
+# --- background exports -----------------------------------------------------------------------
+
+
+def needs_background(f: StatsFilter, table: str) -> bool:
+    return table in ("listings", "deals") and (f.end - f.start).days > BACKGROUND_DAYS
+
+
+def start_job(session: Session, *, user_id: int, table: str, fmt: str, f: StatsFilter) -> ExportJob:
+    if table not in TABLES or fmt not in FORMATS:
+        raise ValueError(f"unknown export {table}.{fmt}")
+    job = ExportJob(
+        requested_by_id=user_id, table=table, fmt=fmt, params_json=json.dumps(f.as_params())
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def _chunks(f: StatsFilter, days: int = 92) -> Iterator[StatsFilter]:
+    start = f.start
+    while start <= f.end:
+        end = min(f.end, start + timedelta(days=days - 1))
+        yield replace(f, start=start, end=end)
+        start = end + timedelta(days=1)
+
+
+def filter_of(job: ExportJob) -> StatsFilter:
+    params = json.loads(job.params_json)
+    return StatsFilter(
+        start=date.fromisoformat(params["from"]),
+        end=date.fromisoformat(params["to"]),
+        county=params.get("county"),
+        municipality=params.get("municipality"),
+        sector=params.get("sector"),
+        category=params.get("category"),
+    )
+
+
+def run_job(
+    session: Session, job_id: int, directory: Path, *, commit: Callable[[], None]
+) -> ExportJob | None:
+    """Write the export quarter by quarter, committing the progress after each."""
+    job = session.get(ExportJob, job_id)
+    if job is None or job.status == "done":
+        return job
+    job.status, job.progress, job.error = "running", 0, None
+    commit()
+    f = filter_of(job)
+    parts = list(_chunks(f)) if job.table in ("listings", "deals") else [f]
+    rows: Rows = []
+    try:
+        for n, part in enumerate(parts, start=1):
+            rows += TABLES[job.table](session, part)
+            job.progress = int(100 * n / len(parts)) if n < len(parts) else 99
+            commit()
+        directory.mkdir(parents=True, exist_ok=True)
+        name = f"export-{job.id}-{job.table}.{job.fmt}"
+        (directory / name).write_text(render(rows, job.fmt, f), encoding="utf-8")
+    except Exception as exc:  # recorded for the staff page; the job runner logs the traceback
+        session.rollback()
+        job = session.get(ExportJob, job_id)
+        assert job is not None
+        job.status, job.error, job.finished_at = "failed", str(exc)[:2000], utcnow()
+        commit()
+        raise
+    job.status, job.progress, job.rows, job.filename = "done", 100, len(rows), name
+    job.finished_at = utcnow()
+    commit()
+    return job
+
+
+def recent_jobs(session: Session, *, limit: int = 20) -> list[ExportJob]:
+    stmt = select(ExportJob).order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
+    return list(session.scalars(stmt.limit(limit)))

@@ -1,0 +1,1 @@
+"""Regional staff: statistics, opportunities, facilitation, exports (issue 7)."""

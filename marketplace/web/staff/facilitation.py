@@ -1,0 +1,247 @@
+"""Staff facilitation: opportunities, introductions, moderation, firms with notes and follow-ups."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select
+from wtforms import DateField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from marketplace.extensions import db
+from marketplace.services import facilitation as service
+from marketplace.services import outbox
+from marketplace.services.deal_mail import conversation_emails
+from marketplace.services.deals import realised_totals
+from marketplace.services.errors import DomainError
+from marketplace.services.estimates import Choice, estimate_pair, require_factor_set
+from marketplace.services.listings import firm_listings
+from marketplace.services.mail import sender_domain
+from marketplace.services.opportunities import lonely, network, untaken_matches
+from marketplace.web import charts
+from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
+from marketplace.web.jobs import send_after_commit
+from marketplace.web.policy import policy
+from marketplace.web.staff.params import parse_filter
+from marketplace.web.staff.views import _choices, bp
+from models.listings import Listing
+from models.organisations import Organisation
+from workers.context import mail_context
+
+RADII = (10, 25, 50, 100, 200)
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        _l("Note"), validators=[DataRequired(_l("Write a few words.")), Length(max=5000)]
+    )
+    follow_up_on = DateField(_l("Remind me on"), validators=[Optional()])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason (the firm sees it)"),
+        validators=[DataRequired(_l("Write a few words.")), Length(max=5000)],
+    )
+
+
+class IntroductionForm(FlaskForm):
+    note = TextAreaField(
+        _l("Your message to both firms"),
+        validators=[DataRequired(_l("Write a few words.")), Length(max=5000)],
+    )
+
+
+@bp.get("/opportunities")
+@policy("staff")
+def opportunities():  # type: ignore[no-untyped-def]
+    parsed = parse_filter(request.args, today=date.today())
+    radius = request.args.get("radius_km", 50, type=int)
+    radius = radius if radius in RADII else 50
+    f, today = parsed.filters, date.today()
+    nodes, edges = network(db.session, f)
+    return render_template(
+        "staff/opportunities.html",
+        f=f,
+        params=f.as_params(),
+        errors=parsed.errors,
+        choices=_choices(),
+        radius=radius,
+        radii=RADII,
+        supply=lonely(db.session, f, direction="offer", radius_km=radius, today=today),
+        demand=lonely(db.session, f, direction="want", radius_km=radius, today=today),
+        untaken=untaken_matches(db.session, f),
+        network=charts.network_map(
+            [(n.organisation_id, n.name, n.lat, n.lon, n.tonnes) for n in nodes],
+            [(e.supplier_id, e.receiver_id, e.tonnes) for e in edges],
+            title=_("Realised exchanges between firms"),
+            unit="t",
+            empty_label=_("No deliveries in the period."),
+        ),
+        edges=edges,
+        names={n.organisation_id: n.name for n in nodes},
+    )
+
+
+def _pair() -> tuple[Listing, Listing]:
+    offer = db.session.get(Listing, request.args.get("offer", 0, type=int))
+    want = db.session.get(Listing, request.args.get("want", 0, type=int))
+    if offer is None or want is None or offer.direction != "offer" or want.direction != "want":
+        abort(404)
+    return offer, want
+
+
+@bp.route("/introduce", methods=["GET", "POST"])
+@policy("staff")
+def introduce():  # type: ignore[no-untyped-def]
+    offer, want = _pair()
+    try:
+        estimate, factor_set = estimate_pair(
+            db.session, offer, want, Choice(), require_factor_set(db.session)
+        )
+    except DomainError:
+        estimate = factor_set = None
+    form = IntroductionForm()
+    if form.validate_on_submit():
+        try:
+            conversation, message = service.introduce(
+                db.session, actor=current_user, offer_id=offer.id, want_id=want.id,
+                note=form.note.data or "", today=date.today(),
+            )  # fmt: skip
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            settings = current_app.extensions["settings"]
+            envelopes = conversation_emails(
+                db.session, mail_context(settings), conversation, current_user, "introduced",
+                key=f"message:{message.id}", body=message.body, estimate=estimate,
+            )  # fmt: skip
+            ids = outbox.queue_many(
+                db.session, envelopes, domain=sender_domain(settings.mail_default_sender)
+            )
+            db.session.commit()
+            send_after_commit(list(ids.values()))
+            flash(
+                _("Both firms have been introduced by email; the conversation is open."), "success"
+            )
+            return redirect(url_for("deals.conversation", conversation_id=conversation.id), 303)
+    return render_template(
+        "staff/introduce.html", form=form, offer=offer, want=want, estimate=estimate,
+        factor_set=factor_set,
+    ), form_status(form)  # fmt: skip
+
+
+@bp.get("/moderation")
+@policy("staff")
+def moderation():  # type: ignore[no-untyped-def]
+    queue = service.moderation_queue(db.session, actor=current_user, today=date.today())
+    return render_template("staff/moderation.html", queue=queue, form=ReasonForm(formdata=None))
+
+
+@bp.post("/listings/<int:listing_id>/unpublish")
+@policy("staff")
+def unpublish(listing_id: int):  # type: ignore[no-untyped-def]
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give the firm a reason for unpublishing the listing."), "error")
+        return redirect(url_for("staff.moderation"), 303)
+    try:
+        listing = service.unpublish(
+            db.session, actor=current_user, listing_id=listing_id, reason=form.reason.data or ""
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(error)
+        return redirect(url_for("staff.moderation"), 303)
+    settings = current_app.extensions["settings"]
+    envelopes = service.unpublished_envelopes(db.session, mail_context(settings), listing)
+    ids = outbox.queue_many(
+        db.session, envelopes, domain=sender_domain(settings.mail_default_sender)
+    )
+    db.session.commit()
+    send_after_commit(list(ids.values()))
+    flash(_("The listing is unpublished and the firm has been told why."), "success")
+    return redirect(url_for("staff.moderation"), 303)
+
+
+@bp.post("/listings/<int:listing_id>/resolve")
+@policy("staff")
+def resolve(listing_id: int):  # type: ignore[no-untyped-def]
+    if db.session.get(Listing, listing_id) is None:
+        abort(404)
+    service.resolve_reports(db.session, actor=current_user, listing_id=listing_id)
+    db.session.commit()
+    flash(_("The reports are marked as handled."), "success")
+    return redirect(url_for("staff.moderation"), 303)
+
+
+@bp.get("/firms")
+@policy("staff")
+def firms():  # type: ignore[no-untyped-def]
+    query = request.args.get("q", "")[:100].strip()
+    stmt = select(Organisation).order_by(Organisation.name)
+    if query:
+        like = f"%{query.casefold()}%"
+        stmt = stmt.where(
+            or_(func.lower(Organisation.name).like(like), Organisation.org_number.like(like))
+        )
+    return render_template(
+        "staff/firms.html",
+        firms=list(db.session.scalars(stmt.limit(300))),
+        query=query,
+        due=service.follow_ups_due(db.session, today=date.today()),
+    )
+
+
+def _firm_page(organisation: Organisation, form: NoteForm, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template(
+        "staff/firm.html",
+        organisation=organisation,
+        listings=firm_listings(db.session, organisation.id),
+        totals=realised_totals(db.session, organisation.id),
+        notes=service.firm_notes(db.session, actor=current_user, organisation_id=organisation.id),
+        form=form,
+        today=date.today(),
+    ), status
+
+
+@bp.get("/firms/<int:organisation_id>")
+@policy("staff")
+def firm(organisation_id: int):  # type: ignore[no-untyped-def]
+    organisation = db.session.get(Organisation, organisation_id) or abort(404)
+    return _firm_page(organisation, NoteForm(formdata=None))
+
+
+@bp.post("/firms/<int:organisation_id>/notes")
+@policy("staff")
+def add_note(organisation_id: int):  # type: ignore[no-untyped-def]
+    organisation = db.session.get(Organisation, organisation_id) or abort(404)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            service.add_note(
+                db.session, actor=current_user, organisation_id=organisation.id,
+                body=form.body.data or "", follow_up_on=form.follow_up_on.data, today=date.today(),
+            )  # fmt: skip
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The note is saved."), "success")
+            return redirect(url_for("staff.firm", organisation_id=organisation.id), 303)
+    return _firm_page(organisation, form, 422)
+
+
+@bp.post("/notes/<int:note_id>/done")
+@policy("staff")
+def note_done(note_id: int):  # type: ignore[no-untyped-def]
+    note = service.mark_done(db.session, actor=current_user, note_id=note_id)
+    db.session.commit()
+    return redirect(url_for("staff.firm", organisation_id=note.organisation_id), 303)

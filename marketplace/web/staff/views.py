@@ -1,0 +1,228 @@
+"""Regional staff: the statistics dashboard, drill-downs, exports and the open-data download."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from geo.gazetteer import COUNTIES, MUNICIPALITIES
+from marketplace.extensions import db
+from marketplace.services import boundaries as boundary_service
+from marketplace.services import exports, stats
+from marketplace.services.facilitation import follow_ups_due, open_reports_count
+from marketplace.web import charts
+from marketplace.web.helpers import category_label, fmt_number, locale
+
+# The staff pages for opportunities and facilitation register on the same blueprint.
+from marketplace.web.jobs import enqueue
+from marketplace.web.policy import policy
+from marketplace.web.staff.params import parse_filter
+from models.staff import ExportJob
+from models.taxonomy import CATEGORIES
+from workers.jobs.exports import export_directory, run_export
+from workers.queues import MAINTENANCE
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def _filters() -> tuple[stats.StatsFilter, dict[str, str]]:
+    parsed = parse_filter(request.args, today=date.today())
+    return parsed.filters, parsed.errors
+
+
+def _choices() -> dict[str, list[tuple[str, str]]]:
+    language = locale()
+    return {
+        "county": [(c.code, c.name) for c in COUNTIES],
+        "municipality": [(m.code, m.name) for m in sorted(MUNICIPALITIES, key=lambda m: m.name)],
+        "sector": [
+            (key, f"{key} {sv if language == 'sv' else en}")
+            for key, (en, sv, _span) in stats.SECTIONS.items()
+        ],
+        "category": sorted(
+            ((c.key, c.label(language)) for c in CATEGORIES), key=lambda pair: pair[1]
+        ),
+    }
+
+
+def _number(digits: int = 0):  # type: ignore[no-untyped-def]
+    return lambda value: fmt_number(value, digits)
+
+
+def _charts(f: stats.StatsFilter, months: list[dict[str, Any]], categories: list[dict[str, Any]],
+            towns: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+    """The dashboard's charts, rendered here as inline SVG (no external service)."""
+    base = f.as_params()
+    month_chart = charts.month_chart(
+        [row["month"] for row in months],
+        [
+            (_("Offers published"), [row["offers"] for row in months]),
+            (_("Wants published"), [row["wants"] for row in months]),
+            (_("Deals agreed"), [row["deals_agreed"] for row in months]),
+        ],
+        title=_("Listings and deals per month"),
+        unit="",
+        fmt=_number(),
+        empty_label=_("No data"),
+    )
+    realised_chart = charts.month_chart(
+        [row["month"] for row in months],
+        [(_("Realised t CO2e"), [row["realised_co2e_kg"] / 1000 for row in months])],
+        title=_("Realised CO2e avoided per month (t)"),
+        unit="t",
+        fmt=_number(1),
+        empty_label=_("No data"),
+    )
+    ranked = sorted(categories, key=lambda row: -row["offered_tonnes"])
+    category_chart = charts.bar_chart(
+        [(category_label(row["category"]), row["offered_tonnes"]) for row in ranked],
+        title=_("Tonnes offered per year, by category"),
+        unit="t",
+        links=[
+            url_for("staff.listings", **{**base, "category": row["category"]}) for row in ranked
+        ],
+        fmt=_number(),
+        other_label=_("Other"),
+        empty_label=_("No data"),
+    )
+    values = {row["municipality"]: row["offered_tonnes"] for row in towns if row["municipality"]}
+    outlines = boundary_service.outlines(db.session, "municipality")
+    region = charts.region_map(
+        values,
+        title=_("Tonnes offered per year, by municipality"),
+        unit="t",
+        outlines=outlines or None,
+        towns=[(m.code, m.name, m.lat, m.lon) for m in MUNICIPALITIES],
+        links={
+            code: url_for("staff.listings", **{**base, "municipality": code}) for code in values
+        },
+        fmt=_number(),
+        empty_label=_("No data"),
+    )
+    return {
+        "month_chart": month_chart,
+        "realised_chart": realised_chart,
+        "category_chart": category_chart,
+        "region_map": region,
+    }
+
+
+@bp.get("")
+@policy("staff")
+def dashboard():  # type: ignore[no-untyped-def]
+    f, errors = _filters()
+    figures = stats.figures(db.session, f)
+    months = stats.by_month(db.session, f)
+    categories = stats.by_category(db.session, f)
+    towns = stats.by_municipality(db.session, f)
+    return render_template(
+        "staff/dashboard.html",
+        f=f,
+        params=f.as_params(),
+        errors=errors,
+        choices=_choices(),
+        fig=figures,
+        months=months,
+        categories=categories,
+        towns=towns,
+        follow_ups=follow_ups_due(db.session, today=date.today(), author_id=current_user.id),
+        reports=open_reports_count(db.session),
+        tables=list(exports.TABLES),
+        **_charts(f, months, categories, towns),
+    )
+
+
+@bp.get("/listings")
+@policy("staff")
+def listings():  # type: ignore[no-untyped-def]
+    """Drill-down: the listings a figure counts."""
+    f, errors = _filters()
+    direction = (
+        request.args.get("direction")
+        if request.args.get("direction") in ("offer", "want")
+        else None
+    )
+    kind = (
+        request.args.get("kind")
+        if request.args.get("kind") in ("material", "energy", "capacity")
+        else None
+    )
+    found = stats.drill_listings(db.session, f, direction=direction, kind=kind)
+    return render_template(
+        "staff/listings.html", f=f, params=f.as_params(), errors=errors, listings=found,
+        direction=direction, kind=kind,
+    )  # fmt: skip
+
+
+@bp.get("/deals")
+@policy("staff")
+def deals():  # type: ignore[no-untyped-def]
+    """Drill-down: the deals a figure counts (agreed, completed or delivered in the period)."""
+    f, errors = _filters()
+    which = request.args.get("which", "agreed")
+    if which not in ("agreed", "completed", "delivered"):
+        which = "agreed"
+    found = stats.drill_deals(db.session, f, which=which)
+    return render_template(
+        "staff/deals.html", f=f, params=f.as_params(), errors=errors, deals=found, which=which
+    )
+
+
+@bp.get("/export/<table>.<fmt>")
+@policy("staff")
+def export(table: str, fmt: str):  # type: ignore[no-untyped-def]
+    if table not in exports.TABLES or fmt not in exports.FORMATS:
+        abort(404)
+    f, _errors = _filters()
+    if exports.needs_background(f, table):
+        job = exports.start_job(db.session, user_id=current_user.id, table=table, fmt=fmt, f=f)
+        db.session.commit()
+        enqueue(run_export, job.id, queue=MAINTENANCE)
+        return redirect(url_for("staff.export_job", job_id=job.id), 303)
+    body = exports.render(exports.TABLES[table](db.session, f), fmt, f)
+    return _download(body, fmt, f"{table}-{f.start}-{f.end}.{fmt}")
+
+
+def _download(body: str, fmt: str, filename: str) -> Response:
+    mimetype = "text/csv" if fmt == "csv" else "application/json"
+    response = Response(body, mimetype=f"{mimetype}; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/exports")
+@policy("staff")
+def export_jobs():  # type: ignore[no-untyped-def]
+    return render_template("staff/exports.html", jobs=exports.recent_jobs(db.session))
+
+
+@bp.get("/exports/<int:job_id>")
+@policy("staff")
+def export_job(job_id: int):  # type: ignore[no-untyped-def]
+    job = db.session.get(ExportJob, job_id) or abort(404)
+    return render_template("staff/export_job.html", job=job)
+
+
+@bp.get("/exports/<int:job_id>/download")
+@policy("staff")
+def download_export(job_id: int):  # type: ignore[no-untyped-def]
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.status != "done" or not job.filename:
+        abort(404)
+    directory = export_directory(Path(current_app.extensions["settings"].instance_path))
+    return send_from_directory(directory, job.filename, as_attachment=True)
