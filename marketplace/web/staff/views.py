@@ -26,9 +26,8 @@ from marketplace.services import boundaries as boundary_service
 from marketplace.services import exports, stats
 from marketplace.services.facilitation import follow_ups_due, open_reports_count
 from marketplace.web import charts
+from marketplace.web.deals.forms import STATUS_LABELS
 from marketplace.web.helpers import category_label, fmt_number, locale
-
-# The staff pages for opportunities and facilitation register on the same blueprint.
 from marketplace.web.jobs import enqueue
 from marketplace.web.policy import policy
 from marketplace.web.staff.params import parse_filter
@@ -179,7 +178,13 @@ def deals():  # type: ignore[no-untyped-def]
         which = "agreed"
     found = stats.drill_deals(db.session, f, which=which)
     return render_template(
-        "staff/deals.html", f=f, params=f.as_params(), errors=errors, deals=found, which=which
+        "staff/deals.html",
+        f=f,
+        params=f.as_params(),
+        errors=errors,
+        deals=found,
+        which=which,
+        status_labels=STATUS_LABELS,
     )
 
 
