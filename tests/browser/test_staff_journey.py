@@ -1,0 +1,101 @@
+"""Regional staff in a real browser: the dashboard with its filters, the opportunities view
+listing the demo's unmatched supply and demand, and an introduction that emails both firms
+(through the outbox to an SMTP server) and opens a conversation between them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from models import Conversation, Listing, User
+from tests.browser.conftest import LiveServer, start_live_server
+from tests.browser.test_journey import assert_accessible, login
+from tests.support.smtp_sink import SinkProcess
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def staff_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[LiveServer, SinkProcess]]:
+    instance = tmp_path_factory.mktemp("staff-live")
+    sink = SinkProcess(instance / "Maildir")
+    live = start_live_server(instance, mail_server="127.0.0.1", mail_port=sink.port)
+    yield live, sink
+    live.stop()
+    sink.stop()
+
+
+def _wait_for_mail(sink: SinkProcess, count: int, timeout: float = 20) -> list[Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sink.count() >= count:
+            return sink.messages()
+        time.sleep(0.1)
+    raise AssertionError(f"expected {count} emails, got {sink.count()}")
+
+
+def test_dashboard_opportunities_and_an_introduction(browser, staff_server):
+    live, sink = staff_server
+    context = browser.new_context(base_url=live.base, locale="sv-SE")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    login(page, "staff@demo.example")
+
+    page.goto("/staff")
+    expect(page.locator("#realised")).to_be_visible()
+    assert_accessible(page)
+    page.locator("#f-county").select_option("20")
+    page.locator("#f-category").select_option("steel_slag")
+    page.locator("form.filter-bar button[type=submit]").click()
+    page.wait_for_url("**/staff?*county=20*")
+    expect(page.locator("#realised")).to_contain_text("2 000 t")  # the demo's slag to asphalt
+    assert_accessible(page)
+
+    page.goto("/staff/opportunities?radius_km=50")
+    assert_accessible(page)
+    with live.app.app_context(), db.write_session() as session:
+        lonely_offer = session.scalars(
+            select(Listing).where(Listing.title == "Slaggrus från avfallsförbränning")
+        ).one()
+        lonely_want = session.scalars(
+            select(Listing).where(Listing.title == "Livsmedelsrester till biogas")
+        ).one()
+        offer_id, want_id = lonely_offer.id, lonely_want.id
+    expect(page.locator(f"#supply-heading-section a[href='/listings/{offer_id}']")).to_be_visible()
+    expect(page.locator(f"#demand-heading-section a[href='/listings/{want_id}']")).to_be_visible()
+
+    first = page.locator("#untaken a[href^='/staff/introduce']").first
+    href = first.get_attribute("href")
+    assert href is not None
+    first.click()
+    assert_accessible(page)
+    page.locator("#note").fill("Hej båda! Ni ligger nära varandra och borde prata om det här.")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/messages/*")
+    expect(page.locator("main .timeline")).to_contain_text("Ni ligger nära varandra")
+    conversation_id = int(page.url.rsplit("/", 1)[1])
+
+    with live.app.app_context(), db.write_session() as session:
+        conversation = session.get(Conversation, conversation_id)
+        assert conversation is not None and conversation.introduced_by_id is not None
+        firms = {conversation.listing_org_id, conversation.inquirer_org_id}
+        members = {
+            u.email for u in session.scalars(select(User).where(User.organisation_id.in_(firms)))
+        }
+    mails = _wait_for_mail(sink, len(members))
+    time.sleep(0.5)
+    assert {m["To"] for m in mails} == members and sink.count() == len(members)
+    for mail in mails:
+        body = mail.get_body(("plain",)).get_content()
+        assert "Ni ligger nära varandra" in body
+        assert f"{live.base}/messages/{conversation_id}" in body
+        assert "CO2e" in body  # the match's estimate
+    context.close()
