@@ -39,6 +39,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(listings)
     app.cli.add_command(geo)
     app.cli.add_command(impact)
+    app.cli.add_command(stats)
 
 
 @click.group(cls=AppGroup, help="The List of Waste (EWC) and material categories.")
@@ -230,3 +231,18 @@ def export_csv_command(version: int | None) -> None:
         if factor_set is None:
             raise click.ClickException("No such factor set.")
         click.echo(to_csv(factor_set), nl=False)
+
+
+@click.group(cls=AppGroup, help="Statistics for regional staff.")
+def stats() -> None:
+    pass
+
+
+@stats.command("refresh")
+def stats_refresh_command() -> None:
+    """Recompute every published listing's best match (the statistics' potential)."""
+    from marketplace.services.potentials import refresh_all
+
+    with db.write_session() as session, session.begin():
+        count = refresh_all(session, today=date.today())
+    click.echo(f"{count} published listings have a match.")
