@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from models.deals import Conversation, Deal, Delivery
@@ -330,11 +330,15 @@ def _medians(session: Session, f: StatsFilter) -> tuple[float | None, float | No
         .group_by(Conversation.listing_id)
         .subquery()
     )
+    agreed = Deal.agreed_at.is_not(None)
+    sides = union_all(
+        select(Deal.offer_id.label("listing_id"), Deal.agreed_at.label("at")).where(agreed),
+        select(Deal.want_id.label("listing_id"), Deal.agreed_at.label("at")).where(agreed),
+    ).subquery()
     first_deal = (
-        select(Listing.id.label("listing_id"), func.min(Deal.agreed_at).label("at"))
-        .join(Deal, or_(Deal.offer_id == Listing.id, Deal.want_id == Listing.id))
-        .where(Deal.agreed_at.is_not(None))
-        .group_by(Listing.id)
+        select(sides.c.listing_id, func.min(sides.c.at).label("at"))
+        .where(sides.c.listing_id.is_not(None))
+        .group_by(sides.c.listing_id)
         .subquery()
     )
     medians = []
