@@ -250,7 +250,14 @@ def test_scheduler_entries_use_json_jobs(redis):
 
     scheduler = build_scheduler(redis)
     names = sorted(job.name for job in scheduler.get_jobs())
-    assert names == ["expire", "send_digests-daily", "send_digests-weekly", "sweep"]
+    assert names == [
+        "expire",
+        "refresh_potentials",
+        "send_digests-daily",
+        "send_digests-weekly",
+        "send_follow_ups",
+        "sweep",
+    ]
     sweep_job = next(job for job in scheduler.get_jobs() if job.name == "sweep")
     sweep_job.enqueue(redis)
     (job,) = Queue(MAINTENANCE, connection=redis, serializer=JSONSerializer).get_jobs()
