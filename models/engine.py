@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -35,6 +38,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        dbapi_connection.create_function("stockholm_month", 1, stockholm_month, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -42,6 +46,15 @@ def _configure_sqlite(engine: Engine) -> None:
         # ("database is locked"); readers stay deferred and never block writers under WAL.
         immediate = conn.get_execution_options().get("sqlite_begin_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def stockholm_month(stored: str | None) -> str | None:
+    """YYYY-MM in Swedish time of a UTC timestamp as SQLite stores it (for month statistics)."""
+    if stored is None:
+        return None
+    moment = datetime.fromisoformat(stored)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m")
 
 
 def writer_engine(engine: Engine) -> Engine:

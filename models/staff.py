@@ -34,6 +34,7 @@ class MatchPotential(Base):
     score: Mapped[float] = mapped_column(Float)
     distance_km: Mapped[float] = mapped_column(Float)
     tonnes: Mapped[float | None] = mapped_column(Float)  # what could change hands (None: not mass)
+    mwh: Mapped[float | None] = mapped_column(Float)  # the same for heat
     co2e_kg: Mapped[float | None] = mapped_column(Float)
     sek: Mapped[float | None] = mapped_column(Float)
     factor_set_id: Mapped[int | None] = mapped_column(ForeignKey("factor_sets.id"))

@@ -1,7 +1,7 @@
 """CSV and JSON exports of the dashboard's tables, the open-data table, and background export
 jobs for large periods (progress kept in `export_jobs`, the file in the instance folder).
 
-Open data (`open_data_rows`): per municipality, material category and month — listings
+Open data (`open_data_rows`): per municipality, category and whole finished month — listings
 published, amounts offered and wanted per year, realised deliveries, tonnes, CO2e and SEK.
 It carries no firm name, no coordinates at all (so no anonymous site), and a cell appears only
 when at least three distinct firms stand behind it (its listings' firms and its deliveries'
@@ -145,9 +145,31 @@ def _cells() -> defaultdict[tuple[str, str, str], dict[str, Any]]:
     )  # fmt: skip
 
 
-def open_data_rows(session: Session, start: date, end: date, *, min_firms: int = MIN_FIRMS) -> Rows:
-    """Aggregates per municipality × category × month, cells of fewer than `min_firms` left out."""
-    f = StatsFilter(start=start, end=end)
+def whole_months(start: date, end: date, today: date) -> tuple[date, date] | None:
+    """The calendar months lying wholly inside [start, end] and already over. Publishing only
+    those means no two downloads differ by a few days (or a day's growth) of one cell."""
+    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    last_complete = today.replace(day=1) - timedelta(days=1)
+    next_day = end + timedelta(days=1)
+    last = end if next_day.day == 1 else end.replace(day=1) - timedelta(days=1)
+    last = min(last, last_complete)
+    return (first, last) if first <= last else None
+
+
+def open_data_rows(
+    session: Session,
+    start: date,
+    end: date,
+    *,
+    min_firms: int = MIN_FIRMS,
+    today: date | None = None,
+) -> Rows:
+    """Aggregates per municipality × category × month over the whole, finished months of the
+    period; cells of fewer than `min_firms` firms left out."""
+    months = whole_months(start, end, today or date.today())
+    if months is None:
+        return []
+    f = StatsFilter(start=months[0], end=months[1])
     cells = _cells()
     month = stats.month_of(session, Listing.published_at)
     per_year = stats.listing_tonnes_per_year()

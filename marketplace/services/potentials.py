@@ -31,7 +31,9 @@ def _store(
     row.counterpart_id = match.listing.id
     row.score = match.score
     row.distance_km = match.distance_km
-    row.tonnes = default_quantity(match.offer, match.want) if match.offer.unit != "MWh" else None
+    amount = default_quantity(match.offer, match.want)
+    heat = match.offer.unit == "MWh"
+    row.tonnes, row.mwh = (None, amount) if heat else (amount, None)
     row.co2e_kg = row.sek = None
     row.factor_set_id = None
     if factor_set is not None:

@@ -189,18 +189,19 @@ def deliveries_select(f: StatsFilter, *columns: Any) -> Any:
 
 
 def listing_tonnes_per_year() -> Any:
-    return tonnes_sql(Listing.quantity, Listing.unit, Listing.density_t_per_m3) * _per_year(
-        Listing.recurrence
-    )
+    """Tonnes per year of a material listing; NULL for energy and capacity (transport capacity
+    in tonnes is capacity, never material tonnes)."""
+    mass = tonnes_sql(Listing.quantity, Listing.unit, Listing.density_t_per_m3)
+    return case((Listing.kind == "material", mass * _per_year(Listing.recurrence)), else_=None)
 
 
 def month_of(session: Session, column: Any, *, is_date: bool = False) -> Any:
-    """YYYY-MM of a timestamp in Swedish time (PostgreSQL) or of a UTC timestamp (SQLite,
-    whose month edges are then off by the UTC offset, one or two hours)."""
+    """YYYY-MM of a date, or of a timestamp in Swedish time: PostgreSQL converts it itself,
+    SQLite through `stockholm_month`, a function models.engine registers on each connection."""
     if session.get_bind().dialect.name == "postgresql":
         local = column if is_date else func.timezone("Europe/Stockholm", column)
         return func.to_char(local, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
+    return func.strftime("%Y-%m", column) if is_date else func.stockholm_month(column)
 
 
 # --- the figures ----------------------------------------------------------------------------------
@@ -303,16 +304,17 @@ def _potential_rows(f: StatsFilter, *columns: Any) -> Any:
 
 def potential(session: Session, f: StatsFilter) -> Outcome:
     offers = Listing.direction == "offer"
-    matched, mass, co2e, sek = session.execute(
+    matched, mass, mwh, co2e, sek = session.execute(
         _potential_rows(
             f,
             func.count(),
             func.sum(case((offers, MatchPotential.tonnes), else_=0)),
+            func.sum(case((offers, MatchPotential.mwh), else_=0)),
             func.sum(case((offers, MatchPotential.co2e_kg), else_=0)),
             func.sum(case((offers, MatchPotential.sek), else_=0)),
         )
     ).one()
-    return Outcome(float(mass or 0), 0.0, float(co2e or 0), float(sek or 0), matched)
+    return Outcome(float(mass or 0), float(mwh or 0), float(co2e or 0), float(sek or 0), matched)
 
 
 def _count_deals(session: Session, f: StatsFilter, column: Any) -> int:

@@ -121,6 +121,7 @@ def upgrade() -> None:
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("distance_km", sa.Float(), nullable=False),
         sa.Column("tonnes", sa.Float(), nullable=True),
+        sa.Column("mwh", sa.Float(), nullable=True),
         sa.Column("co2e_kg", sa.Float(), nullable=True),
         sa.Column("sek", sa.Float(), nullable=True),
         sa.Column("factor_set_id", sa.Integer(), nullable=True),

@@ -66,8 +66,10 @@ def open_data_file(fmt: str):  # type: ignore[no-untyped-def]
         name, message = next(iter(parsed.errors.items()))
         return Response(f"{name}: {message}\n", status=400, mimetype="text/plain")
     f = parsed.filters
+    months = exports.whole_months(f.start, f.end, date.today())
     rows = exports.open_data_rows(db.session, f.start, f.end)
-    body = exports.render(rows, fmt, StatsFilter(start=f.start, end=f.end))
+    period = StatsFilter(start=months[0], end=months[1]) if months else None
+    body = exports.render(rows, fmt, period)
     response = Response(body, mimetype="text/csv" if fmt == "csv" else "application/json")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="symbiosis-{f.start}-{f.end}.{fmt}"'
