@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -24,6 +27,7 @@ from marketplace.services.demo import load_demo
 from marketplace.services.taxonomy import import_ewc, parse_ewc_file
 from models.engine import make_engine
 from tests.conftest import IN_CI, SECRET, SHARED_DATA, alembic_config
+from tests.support.smtp_sink import SinkProcess
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -81,6 +85,29 @@ def start_live_server(instance: Path, **settings: object) -> LiveServer:
     app.extensions["settings"] = configured(base)  # links in emails point at this server
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return LiveServer(base, url, app, server)
+
+
+def wait_for_mail(sink: SinkProcess, count: int, timeout: float = 30) -> list[Any]:
+    """The sink's messages once it holds at least `count`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sink.count() >= count:
+            return sink.messages()
+        time.sleep(0.1)
+    raise AssertionError(f"expected {count} emails, got {sink.count()}")
+
+
+@contextmanager
+def live_with_smtp(instance: Path, **settings: object) -> Iterator[tuple[LiveServer, SinkProcess]]:
+    """The demo server delivering its email by SMTP to a sink process (jobs inline unless
+    `redis_url` is given)."""
+    sink = SinkProcess(instance / "Maildir")
+    live = start_live_server(instance, mail_server="127.0.0.1", mail_port=sink.port, **settings)
+    try:
+        yield live, sink
+    finally:
+        live.stop()
+        sink.stop()
 
 
 @pytest.fixture(scope="session")

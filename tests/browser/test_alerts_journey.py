@@ -10,7 +10,6 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -23,7 +22,7 @@ from marketplace.extensions import db
 from models.accounts import User
 from models.alerts import AlertSubscription
 from models.listings import Listing
-from tests.browser.conftest import CHROMIUM, LiveServer, start_live_server
+from tests.browser.conftest import CHROMIUM, LiveServer, start_live_server, wait_for_mail
 from tests.browser.test_journey import assert_accessible, login
 from tests.conftest import IN_CI, ROOT, SECRET
 from tests.factories import ListingFactory, SiteFactory
@@ -93,15 +92,6 @@ def _draft_for_seller(live: LiveServer, lon: float, lat: float, title: str) -> i
         return listing.id
 
 
-def _wait_for_mail(sink: SinkProcess, count: int, timeout: float = 30) -> list[Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if sink.count() >= count:
-            return sink.messages()
-        time.sleep(0.1)
-    raise AssertionError(f"expected {count} emails, got {sink.count()}")
-
-
 def test_draw_an_area_subscribe_and_get_the_alert(alert_page, alert_server, browser):
     assert Path(CHROMIUM).exists()
     live, sink = alert_server
@@ -150,7 +140,7 @@ def test_draw_an_area_subscribe_and_get_the_alert(alert_page, alert_server, brow
         seller.wait_for_url(f"**/listings/{listing_id}")
     seller_context.close()
 
-    (email,) = _wait_for_mail(sink, 1)
+    (email,) = wait_for_mail(sink, 1)
     time.sleep(1.0)  # the queue is worked in order: the outside listing was handled first
     assert sink.count() == 1
     assert email["To"] == "buyer@demo.example"

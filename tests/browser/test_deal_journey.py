@@ -9,7 +9,6 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from babel.numbers import format_decimal
@@ -18,7 +17,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from models import Deal, Delivery, Listing
-from tests.browser.conftest import LiveServer, start_live_server
+from tests.browser.conftest import LiveServer, live_with_smtp, wait_for_mail
 from tests.browser.test_journey import assert_accessible, login
 from tests.support.smtp_sink import SinkProcess
 
@@ -30,22 +29,8 @@ SAWDUST = "Sågspån av gran och tall, 8 000 ton per år"
 def deal_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[LiveServer, SinkProcess]]:
-    """The demo with inline jobs delivering by SMTP to a sink process."""
-    instance = tmp_path_factory.mktemp("deals-live")
-    sink = SinkProcess(instance / "Maildir")
-    live = start_live_server(instance, mail_server="127.0.0.1", mail_port=sink.port)
-    yield live, sink
-    live.stop()
-    sink.stop()
-
-
-def _wait_for_mail(sink: SinkProcess, count: int, timeout: float = 20) -> list[Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if sink.count() >= count:
-            return sink.messages()
-        time.sleep(0.1)
-    raise AssertionError(f"expected {count} emails, got {sink.count()}")
+    with live_with_smtp(tmp_path_factory.mktemp("deals-live")) as running:
+        yield running
 
 
 def _number(value: float, digits: int) -> str:
@@ -76,7 +61,7 @@ def test_inquiry_counter_offer_agreement_and_deliveries(browser, deal_server):
     buyer.wait_for_url("**/messages/*")
     conversation_url = buyer.url
     assert_accessible(buyer)
-    mails = _wait_for_mail(sink, 1)
+    mails = wait_for_mail(sink, 1)
     assert mails[-1]["To"] == "seller@demo.example"
 
     # The seller sees an unread conversation and answers.
@@ -89,7 +74,7 @@ def test_inquiry_counter_offer_agreement_and_deliveries(browser, deal_server):
     seller.locator("#body").fill("Välkommen! Vi kan leverera från Edsbyn.")
     seller.locator(f"form[action='{conversation_path}'] button").click()
     expect(seller.locator("main .timeline")).to_contain_text("Vi kan leverera från Edsbyn")
-    assert _wait_for_mail(sink, 2)[-1]["To"] == "buyer@demo.example"
+    assert wait_for_mail(sink, 2)[-1]["To"] == "buyer@demo.example"
 
     # The buyer proposes 500 t; the seller answers with 400 t; the buyer agrees.
     buyer.goto(conversation_url)
@@ -103,7 +88,7 @@ def test_inquiry_counter_offer_agreement_and_deliveries(browser, deal_server):
     buyer.wait_for_url("**/deals/*")
     deal_path = buyer.url.removeprefix(live.base)
     assert_accessible(buyer)
-    _wait_for_mail(sink, 3)
+    wait_for_mail(sink, 3)
 
     seller.goto(deal_path)
     seller.locator(f"a[href='{deal_path}/counter']").click()
@@ -111,13 +96,13 @@ def test_inquiry_counter_offer_agreement_and_deliveries(browser, deal_server):
     seller.locator("#quantity").fill("400")
     seller.locator("main form button[type=submit]").click()
     seller.wait_for_url(f"**{deal_path}")
-    _wait_for_mail(sink, 4)
+    wait_for_mail(sink, 4)
 
     buyer.goto(deal_path)
     expect(buyer.locator("main")).to_contain_text("400")
     buyer.locator(f"form[action='{deal_path}/accept'] button").click()
     expect(buyer.locator("main .status--agreed")).to_be_visible()
-    _wait_for_mail(sink, 5)
+    wait_for_mail(sink, 5)
 
     # Two deliveries of 200 t complete the deal.
     for _ in range(2):
@@ -148,7 +133,7 @@ def test_inquiry_counter_offer_agreement_and_deliveries(browser, deal_server):
 
     # Every step reached the other firm by email: inquiry, answer, proposal, counter-proposal,
     # agreement, two deliveries and the completion.
-    mails = _wait_for_mail(sink, 8)
+    mails = wait_for_mail(sink, 8)
     time.sleep(0.5)
     assert sink.count() == 8
     to = [m["To"] for m in mails]

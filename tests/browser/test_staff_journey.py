@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -14,7 +13,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from models import Conversation, Listing, User
-from tests.browser.conftest import LiveServer, start_live_server
+from tests.browser.conftest import LiveServer, live_with_smtp, wait_for_mail
 from tests.browser.test_journey import assert_accessible, login
 from tests.support.smtp_sink import SinkProcess
 
@@ -25,21 +24,8 @@ pytestmark = pytest.mark.browser
 def staff_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[LiveServer, SinkProcess]]:
-    instance = tmp_path_factory.mktemp("staff-live")
-    sink = SinkProcess(instance / "Maildir")
-    live = start_live_server(instance, mail_server="127.0.0.1", mail_port=sink.port)
-    yield live, sink
-    live.stop()
-    sink.stop()
-
-
-def _wait_for_mail(sink: SinkProcess, count: int, timeout: float = 20) -> list[Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if sink.count() >= count:
-            return sink.messages()
-        time.sleep(0.1)
-    raise AssertionError(f"expected {count} emails, got {sink.count()}")
+    with live_with_smtp(tmp_path_factory.mktemp("staff-live")) as running:
+        yield running
 
 
 def test_dashboard_opportunities_and_an_introduction(browser, staff_server):
@@ -90,7 +76,7 @@ def test_dashboard_opportunities_and_an_introduction(browser, staff_server):
         members = {
             u.email for u in session.scalars(select(User).where(User.organisation_id.in_(firms)))
         }
-    mails = _wait_for_mail(sink, len(members))
+    mails = wait_for_mail(sink, len(members))
     time.sleep(0.5)
     assert {m["To"] for m in mails} == members and sink.count() == len(members)
     for mail in mails:
