@@ -265,7 +265,8 @@ def run_job(
     job.status, job.progress, job.error = "running", 0, None
     commit()
     f = filter_of(job)
-    parts = list(_chunks(f)) if job.table in ("listings", "deals") else [f]
+    # Listings split by publication date add up; a deal delivering in two quarters would not.
+    parts = list(_chunks(f)) if job.table == "listings" else [f]
     rows: Rows = []
     try:
         for n, part in enumerate(parts, start=1):

@@ -36,6 +36,7 @@ from models.staff import FirmNote, ListingReport
 
 MAX_TEXT = 5000
 NEW_DAYS = 14
+INCOMPLETE_WINDOW = 300  # latest publications checked for missing details
 
 
 def _require_staff(actor: User) -> None:
@@ -77,7 +78,8 @@ class QueueItem:
 
 
 def moderation_queue(session: Session, *, actor: User, today: date) -> list[QueueItem]:
-    """Published listings that are new (14 days), reported (unresolved) or incomplete."""
+    """Published listings that are reported (unresolved), new (14 days) or, among the latest
+    300 publications, incomplete."""
     _require_staff(actor)
     since = datetime.combine(today - timedelta(days=NEW_DAYS), time(), UTC)
     reported = select(ListingReport.listing_id).where(ListingReport.resolved_at.is_(None))
@@ -89,8 +91,12 @@ def moderation_queue(session: Session, *, actor: User, today: date) -> list[Queu
         )
         .order_by(Listing.published_at.desc())
     ).all()
+    # Incomplete ones among the latest publications (the queue is a working list, not an audit).
     incomplete = session.scalars(
-        select(Listing).where(Listing.status == "published").order_by(Listing.published_at.desc())
+        select(Listing)
+        .where(Listing.status == "published")
+        .order_by(Listing.published_at.desc())
+        .limit(INCOMPLETE_WINDOW)
     ).all()
     seen: dict[int, Listing] = {item.id: item for item in listings}
     for item in incomplete:

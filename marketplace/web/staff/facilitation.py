@@ -28,7 +28,7 @@ from marketplace.web.helpers import attach_domain_error, flash_domain_error, for
 from marketplace.web.jobs import send_after_commit
 from marketplace.web.policy import policy
 from marketplace.web.staff.params import parse_filter
-from marketplace.web.staff.views import _choices, bp
+from marketplace.web.staff.views import bp, filter_choices
 from models.listings import Listing
 from models.organisations import Organisation
 from workers.context import mail_context
@@ -70,7 +70,7 @@ def opportunities():  # type: ignore[no-untyped-def]
         f=f,
         params=f.as_params(),
         errors=parsed.errors,
-        choices=_choices(),
+        choices=filter_choices(),
         radius=radius,
         radii=RADII,
         supply=lonely(db.session, f, direction="offer", radius_km=radius, today=today),

@@ -44,7 +44,7 @@ def _filters() -> tuple[stats.StatsFilter, dict[str, str]]:
     return parsed.filters, parsed.errors
 
 
-def _choices() -> dict[str, list[tuple[str, str]]]:
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
     language = locale()
     return {
         "county": [(c.code, c.name) for c in COUNTIES],
@@ -134,7 +134,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         f=f,
         params=f.as_params(),
         errors=errors,
-        choices=_choices(),
+        choices=filter_choices(),
         fig=figures,
         months=months,
         categories=categories,
