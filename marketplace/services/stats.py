@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Float, and_, case, distinct, func, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from models.deals import Conversation, Deal, Delivery
@@ -243,75 +243,26 @@ class Figures:
     median_days_to_deal: float | None
 
 
-@dataclass
-class Cubes:
-    """Each fact table scanned once, grouped as finely as any figure or table needs; the key
-    figures and the three tables are sums over these rows."""
-
-    listings: list[Any]  # month, category, municipality, direction, kind, unit, n, t/yr, q/yr, q
-    deliveries: list[Any]  # month, category, municipality, n, tonnes, MWh, CO2e, SEK
-    potentials: list[Any]  # category, municipality, direction, n, tonnes, MWh, CO2e, SEK
-    agreed: list[Any]  # month, n
-
-
-def cubes(session: Session, f: StatsFilter) -> Cubes:
-    month = month_of(session, Listing.published_at)
-    keys = (month, Listing.category, Listing.municipality_code, Listing.direction, Listing.kind,
-            Listing.unit)  # fmt: skip
-    listings = session.execute(
+def _amounts(
+    session: Session, f: StatsFilter
+) -> tuple[dict[str, dict[str, int]], dict[str, Amounts]]:
+    rows = session.execute(
         listings_select(
             f,
-            *keys,
+            Listing.direction,
+            Listing.kind,
+            Listing.unit,
             func.count(),
-            # Float results: SQLite would otherwise round each group's sum to the column's
-            # three decimals, and the many small groups would add up the rounding.
-            func.sum(listing_tonnes_per_year(), type_=Float),
-            func.sum(Listing.quantity * _per_year(Listing.recurrence), type_=Float),
-            func.sum(Listing.quantity, type_=Float),
-        ).group_by(*keys)
+            func.sum(listing_tonnes_per_year()),
+            func.sum(Listing.quantity * _per_year(Listing.recurrence)),
+            func.sum(Listing.quantity),
+        ).group_by(Listing.direction, Listing.kind, Listing.unit)
     ).all()
-    delivered = month_of(session, Delivery.delivered_on, is_date=True)
-    place = SupplierSite.municipality_code
-    deliveries = session.execute(
-        deliveries_select(
-            f,
-            delivered,
-            Deal.category,
-            place,
-            func.count(Delivery.id),
-            func.sum(Delivery.tonnes),
-            func.sum(case((Deal.unit == "MWh", Delivery.quantity), else_=0), type_=Float),
-            func.sum(Delivery.co2e_kg),
-            func.sum(Delivery.sek),
-        ).group_by(delivered, Deal.category, place)
-    ).all()
-    group = (Listing.category, Listing.municipality_code, Listing.direction)
-    potentials = session.execute(
-        _potential_rows(
-            f,
-            *group,
-            func.count(),
-            func.sum(MatchPotential.tonnes),
-            func.sum(MatchPotential.mwh),
-            func.sum(MatchPotential.co2e_kg),
-            func.sum(MatchPotential.sek),
-        ).group_by(*group)
-    ).all()
-    agreed_month = month_of(session, Deal.agreed_at)
-    agreed = session.execute(
-        deals_select(agreed_month, func.count())
-        .where(Deal.agreed_at >= f.start_at, Deal.agreed_at < f.end_at, *deal_conditions(f))
-        .group_by(agreed_month)
-    ).all()
-    return Cubes(list(listings), list(deliveries), list(potentials), list(agreed))
-
-
-def _amounts(c: Cubes) -> tuple[dict[str, dict[str, int]], dict[str, Amounts]]:
     counts: dict[str, dict[str, int]] = {
         d: {k: 0 for k in ("material", "energy", "capacity")} for d in ("offer", "want")
     }
     amounts = {"offer": Amounts(), "want": Amounts()}
-    for _month, _category, _place, direction, kind, unit, n, mass, yearly, plain in c.listings:
+    for direction, kind, unit, n, mass, yearly, plain in rows:
         counts[direction][kind] += n
         target = amounts[direction]
         target.listings += n
@@ -324,32 +275,18 @@ def _amounts(c: Cubes) -> tuple[dict[str, dict[str, int]], dict[str, Amounts]]:
     return counts, amounts
 
 
-def _realised(c: Cubes) -> Outcome:
-    out = Outcome()
-    for _month, _category, _place, n, mass, mwh, co2e, sek in c.deliveries:
-        out.count += n
-        out.tonnes += float(mass or 0)
-        out.mwh += float(mwh or 0)
-        out.co2e_kg += float(co2e or 0)
-        out.sek += float(sek or 0)
-    return out
-
-
-def _potential(c: Cubes) -> Outcome:
-    """Listings with a match on both sides; amounts from offers only (one per exchange)."""
-    out = Outcome()
-    for _category, _place, direction, n, mass, mwh, co2e, sek in c.potentials:
-        out.count += n
-        if direction == "offer":
-            out.tonnes += float(mass or 0)
-            out.mwh += float(mwh or 0)
-            out.co2e_kg += float(co2e or 0)
-            out.sek += float(sek or 0)
-    return out
-
-
 def realised(session: Session, f: StatsFilter) -> Outcome:
-    return _realised(cubes(session, f))
+    count, mass, mwh, co2e, sek = session.execute(
+        deliveries_select(
+            f,
+            func.count(Delivery.id),
+            func.sum(Delivery.tonnes),
+            func.sum(case((Deal.unit == "MWh", Delivery.quantity), else_=0)),
+            func.sum(Delivery.co2e_kg),
+            func.sum(Delivery.sek),
+        )
+    ).one()
+    return Outcome(float(mass or 0), float(mwh or 0), float(co2e or 0), float(sek or 0), count)
 
 
 Counterpart = aliased(Listing)
@@ -366,7 +303,18 @@ def _potential_rows(f: StatsFilter, *columns: Any) -> Any:
 
 
 def potential(session: Session, f: StatsFilter) -> Outcome:
-    return _potential(cubes(session, f))
+    offers = Listing.direction == "offer"
+    matched, mass, mwh, co2e, sek = session.execute(
+        _potential_rows(
+            f,
+            func.count(),
+            func.sum(case((offers, MatchPotential.tonnes), else_=0)),
+            func.sum(case((offers, MatchPotential.mwh), else_=0)),
+            func.sum(case((offers, MatchPotential.co2e_kg), else_=0)),
+            func.sum(case((offers, MatchPotential.sek), else_=0)),
+        )
+    ).one()
+    return Outcome(float(mass or 0), float(mwh or 0), float(co2e or 0), float(sek or 0), matched)
 
 
 def _count_deals(session: Session, f: StatsFilter, column: Any) -> int:
@@ -434,15 +382,14 @@ def _active_firms(session: Session, f: StatsFilter) -> int:
     return int(session.scalar(select(func.count(distinct(union.c.org)))) or 0)
 
 
-def figures(session: Session, f: StatsFilter, c: Cubes | None = None) -> Figures:
-    c = c or cubes(session, f)
-    counts, amounts = _amounts(c)
+def figures(session: Session, f: StatsFilter) -> Figures:
+    counts, amounts = _amounts(session, f)
     inquiries = session.scalar(
         listings_select(f, func.count(Conversation.id), published_in_period=False)
         .join(Conversation, Conversation.listing_id == Listing.id)
         .where(Conversation.created_at >= f.start_at, Conversation.created_at < f.end_at)
     )
-    pot = _potential(c)
+    pot = potential(session, f)
     to_inquiry, to_deal = _medians(session, f)
     return Figures(
         filters=f,
@@ -452,30 +399,13 @@ def figures(session: Session, f: StatsFilter, c: Cubes | None = None) -> Figures
         wanted=amounts["want"],
         matches=pot.count,
         inquiries=int(inquiries or 0),
-        deals_agreed=sum(n for _month, n in c.agreed),
+        deals_agreed=_count_deals(session, f, Deal.agreed_at),
         deals_completed=_count_deals(session, f, Deal.completed_at),
-        realised=_realised(c),
+        realised=realised(session, f),
         potential=pot,
         median_days_to_inquiry=to_inquiry,
         median_days_to_deal=to_deal,
     )
-
-
-@dataclass
-class Dashboard:
-    figures: Figures
-    months: list[dict[str, Any]]
-    categories: list[dict[str, Any]]
-    municipalities: list[dict[str, Any]]
-
-
-def dashboard(session: Session, f: StatsFilter) -> Dashboard:
-    """The key figures and the three tables from one scan of each fact table."""
-    c = cubes(session, f)
-    return Dashboard(
-        figures(session, f, c), by_month(session, f, c), by_category(session, f, c),
-        by_municipality(session, f, c),
-    )  # fmt: skip
 
 
 # --- tables ---------------------------------------------------------------------------------------
@@ -489,63 +419,90 @@ def months_between(start: date, end: date) -> list[str]:
     return months
 
 
-def by_month(session: Session, f: StatsFilter, c: Cubes | None = None) -> list[dict[str, Any]]:
-    c = c or cubes(session, f)
+def by_month(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {
         m: {"month": m, "offers": 0, "wants": 0, "deals_agreed": 0, "realised_tonnes": 0.0,
             "realised_co2e_kg": 0.0, "realised_sek": 0.0}
         for m in months_between(f.start, f.end)
     }  # fmt: skip
-    for key, _category, _place, direction, _kind, _unit, n, *_amount in c.listings:
+    month = month_of(session, Listing.published_at)
+    for key, direction, n in session.execute(
+        listings_select(f, month, Listing.direction, func.count()).group_by(
+            month, Listing.direction
+        )
+    ):
         if key in rows:
             rows[key]["offers" if direction == "offer" else "wants"] += n
-    for key, n in c.agreed:
+    agreed = month_of(session, Deal.agreed_at)
+    for key, n in session.execute(
+        deals_select(agreed, func.count())
+        .where(Deal.agreed_at >= f.start_at, Deal.agreed_at < f.end_at, *deal_conditions(f))
+        .group_by(agreed)
+    ):
         if key in rows:
             rows[key]["deals_agreed"] += n
-    for key, _category, _place, _n, mass, _mwh, co2e, sek in c.deliveries:
+    delivered = month_of(session, Delivery.delivered_on, is_date=True)
+    for key, mass, co2e, sek in session.execute(
+        deliveries_select(
+            f, delivered, func.sum(Delivery.tonnes), func.sum(Delivery.co2e_kg),
+            func.sum(Delivery.sek),
+        ).group_by(delivered)
+    ):  # fmt: skip
         if key in rows:
-            row = rows[key]
-            row["realised_tonnes"] += float(mass or 0)
-            row["realised_co2e_kg"] += float(co2e or 0)
-            row["realised_sek"] += float(sek or 0)
+            rows[key].update(
+                realised_tonnes=float(mass or 0),
+                realised_co2e_kg=float(co2e or 0),
+                realised_sek=float(sek or 0),
+            )
     return list(rows.values())
 
 
-def _grouped(c: Cubes, by: str) -> dict[str, dict[str, Any]]:
-    """Offered/wanted per year, realised and potential per category or municipality."""
+def _grouped(
+    session: Session, f: StatsFilter, listing_key: Any, deal_key: Any
+) -> dict[str, dict[str, Any]]:
+    """Offered/wanted per year, realised and potential per group (category or municipality)."""
     table: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"offers": 0, "wants": 0, "offered_tonnes": 0.0, "wanted_tonnes": 0.0,
                  "realised_tonnes": 0.0, "realised_co2e_kg": 0.0, "realised_sek": 0.0,
                  "potential_co2e_kg": 0.0, "potential_sek": 0.0}
     )  # fmt: skip
-    pick = 0 if by == "category" else 1
-    for _month, category, place, direction, _kind, _unit, n, mass, *_rest in c.listings:
-        row = table[(category, place)[pick] or ""]
+    mass_per_year = func.sum(listing_tonnes_per_year())
+    for key, direction, n, mass in session.execute(
+        listings_select(f, listing_key, Listing.direction, func.count(), mass_per_year).group_by(
+            listing_key, Listing.direction
+        )
+    ):
+        row = table[key or ""]
         side = "offer" if direction == "offer" else "want"
         row[f"{side}s"] += n
-        row["offered_tonnes" if side == "offer" else "wanted_tonnes"] += float(mass or 0)
-    for _month, category, place, _n, mass, _mwh, co2e, sek in c.deliveries:
-        row = table[(category, place)[pick] or ""]
-        row["realised_tonnes"] += float(mass or 0)
-        row["realised_co2e_kg"] += float(co2e or 0)
-        row["realised_sek"] += float(sek or 0)
-    for category, place, direction, _n, _mass, _mwh, co2e, sek in c.potentials:
-        if direction == "offer":
-            row = table[(category, place)[pick] or ""]
-            row["potential_co2e_kg"] += float(co2e or 0)
-            row["potential_sek"] += float(sek or 0)
+        row[f"{side}ed_tonnes" if side == "want" else "offered_tonnes"] += float(mass or 0)
+    for key, mass, co2e, sek in session.execute(
+        deliveries_select(
+            f, deal_key, func.sum(Delivery.tonnes), func.sum(Delivery.co2e_kg),
+            func.sum(Delivery.sek),
+        ).group_by(deal_key)
+    ):  # fmt: skip
+        table[key or ""].update(
+            realised_tonnes=float(mass or 0), realised_co2e_kg=float(co2e or 0),
+            realised_sek=float(sek or 0),
+        )  # fmt: skip
+    best = (func.sum(MatchPotential.co2e_kg), func.sum(MatchPotential.sek))
+    for key, co2e, sek in session.execute(
+        _potential_rows(f, listing_key, *best)
+        .where(Listing.direction == "offer")
+        .group_by(listing_key)
+    ):
+        table[key or ""].update(potential_co2e_kg=float(co2e or 0), potential_sek=float(sek or 0))
     return dict(table)
 
 
-def by_category(session: Session, f: StatsFilter, c: Cubes | None = None) -> list[dict[str, Any]]:
-    table = _grouped(c or cubes(session, f), "category")
+def by_category(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
+    table = _grouped(session, f, Listing.category, Deal.category)
     return [{"category": key, **row} for key, row in sorted(table.items())]
 
 
-def by_municipality(
-    session: Session, f: StatsFilter, c: Cubes | None = None
-) -> list[dict[str, Any]]:
-    table = _grouped(c or cubes(session, f), "municipality")
+def by_municipality(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
+    table = _grouped(session, f, Listing.municipality_code, SupplierSite.municipality_code)
     return [{"municipality": key or None, **row} for key, row in sorted(table.items())]
 
 

@@ -125,9 +125,10 @@ def _charts(f: stats.StatsFilter, months: list[dict[str, Any]], categories: list
 @policy("staff")
 def dashboard():  # type: ignore[no-untyped-def]
     f, errors = _filters()
-    board = stats.dashboard(db.session, f)
-    figures, months = board.figures, board.months
-    categories, towns = board.categories, board.municipalities
+    figures = stats.figures(db.session, f)
+    months = stats.by_month(db.session, f)
+    categories = stats.by_category(db.session, f)
+    towns = stats.by_municipality(db.session, f)
     return render_template(
         "staff/dashboard.html",
         f=f,
