@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -46,10 +47,12 @@ COMPATIBLE: dict[str, frozenset[str]] = {
 }
 
 
+@cache  # pure lookups, called for every pair the opportunities page examines
 def compatible_categories(offer_category: str) -> frozenset[str]:
     return frozenset({offer_category}) | COMPATIBLE.get(offer_category, frozenset())
 
 
+@cache
 def supplying_categories(want_category: str) -> frozenset[str]:
     return frozenset({want_category}) | {
         o for o, wants in COMPATIBLE.items() if want_category in wants
