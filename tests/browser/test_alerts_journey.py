@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -60,10 +61,16 @@ def alert_server(
         "BASE_URL": live.base,
         "INSTANCE_PATH": str(instance),
     }
-    worker = subprocess.Popen([sys.executable, "-m", "workers", "worker"], env=env, cwd=ROOT)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "workers", "worker"], env=env, cwd=ROOT, start_new_session=True
+    )
     yield live, sink
-    worker.terminate()
-    worker.wait(20)
+    os.killpg(worker.pid, signal.SIGTERM)  # the worker and the scheduler process it forks
+    try:
+        worker.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
     live.stop()
     sink.stop()
     redis.flushdb()

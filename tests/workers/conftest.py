@@ -132,12 +132,15 @@ class Workers:
         self.command("worker", "--burst", *extra)
 
     def start(self) -> subprocess.Popen[bytes]:
+        """A worker in its own process group: killing the group also ends the RQ scheduler
+        process the worker forks, which would otherwise outlive the test."""
         return subprocess.Popen(
             [sys.executable, "-m", "workers", "worker"],
             env=self.env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
 

@@ -195,7 +195,7 @@ def test_worker_killed_three_times_mid_batch(sessions, workers, sink, redis):
             0.005,
         )
         assert worker.poll() is None, "the worker stopped on its own"
-        os.kill(worker.pid, signal.SIGKILL)
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its scheduler process
         worker.wait()
         kills += 1
     # Restarted: whatever the killed workers held is handed on once their leases (2 s) end.
