@@ -260,12 +260,17 @@ class Delivery(Base):
     """One delivery as logged, with its realised impact computed when it was logged."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        # Staff statistics read a period's deliveries from the index alone.
+        Index("ix_deliveries_period", "delivered_on", "deal_id", "tonnes", "co2e_kg", "sek",
+              "quantity"),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
     quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3))  # in the deal's unit
-    delivered_on: Mapped[date] = mapped_column(Date, index=True)
+    delivered_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
     logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     factor_set_id: Mapped[int | None] = mapped_column(ForeignKey("factor_sets.id"))

@@ -23,9 +23,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
+from marketplace.services.aggregate import Groups, Measure, grouping_sets
 from models.deals import Conversation, Deal, Delivery
 from models.listings import Listing
 from models.organisations import Organisation
@@ -116,6 +117,12 @@ def _per_year(recurrence: Any) -> Any:
     return case((recurrence == "week", 52), (recurrence == "month", 12), else_=1)
 
 
+def _number(column: Any) -> Any:
+    """A NUMERIC column as a float: summing floats is several times cheaper for PostgreSQL,
+    and statistics need no more than float precision."""
+    return cast(column, Float)
+
+
 def _sector_divisions(sector: str) -> list[str]:
     span = SECTIONS[sector][2]
     return [f"{d:02d}" for d in span]
@@ -130,19 +137,21 @@ def _place(f: StatsFilter, municipality: Any, county: Any) -> list[ColumnElement
     return where
 
 
-def _sector(f: StatsFilter, sni: Any) -> list[ColumnElement[bool]]:
+def _sector(f: StatsFilter, organisation_id: Any) -> list[ColumnElement[bool]]:
+    """The firm is in the filter's SNI section (a subquery, so no join without the filter)."""
     if not f.sector or f.sector not in SECTIONS:
         return []
-    return [func.substr(sni, 1, 2).in_(_sector_divisions(f.sector))]
+    in_section = func.substr(Organisation.sni_code, 1, 2).in_(_sector_divisions(f.sector))
+    return [organisation_id.in_(select(Organisation.id).where(in_section))]
 
 
 def listing_conditions(f: StatsFilter, *, published_in_period: bool = True) -> list[Any]:
-    """Where a listing counts (join Organisation for the sector)."""
+    """Where a listing counts."""
     where: list[Any] = [Listing.status != "draft", Listing.published_at.is_not(None)]
     if published_in_period:
         where += [Listing.published_at >= f.start_at, Listing.published_at < f.end_at]
     where += _place(f, Listing.municipality_code, Listing.county_code)
-    where += _sector(f, Organisation.sni_code)
+    where += _sector(f, Listing.organisation_id)
     if f.category:
         where.append(Listing.category == f.category)
     return where
@@ -152,18 +161,16 @@ def listings_select(f: StatsFilter, *columns: Any, published_in_period: bool = T
     return (
         select(*columns)
         .select_from(Listing)
-        .join(Organisation, Organisation.id == Listing.organisation_id)
         .where(*listing_conditions(f, published_in_period=published_in_period))
     )
 
 
 SupplierSite = aliased(Site)
-Supplier = aliased(Organisation)
 
 
 def deal_conditions(f: StatsFilter) -> list[Any]:
     where: list[Any] = _place(f, SupplierSite.municipality_code, SupplierSite.county_code)
-    where += _sector(f, Supplier.sni_code)
+    where += _sector(f, Deal.supplier_org_id)
     if f.category:
         where.append(Deal.category == f.category)
     return where
@@ -174,7 +181,6 @@ def deals_select(*columns: Any) -> Any:
         select(*columns)
         .select_from(Deal)
         .outerjoin(SupplierSite, SupplierSite.id == Deal.supplier_site_id)
-        .join(Supplier, Supplier.id == Deal.supplier_org_id)
     )
 
 
@@ -189,19 +195,27 @@ def deliveries_select(f: StatsFilter, *columns: Any) -> Any:
 
 
 def listing_tonnes_per_year() -> Any:
-    """Tonnes per year of a material listing; NULL for energy and capacity (transport capacity
-    in tonnes is capacity, never material tonnes)."""
-    mass = tonnes_sql(Listing.quantity, Listing.unit, Listing.density_t_per_m3)
+    """Tonnes per year of a material listing (a float); NULL for energy and capacity
+    (transport capacity in tonnes is capacity, never material tonnes)."""
+    quantity, density = _number(Listing.quantity), _number(Listing.density_t_per_m3)
+    mass = tonnes_sql(quantity, Listing.unit, density)
     return case((Listing.kind == "material", mass * _per_year(Listing.recurrence)), else_=None)
 
 
 def month_of(session: Session, column: Any, *, is_date: bool = False) -> Any:
-    """YYYY-MM of a date, or of a timestamp in Swedish time: PostgreSQL converts it itself,
-    SQLite through `stockholm_month`, a function models.engine registers on each connection."""
+    """YYYY-MM of a date, or of a timestamp in Swedish time. PostgreSQL converts it itself.
+    SQLite stores UTC text; Swedish time is UTC+1 or +2, so the local month differs from the
+    UTC one only from 22:00 UTC on: only those rows go through `stockholm_month`, a Python
+    function models.engine registers on each connection."""
     if session.get_bind().dialect.name == "postgresql":
         local = column if is_date else func.timezone("Europe/Stockholm", column)
         return func.to_char(local, "YYYY-MM")
-    return func.strftime("%Y-%m", column) if is_date else func.stockholm_month(column)
+    if is_date:
+        return func.strftime("%Y-%m", column)
+    return case(
+        (func.substr(column, 12, 2) >= "22", func.stockholm_month(column)),
+        else_=func.substr(column, 1, 7),
+    )
 
 
 # --- the figures ----------------------------------------------------------------------------------
@@ -243,50 +257,97 @@ class Figures:
     median_days_to_deal: float | None
 
 
-def _amounts(
-    session: Session, f: StatsFilter
-) -> tuple[dict[str, dict[str, int]], dict[str, Amounts]]:
-    rows = session.execute(
-        listings_select(
-            f,
-            Listing.direction,
-            Listing.kind,
-            Listing.unit,
-            func.count(),
-            func.sum(listing_tonnes_per_year()),
-            func.sum(Listing.quantity * _per_year(Listing.recurrence)),
-            func.sum(Listing.quantity),
-        ).group_by(Listing.direction, Listing.kind, Listing.unit)
-    ).all()
-    counts: dict[str, dict[str, int]] = {
-        d: {k: 0 for k in ("material", "energy", "capacity")} for d in ("offer", "want")
+@dataclass
+class Dashboard:
+    """The key figures and the three tables, computed together."""
+
+    figures: Figures
+    by_month: list[dict[str, Any]]
+    by_category: list[dict[str, Any]]
+    by_municipality: list[dict[str, Any]]
+
+
+def _count(columns: Any) -> Any:
+    return func.count()
+
+
+def _sum(name: str) -> Measure:
+    return lambda columns: func.sum(columns[name])
+
+
+OUTCOME = {"n": _count, **{name: _sum(name) for name in ("tonnes", "mwh", "co2e_kg", "sek")}}
+
+
+def _outcome(row: dict[str, Any] | None) -> Outcome:
+    if not row:
+        return Outcome()
+    return Outcome(
+        float(row["tonnes"] or 0), float(row["mwh"] or 0), float(row["co2e_kg"] or 0),
+        float(row["sek"] or 0), int(row["n"]),
+    )  # fmt: skip
+
+
+def listing_facts(session: Session, f: StatsFilter) -> Groups:
+    """The period's listings, grouped five ways in one statement."""
+    quantity = _number(Listing.quantity)
+    rows = listings_select(
+        f,
+        Listing.direction.label("direction"),
+        Listing.kind.label("kind"),
+        Listing.unit.label("unit"),
+        month_of(session, Listing.published_at).label("month"),
+        Listing.category.label("category"),
+        Listing.municipality_code.label("municipality"),
+        Listing.organisation_id.label("firm"),
+        listing_tonnes_per_year().label("t"),
+        (quantity * _per_year(Listing.recurrence)).label("y"),
+        quantity.label("q"),
+    )
+    sets = {
+        "kinds": ("direction", "kind", "unit"),
+        "months": ("month", "direction"),
+        "categories": ("category", "direction"),
+        "municipalities": ("municipality", "direction"),
+        "firms": ("firm",),
     }
-    amounts = {"offer": Amounts(), "want": Amounts()}
-    for direction, kind, unit, n, mass, yearly, plain in rows:
-        counts[direction][kind] += n
-        target = amounts[direction]
-        target.listings += n
-        if kind == "capacity":
-            target.capacity[unit] = target.capacity.get(unit, 0.0) + float(plain or 0)
-        elif unit == "MWh":
-            target.mwh += float(yearly or 0)
-        else:
-            target.tonnes += float(mass or 0)
-    return counts, amounts
+    measures = {"n": _count, "tonnes": _sum("t"), "yearly": _sum("y"), "plain": _sum("q")}
+    return grouping_sets(session, rows, sets, measures)
 
 
-def realised(session: Session, f: StatsFilter) -> Outcome:
-    count, mass, mwh, co2e, sek = session.execute(
-        deliveries_select(
-            f,
-            func.count(Delivery.id),
-            func.sum(Delivery.tonnes),
-            func.sum(case((Deal.unit == "MWh", Delivery.quantity), else_=0)),
-            func.sum(Delivery.co2e_kg),
-            func.sum(Delivery.sek),
-        )
-    ).one()
-    return Outcome(float(mass or 0), float(mwh or 0), float(co2e or 0), float(sek or 0), count)
+def delivery_facts(session: Session, f: StatsFilter) -> Groups:
+    """The period's deliveries (realised), grouped six ways in one statement."""
+    rows = deliveries_select(
+        f,
+        month_of(session, Delivery.delivered_on, is_date=True).label("month"),
+        Deal.category.label("category"),
+        SupplierSite.municipality_code.label("municipality"),
+        Deal.supplier_org_id.label("supplier"),
+        Deal.receiver_org_id.label("receiver"),
+        _number(Delivery.tonnes).label("tonnes"),
+        case((Deal.unit == "MWh", _number(Delivery.quantity)), else_=0).label("mwh"),
+        _number(Delivery.co2e_kg).label("co2e_kg"),
+        _number(Delivery.sek).label("sek"),
+    )
+    sets = {
+        "total": (),
+        "months": ("month",),
+        "categories": ("category",),
+        "municipalities": ("municipality",),
+        "suppliers": ("supplier",),
+        "receivers": ("receiver",),
+    }
+    return grouping_sets(session, rows, sets, OUTCOME)
+
+
+def agreement_facts(session: Session, f: StatsFilter) -> Groups:
+    """Deals agreed in the period, by month and by firm on either side."""
+    rows = deals_select(
+        month_of(session, Deal.agreed_at).label("month"),
+        Deal.supplier_org_id.label("supplier"),
+        Deal.receiver_org_id.label("receiver"),
+    ).where(Deal.agreed_at >= f.start_at, Deal.agreed_at < f.end_at, *deal_conditions(f))
+    sets = {"months": ("month",), "suppliers": ("supplier",), "receivers": ("receiver",)}
+    return grouping_sets(session, rows, sets, {"n": _count})
 
 
 Counterpart = aliased(Listing)
@@ -302,19 +363,23 @@ def _potential_rows(f: StatsFilter, *columns: Any) -> Any:
     )
 
 
-def potential(session: Session, f: StatsFilter) -> Outcome:
-    offers = Listing.direction == "offer"
-    matched, mass, mwh, co2e, sek = session.execute(
-        _potential_rows(
-            f,
-            func.count(),
-            func.sum(case((offers, MatchPotential.tonnes), else_=0)),
-            func.sum(case((offers, MatchPotential.mwh), else_=0)),
-            func.sum(case((offers, MatchPotential.co2e_kg), else_=0)),
-            func.sum(case((offers, MatchPotential.sek), else_=0)),
-        )
-    ).one()
-    return Outcome(float(mass or 0), float(mwh or 0), float(co2e or 0), float(sek or 0), matched)
+def potential_facts(session: Session, f: StatsFilter) -> Groups:
+    """Best matches of published listings by direction, and of offers by category and
+    municipality (an exchange is counted once, on its offer's side)."""
+    rows = _potential_rows(
+        f,
+        Listing.direction.label("direction"),
+        Listing.category.label("category"),
+        Listing.municipality_code.label("municipality"),
+        *(_number(getattr(MatchPotential, name)).label(name)
+          for name in ("tonnes", "mwh", "co2e_kg", "sek")),
+    )  # fmt: skip
+    sets = {
+        "directions": ("direction",),
+        "categories": ("direction", "category"),
+        "municipalities": ("direction", "municipality"),
+    }
+    return grouping_sets(session, rows, sets, OUTCOME)
 
 
 def _count_deals(session: Session, f: StatsFilter, column: Any) -> int:
@@ -325,87 +390,135 @@ def _count_deals(session: Session, f: StatsFilter, column: Any) -> int:
 
 
 def _medians(session: Session, f: StatsFilter) -> tuple[float | None, float | None]:
-    """Median days from publication to the first inquiry and to the first agreed deal, over
-    the period's listings that got one."""
-    first_inquiry = (
-        select(Conversation.listing_id, func.min(Conversation.created_at).label("at"))
-        .group_by(Conversation.listing_id)
-        .subquery()
+    """Median days from publication to the first inquiry and to the first agreed deal at or
+    after it, over the period's listings that got one (one statement from the events' side)."""
+    # Listings published in the period can only have firsts after its start.
+    since_start = (Conversation.created_at >= f.start_at, Deal.agreed_at >= f.start_at)
+    events = union_all(
+        select(literal("inquiry").label("kind"), Conversation.listing_id.label("listing_id"),
+               Conversation.created_at.label("at")).where(since_start[0]),
+        select(literal("deal"), Deal.offer_id, Deal.agreed_at).where(since_start[1]),
+        select(literal("deal"), Deal.want_id, Deal.agreed_at).where(since_start[1]),
+    ).subquery()  # fmt: skip
+    days = _days_between(session, Listing.published_at, func.min(events.c.at))
+    stmt = (
+        select(events.c.kind, days)
+        .select_from(events)
+        .join(Listing, Listing.id == events.c.listing_id)
+        .where(*listing_conditions(f), events.c.at >= Listing.published_at)
+        .group_by(events.c.kind, Listing.id, Listing.published_at)
     )
-    agreed = Deal.agreed_at.is_not(None)
-    sides = union_all(
-        select(Deal.offer_id.label("listing_id"), Deal.agreed_at.label("at")).where(agreed),
-        select(Deal.want_id.label("listing_id"), Deal.agreed_at.label("at")).where(agreed),
-    ).subquery()
-    first_deal = (
-        select(sides.c.listing_id, func.min(sides.c.at).label("at"))
-        .where(sides.c.listing_id.is_not(None))
-        .group_by(sides.c.listing_id)
-        .subquery()
+    waits: dict[str, list[float]] = {"inquiry": [], "deal": []}
+    for kind, value in session.execute(stmt):
+        waits[kind].append(float(value))
+    inquiry, deal = (waits[k] for k in ("inquiry", "deal"))
+    return (
+        round(statistics.median(inquiry), 1) if inquiry else None,
+        round(statistics.median(deal), 1) if deal else None,
     )
-    medians = []
-    for first in (first_inquiry, first_deal):
-        rows = session.execute(
-            listings_select(f, Listing.published_at, first.c.at).join(
-                first, first.c.listing_id == Listing.id
-            )
-        ).all()
-        days = [
-            (_aware(at) - _aware(published)).total_seconds() / 86400
-            for published, at in rows
-            if at is not None and _aware(at) >= _aware(published)
-        ]
-        medians.append(round(statistics.median(days), 1) if days else None)
-    return medians[0], medians[1]
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _days_between(session: Session, start: Any, end: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 86400
+    return func.julianday(end) - func.julianday(start)
 
 
-def _active_firms(session: Session, f: StatsFilter) -> int:
-    listing_firms = listings_select(f, Listing.organisation_id.label("org"))
-    dealing = [
-        *deal_conditions(f),
-        or_(
-            and_(Deal.agreed_at >= f.start_at, Deal.agreed_at < f.end_at),
-            Deal.id.in_(
-                select(Delivery.deal_id).where(
-                    Delivery.delivered_on >= f.start, Delivery.delivered_on <= f.end
-                )
-            ),
-        ),
-    ]
-    suppliers = deals_select(Deal.supplier_org_id.label("org")).where(*dealing)
-    receivers = deals_select(Deal.receiver_org_id.label("org")).where(*dealing)
-    union = listing_firms.union(suppliers, receivers).subquery()
-    return int(session.scalar(select(func.count(distinct(union.c.org)))) or 0)
-
-
-def figures(session: Session, f: StatsFilter) -> Figures:
-    counts, amounts = _amounts(session, f)
-    inquiries = session.scalar(
+def _inquiries(session: Session, f: StatsFilter) -> int:
+    stmt = (
         listings_select(f, func.count(Conversation.id), published_in_period=False)
         .join(Conversation, Conversation.listing_id == Listing.id)
         .where(Conversation.created_at >= f.start_at, Conversation.created_at < f.end_at)
     )
-    pot = potential(session, f)
+    return int(session.scalar(stmt) or 0)
+
+
+def _firms(*groups: list[dict[str, Any]]) -> set[int]:
+    """Firm ids from groups keyed by a firm (`firm`, `supplier` or `receiver`)."""
+    keys = {"firm", "supplier", "receiver"}
+    return {row[key] for rows in groups for row in rows for key in keys & row.keys()}
+
+
+def _amounts(kinds: list[dict[str, Any]]) -> tuple[dict[str, dict[str, int]], dict[str, Amounts]]:
+    counts: dict[str, dict[str, int]] = {
+        d: {k: 0 for k in ("material", "energy", "capacity")} for d in ("offer", "want")
+    }
+    amounts = {"offer": Amounts(), "want": Amounts()}
+    for row in kinds:
+        direction, kind, unit, n = row["direction"], row["kind"], row["unit"], row["n"]
+        counts[direction][kind] += n
+        target = amounts[direction]
+        target.listings += n
+        if kind == "capacity":
+            target.capacity[unit] = target.capacity.get(unit, 0.0) + float(row["plain"] or 0)
+        elif unit == "MWh":
+            target.mwh += float(row["yearly"] or 0)
+        else:
+            target.tonnes += float(row["tonnes"] or 0)
+    return counts, amounts
+
+
+def dashboard(session: Session, f: StatsFilter) -> Dashboard:
+    """Everything the staff dashboard shows: four grouped statements (listings, deliveries,
+    agreements, potential) and four small ones (completions, inquiries, two medians)."""
+    listings = listing_facts(session, f)
+    delivered = delivery_facts(session, f)
+    agreed = agreement_facts(session, f)
+    best = potential_facts(session, f)
+    counts, amounts = _amounts(listings["kinds"])
+    matched = best["directions"]
+    potential = _outcome(next((r for r in matched if r["direction"] == "offer"), None))
+    potential.count = sum(r["n"] for r in matched)
     to_inquiry, to_deal = _medians(session, f)
-    return Figures(
+    active = _firms(listings["firms"], *(g[side] for g in (delivered, agreed)
+                                         for side in ("suppliers", "receivers")))  # fmt: skip
+    figures = Figures(
         filters=f,
-        active_firms=_active_firms(session, f),
+        active_firms=len(active),
         listings=counts,
         offered=amounts["offer"],
         wanted=amounts["want"],
-        matches=pot.count,
-        inquiries=int(inquiries or 0),
-        deals_agreed=_count_deals(session, f, Deal.agreed_at),
+        matches=potential.count,
+        inquiries=_inquiries(session, f),
+        deals_agreed=sum(r["n"] for r in agreed["months"]),
         deals_completed=_count_deals(session, f, Deal.completed_at),
-        realised=realised(session, f),
-        potential=pot,
+        realised=_outcome(delivered["total"][0] if delivered["total"] else None),
+        potential=potential,
         median_days_to_inquiry=to_inquiry,
         median_days_to_deal=to_deal,
     )
+    return Dashboard(
+        figures=figures,
+        by_month=_month_table(f, listings, agreed, delivered),
+        by_category=[
+            {"category": key, **row}
+            for key, row in sorted(_table("category", listings, delivered, best).items())
+        ],
+        by_municipality=[
+            {"municipality": key or None, **row}
+            for key, row in sorted(_table("municipality", listings, delivered, best).items())
+        ],
+    )
+
+
+def figures(session: Session, f: StatsFilter) -> Figures:
+    return dashboard(session, f).figures
+
+
+def by_month(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
+    return dashboard(session, f).by_month
+
+
+def by_category(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
+    return dashboard(session, f).by_category
+
+
+def by_municipality(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
+    return dashboard(session, f).by_municipality
+
+
+def potential(session: Session, f: StatsFilter) -> Outcome:
+    return dashboard(session, f).figures.potential
 
 
 # --- tables ---------------------------------------------------------------------------------------
@@ -419,91 +532,61 @@ def months_between(start: date, end: date) -> list[str]:
     return months
 
 
-def by_month(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
+def _month_table(
+    f: StatsFilter, listings: Groups, agreed: Groups, delivered: Groups
+) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {
         m: {"month": m, "offers": 0, "wants": 0, "deals_agreed": 0, "realised_tonnes": 0.0,
             "realised_co2e_kg": 0.0, "realised_sek": 0.0}
         for m in months_between(f.start, f.end)
     }  # fmt: skip
-    month = month_of(session, Listing.published_at)
-    for key, direction, n in session.execute(
-        listings_select(f, month, Listing.direction, func.count()).group_by(
-            month, Listing.direction
-        )
-    ):
-        if key in rows:
-            rows[key]["offers" if direction == "offer" else "wants"] += n
-    agreed = month_of(session, Deal.agreed_at)
-    for key, n in session.execute(
-        deals_select(agreed, func.count())
-        .where(Deal.agreed_at >= f.start_at, Deal.agreed_at < f.end_at, *deal_conditions(f))
-        .group_by(agreed)
-    ):
-        if key in rows:
-            rows[key]["deals_agreed"] += n
-    delivered = month_of(session, Delivery.delivered_on, is_date=True)
-    for key, mass, co2e, sek in session.execute(
-        deliveries_select(
-            f, delivered, func.sum(Delivery.tonnes), func.sum(Delivery.co2e_kg),
-            func.sum(Delivery.sek),
-        ).group_by(delivered)
-    ):  # fmt: skip
-        if key in rows:
-            rows[key].update(
-                realised_tonnes=float(mass or 0),
-                realised_co2e_kg=float(co2e or 0),
-                realised_sek=float(sek or 0),
+    for row in listings["months"]:
+        if row["month"] in rows:
+            rows[row["month"]]["offers" if row["direction"] == "offer" else "wants"] += row["n"]
+    for row in agreed["months"]:
+        if row["month"] in rows:
+            rows[row["month"]]["deals_agreed"] += row["n"]
+    for row in delivered["months"]:
+        if row["month"] in rows:
+            outcome = _outcome(row)
+            rows[row["month"]].update(
+                realised_tonnes=outcome.tonnes,
+                realised_co2e_kg=outcome.co2e_kg,
+                realised_sek=outcome.sek,
             )
     return list(rows.values())
 
 
-def _grouped(
-    session: Session, f: StatsFilter, listing_key: Any, deal_key: Any
+def _table(
+    key: str, listings: Groups, delivered: Groups, best: Groups
 ) -> dict[str, dict[str, Any]]:
-    """Offered/wanted per year, realised and potential per group (category or municipality)."""
+    """Offered/wanted per year, realised and potential per category or municipality."""
+    group = {"category": "categories", "municipality": "municipalities"}[key]
     table: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"offers": 0, "wants": 0, "offered_tonnes": 0.0, "wanted_tonnes": 0.0,
                  "realised_tonnes": 0.0, "realised_co2e_kg": 0.0, "realised_sek": 0.0,
                  "potential_co2e_kg": 0.0, "potential_sek": 0.0}
     )  # fmt: skip
-    mass_per_year = func.sum(listing_tonnes_per_year())
-    for key, direction, n, mass in session.execute(
-        listings_select(f, listing_key, Listing.direction, func.count(), mass_per_year).group_by(
-            listing_key, Listing.direction
+    for row in listings[group]:
+        side = "offer" if row["direction"] == "offer" else "want"
+        target = table[row[key] or ""]
+        target[f"{side}s"] += row["n"]
+        target["offered_tonnes" if side == "offer" else "wanted_tonnes"] += float(
+            row["tonnes"] or 0
         )
-    ):
-        row = table[key or ""]
-        side = "offer" if direction == "offer" else "want"
-        row[f"{side}s"] += n
-        row[f"{side}ed_tonnes" if side == "want" else "offered_tonnes"] += float(mass or 0)
-    for key, mass, co2e, sek in session.execute(
-        deliveries_select(
-            f, deal_key, func.sum(Delivery.tonnes), func.sum(Delivery.co2e_kg),
-            func.sum(Delivery.sek),
-        ).group_by(deal_key)
-    ):  # fmt: skip
-        table[key or ""].update(
-            realised_tonnes=float(mass or 0), realised_co2e_kg=float(co2e or 0),
-            realised_sek=float(sek or 0),
+    for row in delivered[group]:
+        outcome = _outcome(row)
+        table[row[key] or ""].update(
+            realised_tonnes=outcome.tonnes, realised_co2e_kg=outcome.co2e_kg,
+            realised_sek=outcome.sek,
         )  # fmt: skip
-    best = (func.sum(MatchPotential.co2e_kg), func.sum(MatchPotential.sek))
-    for key, co2e, sek in session.execute(
-        _potential_rows(f, listing_key, *best)
-        .where(Listing.direction == "offer")
-        .group_by(listing_key)
-    ):
-        table[key or ""].update(potential_co2e_kg=float(co2e or 0), potential_sek=float(sek or 0))
+    for row in best[group]:
+        if row["direction"] == "offer":
+            outcome = _outcome(row)
+            table[row[key] or ""].update(
+                potential_co2e_kg=outcome.co2e_kg, potential_sek=outcome.sek
+            )
     return dict(table)
-
-
-def by_category(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
-    table = _grouped(session, f, Listing.category, Deal.category)
-    return [{"category": key, **row} for key, row in sorted(table.items())]
-
-
-def by_municipality(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
-    table = _grouped(session, f, Listing.municipality_code, SupplierSite.municipality_code)
-    return [{"municipality": key or None, **row} for key, row in sorted(table.items())]
 
 
 # --- drill-down -----------------------------------------------------------------------------------

@@ -499,23 +499,22 @@ class Rows:
         return len(firms)
 
     def medians(self, f: StatsFilter) -> tuple[float | None, float | None]:
-        first_inquiry: dict[int, datetime] = {}
+        """First inquiry and first agreed deal at or after the listing's publication."""
+        inquiries: dict[int, list[datetime]] = defaultdict(list)
         for c in self.conversations:
-            seen = first_inquiry.get(c.listing_id, c.created_at)
-            first_inquiry[c.listing_id] = min(c.created_at, seen)
-        first_deal: dict[int, datetime] = {}
+            inquiries[c.listing_id].append(c.created_at)
+        deals: dict[int, list[datetime]] = defaultdict(list)
         for d in self.deals.values():
             for listing_id in {d.offer_id, d.want_id} - {None}:
                 if d.agreed_at is not None:
-                    seen = first_deal.get(listing_id, d.agreed_at)
-                    first_deal[listing_id] = min(d.agreed_at, seen)
+                    deals[listing_id].append(d.agreed_at)
         medians = []
-        for first in (first_inquiry, first_deal):
-            days = [
-                (first[x.id] - x.published_at).total_seconds() / 86400
-                for x in self.period_listings(f)
-                if x.id in first and x.published_at and first[x.id] >= x.published_at
-            ]
+        for events in (inquiries, deals):
+            days = []
+            for x in self.period_listings(f):
+                after = [at for at in events.get(x.id, []) if at >= x.published_at]
+                if after:
+                    days.append((min(after) - x.published_at).total_seconds() / 86400)
             medians.append(round(statistics.median(days), 1) if days else None)
         return medians[0], medians[1]
 
@@ -619,6 +618,32 @@ def test_figures_equal_the_rows(session, market):
     for name, f in FILTERS.items():
         got = actual_figures(stats.figures(session, f))
         assert got == rows.approx(rows.figures(f), groups=4), name  # t, kg, m3, pieces
+
+
+def test_waits_count_from_the_first_event_at_or_after_publication(session, market):
+    """An inquiry dated before the listing's publication (one carried over from an earlier
+    publication) is not its first inquiry: the next one is."""
+    conversations = list(session.scalars(select(Conversation).order_by(Conversation.id)))
+    published = {x.id: x.published_at for x in session.scalars(select(Listing))}
+    in_window = [c for c in conversations if happened(WINDOW, published[c.listing_id])]
+    assert in_window, "the market has inquiries on listings published in the window"
+    kept = in_window[0]
+    listing = session.get(Listing, kept.listing_id)
+    assert listing is not None and listing.published_at is not None
+    day = timedelta(days=1)
+    for c in in_window[1:]:  # every other listing only has inquiries from before publication
+        c.created_at = session.get(Listing, c.listing_id).published_at - day
+    other = next(org for org in sorted(market.users)
+                 if org not in {listing.organisation_id, kept.inquirer_org_id})  # fmt: skip
+    early, _ = conv_service.start_inquiry(
+        session, actor=market.users[other], listing_id=listing.id,
+        data=InquiryInput(message="Finns det kvar sedan förra gången?"), today=TODAY,
+    )  # fmt: skip
+    early.created_at = listing.published_at - 3 * day
+    session.flush()
+    wait = round((kept.created_at - listing.published_at).total_seconds() / 86400, 1)
+    assert stats.figures(session, WINDOW).median_days_to_inquiry == wait
+    assert Rows(session).medians(WINDOW)[0] == wait
 
 
 def test_window_edges_are_swedish_local_days(session, market):
