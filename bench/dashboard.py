@@ -860,12 +860,20 @@ def dashboard_once(
 
 
 def opportunities_once(engine: Engine, f: StatsFilter, today: date) -> dict[str, float]:
-    """What the opportunities page computes, in one fresh session; ms per part."""
+    """What the opportunities page computes, in one fresh session; ms per part (the live
+    listings both `lonely` calls share are fetched in the "lonely offers" part)."""
+    shared: dict[str, Any] = {}
+
+    def live(s: Session) -> Any:
+        if "rows" not in shared:
+            shared["rows"] = opportunities.live_rows(s, today)
+        return shared["rows"]
+
     calls: tuple[tuple[str, Callable[[Session], Any]], ...] = (
         ("lonely offers", lambda s: opportunities.lonely(
-            s, f, direction="offer", radius_km=RADIUS_KM, today=today)),
+            s, f, direction="offer", radius_km=RADIUS_KM, today=today, live=live(s))),
         ("lonely wants", lambda s: opportunities.lonely(
-            s, f, direction="want", radius_km=RADIUS_KM, today=today)),
+            s, f, direction="want", radius_km=RADIUS_KM, today=today, live=live(s))),
         ("untaken_matches", lambda s: opportunities.untaken_matches(s, f)),
         ("network", lambda s: opportunities.network(s, f)),
     )  # fmt: skip

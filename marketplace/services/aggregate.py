@@ -9,9 +9,10 @@ what the staff dashboard spent most of its time on (docs/performance.md).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Select, func, literal, null, select, text, tuple_, union_all
+from sqlalchemy import Engine, Select, func, literal, null, select, text, tuple_, union_all
 from sqlalchemy.orm import Session
 
 Measure = Callable[[Any], Any]  # the rows' columns -> an aggregate expression
@@ -94,3 +95,26 @@ def _union(
         for i, name in enumerate(names)
     ]
     return union_all(*parts), names.__getitem__
+
+
+def concurrently(
+    session: Session, calls: Sequence[Callable[[Session], Any]], *, workers: int = 2
+) -> list[Any]:
+    """Run independent read-only calls and return their results in order.
+
+    When `session` is bound to an engine and holds no unflushed changes, each call gets a
+    session of its own (its own connection and transaction), `workers` at a time, so two
+    statements run on the database's cores at once; results must be plain values, not ORM
+    objects. A session bound to a connection (a test's open transaction, which no other
+    connection can see) runs the calls in itself, one after the other."""
+    bind = session.get_bind()
+    dirty = bool(session.new or session.dirty or session.deleted)
+    if not isinstance(bind, Engine) or dirty or workers < 2 or len(calls) < 2:
+        return [call(session) for call in calls]
+
+    def alone(call: Callable[[Session], Any]) -> Any:
+        with Session(bind) as own:
+            return call(own)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stats") as pool:
+        return list(pool.map(alone, calls))

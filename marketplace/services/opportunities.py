@@ -50,8 +50,9 @@ def _yearly(recurrence: str) -> int:
     return {"week": 52, "month": 12}.get(recurrence, 1)
 
 
-def _live_rows(session: Session, today: date) -> list[Any]:
-    """Every published material and energy listing with what the search needs."""
+def live_rows(session: Session, today: date) -> list[Any]:
+    """Every published material and energy listing with what the search needs (fetch once
+    and hand to both `lonely` calls of a page)."""
     stmt = select(
         Listing.id,
         Listing.organisation_id,
@@ -67,16 +68,16 @@ def _live_rows(session: Session, today: date) -> list[Any]:
 
 
 def lonely(
-    session: Session, f: StatsFilter, *, direction: str, radius_km: float, today: date
-) -> list[Lonely]:
+    session: Session, f: StatsFilter, *, direction: str, radius_km: float, today: date,
+    live: list[Any] | None = None,
+) -> list[Lonely]:  # fmt: skip
     """Offers (direction "offer") with no want within radius_km, or wants with no offer; the
-    filters choose which listings are examined, counterparts may be anywhere."""
-    rows = _live_rows(session, today)
+    filters choose which listings are examined, counterparts may be anywhere. `live`: the
+    rows of `live_rows` for the same day, when the caller has them already."""
+    rows = live_rows(session, today) if live is None else live
     chosen = set(
         session.scalars(
-            select(Listing.id)
-            .join(Organisation, Organisation.id == Listing.organisation_id)
-            .where(
+            select(Listing.id).where(
                 live_condition(today),
                 Listing.direction == direction,
                 *listing_conditions(f, published_in_period=False),
@@ -84,27 +85,7 @@ def lonely(
         )
     )
     examined = [r for r in rows if r.id in chosen]
-    related = compatible_categories if direction == "offer" else supplying_categories
-    counterparts: dict[str, list[Any]] = defaultdict(list)
-    for r in rows:
-        if r.direction != direction:
-            counterparts[r.category].append(r)
-    served: set[int] = set()
-    for category, group in counterparts.items():
-        targets = [r for r in examined if category in related(r.category)]
-        if not targets:
-            continue
-        tree = shapely.STRtree(shapely.points([g.x for g in group], [g.y for g in group]))
-        pairs = tree.query(
-            shapely.points([t.x for t in targets], [t.y for t in targets]),
-            predicate="dwithin",
-            distance=radius_km * 1000,
-        )
-        if pairs.size == 0:
-            continue
-        own = np.array([t.organisation_id for t in targets])[pairs[0]]
-        other = np.array([g.organisation_id for g in group])[pairs[1]]
-        served.update(targets[i].id for i in np.unique(pairs[0][own != other]).tolist())
+    served = _served(rows, examined, direction=direction, radius_m=radius_km * 1000)
     cells: dict[tuple[str, str | None], list[Any]] = defaultdict(list)
     for r in examined:
         if r.id not in served:
@@ -120,6 +101,45 @@ def lonely(
         for (category, municipality), members in cells.items()
     ]
     return sorted(found, key=lambda c: (-c.tonnes, -len(c.listing_ids), c.category))
+
+
+def _served(rows: list[Any], examined: list[Any], *, direction: str, radius_m: float) -> set[int]:
+    """Ids of the examined listings with a counterpart of another firm within radius_m.
+
+    Per counterpart category, one STRtree nearest-neighbour query for the examined listings
+    that category can serve and that are not yet known to be served; only those whose nearest
+    counterparts within the radius all belong to their own firm are then checked against every
+    counterpart within it (a firm rarely sits next to itself)."""
+    related = compatible_categories if direction == "offer" else supplying_categories
+    by_category: dict[str, list[Any]] = defaultdict(list)
+    for r in examined:
+        by_category[r.category].append(r)
+    counterparts: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:
+        if r.direction != direction:
+            counterparts[r.category].append(r)
+    served: set[int] = set()
+    for category, group in counterparts.items():
+        targets = [
+            r for own, members in by_category.items() if category in related(own)
+            for r in members if r.id not in served
+        ]  # fmt: skip
+        if not targets:
+            continue
+        tree = shapely.STRtree(shapely.points([g.x for g in group], [g.y for g in group]))
+        points = shapely.points([t.x for t in targets], [t.y for t in targets])
+        target_firm = np.array([t.organisation_id for t in targets])
+        group_firm = np.array([g.organisation_id for g in group])
+        near, found = tree.query_nearest(points, max_distance=radius_m, all_matches=True)
+        other = target_firm[near] != group_firm[found]
+        hit = np.unique(near[other])
+        unsure = np.setdiff1d(np.unique(near), hit)  # nearest ones are all their own firm's
+        if unsure.size:
+            pairs = tree.query(points[unsure], predicate="dwithin", distance=radius_m)
+            other = target_firm[unsure][pairs[0]] != group_firm[pairs[1]]
+            hit = np.concatenate([hit, unsure[np.unique(pairs[0][other])]])
+        served.update(targets[i].id for i in hit.tolist())
+    return served
 
 
 @dataclass(frozen=True)

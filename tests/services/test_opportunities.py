@@ -124,3 +124,24 @@ def test_potentials_and_untaken_matches(session):
     assert potentials.refresh_listing(session, offer.id, today=TODAY) is None
     assert session.get(MatchPotential, offer.id) is None
     assert potentials.refresh_all(session, today=TODAY) == 0  # the want has nobody left
+
+
+@pytest.mark.parametrize(("other_km", "served"), [(5, True), (15, False)])
+def test_a_firms_own_nearest_want_does_not_hide_another_firms(session, other_km, served):
+    """The nearest want is the offering firm's own; another firm's further off still counts
+    when it is within the radius (10 km)."""
+    firm, other = OrganisationFactory(), OrganisationFactory()
+    lat, lon = 60.67, 17.14  # Gävle
+    north = 1 / 111.2  # degrees of latitude per km
+
+    def listing(org, km: float, direction: str):  # type: ignore[no-untyped-def]
+        site = SiteFactory(organisation=org, municipality_code="2180", lat=lat + km * north,
+                           lon=lon)  # fmt: skip
+        return ListingFactory(site=site, direction=direction, category="sawdust")
+
+    offer = listing(firm, 0, "offer")
+    listing(firm, 1, "want")
+    listing(other, other_km, "want")
+    found = opportunities.lonely(session, WHOLE, direction="offer", radius_km=10, today=TODAY)
+    lonely_ids = {i for cell in found for i in cell.listing_ids}
+    assert (offer.id not in lonely_ids) is served

@@ -22,9 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.gazetteer import MUNICIPALITY_BY_CODE
+from marketplace.services import aggregate, stats
 from marketplace.services import conversations as conv_service
 from marketplace.services import deals as deal_service
-from marketplace.services import stats
 from marketplace.services.conversations import InquiryInput
 from marketplace.services.deals import Terms
 from marketplace.services.factors import load_defaults
@@ -37,6 +37,7 @@ from models.organisations import Organisation
 from models.sites import Site
 from models.staff import MatchPotential
 from tests.factories import ListingFactory, OrganisationFactory, SiteFactory, UserFactory
+from tests.workers.conftest import factories_on, jobs_db, sessions  # noqa: F401 - fixtures
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TODAY = date.today()
@@ -894,3 +895,31 @@ def test_period_instants_are_swedish_midnights(start, end, start_at, end_at):
     f = StatsFilter(start=start, end=end)
     assert f.start_at == datetime.fromisoformat(start_at).replace(tzinfo=UTC)
     assert f.end_at == datetime.fromisoformat(end_at).replace(tzinfo=UTC)
+
+
+# --- the dashboard's statements on connections of their own ------------------------------------
+
+
+def test_dashboard_on_own_connections_equals_one_session(sessions, monkeypatch):  # noqa: F811
+    """With committed data and an engine-bound session, the dashboard runs its statements two
+    at a time on connections of their own; the result is the one a single session computes."""
+    with sessions() as writer, factories_on(writer):
+        build_market(writer)
+        writer.commit()
+    pools = []
+    real_pool = aggregate.ThreadPoolExecutor
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        pools.append(kwargs)
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(aggregate, "ThreadPoolExecutor", counted)
+    engine = sessions.kw["bind"]
+    for name, f in FILTERS.items():
+        with Session(engine) as spread, engine.connect() as conn, Session(bind=conn) as single:
+            together = stats.dashboard(spread, f)
+            alone = stats.dashboard(single, f)
+        assert together == alone, name
+        assert together.figures.listings != {"offer": {}, "want": {}}
+    assert len(pools) == len(FILTERS)  # only the engine-bound session spread out
+    assert all(p["max_workers"] == 2 for p in pools)

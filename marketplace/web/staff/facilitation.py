@@ -22,7 +22,7 @@ from marketplace.services.errors import DomainError
 from marketplace.services.estimates import Choice, estimate_pair, require_factor_set
 from marketplace.services.listings import firm_listings
 from marketplace.services.mail import sender_domain
-from marketplace.services.opportunities import lonely, network, untaken_matches
+from marketplace.services.opportunities import live_rows, lonely, network, untaken_matches
 from marketplace.web import charts
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
 from marketplace.web.jobs import send_after_commit
@@ -65,6 +65,7 @@ def opportunities():  # type: ignore[no-untyped-def]
     radius = radius if radius in RADII else 50
     f, today = parsed.filters, date.today()
     nodes, edges = network(db.session, f)
+    live = live_rows(db.session, today)
     return render_template(
         "staff/opportunities.html",
         f=f,
@@ -73,8 +74,8 @@ def opportunities():  # type: ignore[no-untyped-def]
         choices=filter_choices(),
         radius=radius,
         radii=RADII,
-        supply=lonely(db.session, f, direction="offer", radius_km=radius, today=today),
-        demand=lonely(db.session, f, direction="want", radius_km=radius, today=today),
+        supply=lonely(db.session, f, direction="offer", radius_km=radius, today=today, live=live),
+        demand=lonely(db.session, f, direction="want", radius_km=radius, today=today, live=live),
         untaken=untaken_matches(db.session, f),
         network=charts.network_map(
             [(n.organisation_id, n.name, n.lat, n.lon, n.tonnes) for n in nodes],

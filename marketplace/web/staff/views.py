@@ -125,10 +125,9 @@ def _charts(f: stats.StatsFilter, months: list[dict[str, Any]], categories: list
 @policy("staff")
 def dashboard():  # type: ignore[no-untyped-def]
     f, errors = _filters()
-    figures = stats.figures(db.session, f)
-    months = stats.by_month(db.session, f)
-    categories = stats.by_category(db.session, f)
-    towns = stats.by_municipality(db.session, f)
+    board = stats.dashboard(db.session, f)
+    figures, months = board.figures, board.by_month
+    categories, towns = board.by_category, board.by_municipality
     return render_template(
         "staff/dashboard.html",
         f=f,
