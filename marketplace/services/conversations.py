@@ -8,6 +8,7 @@ firm and site only once that firm has accepted the inquiry (or proposed or agree
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -71,6 +72,62 @@ def revealed_to(session: Session, listing: Listing, viewer: User | None) -> bool
         Conversation.accepted_at.is_not(None),
     )
     return session.scalar(stmt.limit(1)) is not None
+
+
+# --- naming the parties (anonymity) -----------------------------------------------------------
+
+Translate = Callable[..., str]  # (msgid, **params) -> text: the web's or an email's gettext
+
+HIDDEN_FIRM = N_("The firm behind the listing")
+STAFF_FIRM = N_("Regional staff")
+STAFF_PERSON = N_("%(name)s (regional staff)")
+FORMER_MEMBER = N_("A former member")
+
+
+def hidden_from(conversation: Conversation, viewer_org_id: int | None) -> bool:
+    """Whether the viewer's firm is the inquirer, not yet allowed to see the listing's firm."""
+    return (
+        viewer_org_id == conversation.inquirer_org_id
+        and viewer_org_id != conversation.listing_org_id
+        and not identity_revealed(conversation)
+    )
+
+
+class PartyNames:
+    """How one viewer names the firms and people of a conversation, on pages, in the API and in
+    emails: the inquirer sees an anonymous listing's firm (and who in it acts) only once that
+    firm accepts, which a staff introduction does; the listing's firm and staff see every name.
+    The viewer is a firm's id (None for staff outside both firms); `translate` gives the texts
+    in the viewer's language."""
+
+    def __init__(
+        self, conversation: Conversation, viewer_org_id: int | None, translate: Translate
+    ) -> None:
+        self.hidden = hidden_from(conversation, viewer_org_id)
+        self.listing_org_id = conversation.listing_org_id
+        self.names = {
+            conversation.listing_org_id: conversation.listing_org.name,
+            conversation.inquirer_org_id: conversation.inquirer_org.name,
+        }
+        self.translate = translate
+
+    def firm(self, org_id: int | None) -> str:
+        """A firm of the conversation; None stands for regional staff."""
+        if org_id is None:
+            return self.translate(STAFF_FIRM)
+        if self.hidden and org_id == self.listing_org_id:
+            return self.translate(HIDDEN_FIRM)
+        return self.names.get(org_id, "")
+
+    def person(self, org_id: int | None, person: User | None) -> str:
+        """The author of a message or change: "Name, Firm" or "Name (regional staff)"."""
+        name = person.name if person is not None else self.translate(FORMER_MEMBER)
+        if org_id is None:
+            return self.translate(STAFF_PERSON, name=name)
+        if self.hidden and org_id == self.listing_org_id:
+            return self.firm(org_id)
+        firm = self.firm(org_id)
+        return f"{name}, {firm}" if firm else name
 
 
 # --- inquiries and messages -------------------------------------------------------------------

@@ -1,19 +1,21 @@
 """Emails about conversations and deals: each message or deal change tells the other side.
 
 Recipients are the active, verified members of the other firm (both firms when regional staff
-act). Names follow the anonymity rule: until the listing's firm accepts the inquiry, the
-inquirer's emails call it "the firm behind the listing", never by name.
+act). Names follow the anonymity rule of the pages (`conversations.PartyNames`): until the
+listing's firm accepts the inquiry, the inquirer's emails call it "the firm behind the listing",
+never by name.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from marketplace.services import links
-from marketplace.services.conversations import identity_revealed, is_party, members_to_notify
+from marketplace.services.conversations import PartyNames, is_party, members_to_notify
 from marketplace.services.emails import number, render_email, translate
 from marketplace.services.errors import N_
 from marketplace.services.impact import Estimate
@@ -44,23 +46,12 @@ HEADLINES = {
     ),
     "cancelled": N_("%(who)s has cancelled the deal on “%(title)s”."),
 }
-HIDDEN_FIRM = N_("The firm behind the listing")
-STAFF = N_("%(name)s (regional staff)")
 
 
 def _who(conversation: Conversation, actor: User, recipient: User, locale: str) -> str:
-    """How the actor is named to this recipient."""
-    if not is_party(actor, conversation):
-        return translate(locale, STAFF, name=actor.name)
-    listing_side = actor.organisation_id == conversation.listing_org_id
-    if (
-        listing_side
-        and recipient.organisation_id == conversation.inquirer_org_id
-        and not identity_revealed(conversation)
-    ):
-        return translate(locale, HIDDEN_FIRM)
-    firm = actor.organisation.name if actor.organisation else ""
-    return f"{actor.name}, {firm}" if firm else actor.name
+    """How the actor is named to this recipient: as on the pages (the anonymity rule)."""
+    names = PartyNames(conversation, recipient.organisation_id, partial(translate, locale))
+    return names.person(actor.organisation_id if is_party(actor, conversation) else None, actor)
 
 
 def _amount(value: Decimal, locale: str) -> str:

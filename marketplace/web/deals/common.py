@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, flash
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.extensions import db
@@ -29,7 +28,6 @@ from marketplace.web.helpers import (
     translate,
 )
 from marketplace.web.jobs import send_after_commit
-from models.accounts import User
 from models.deals import Conversation
 from workers.context import mail_context
 
@@ -84,35 +82,11 @@ def attempt(action: Callable[[], list[int]], success: str) -> bool:
 # --- naming parties (anonymity) ---------------------------------------------------------------
 
 
-class Names:
-    """How the viewer sees the people and firms of one conversation: for the inquirer, an
-    anonymous listing's firm (and its people) stay hidden until that firm accepts."""
+class Names(conv_service.PartyNames):
+    """How the current user sees the people and firms of one conversation (anonymity rule)."""
 
     def __init__(self, conversation: Conversation) -> None:
-        self.hidden = conv_service.side_of(
-            current_user, conversation
-        ) == "inquirer" and not conv_service.identity_revealed(conversation)
-        self.listing_org_id = conversation.listing_org_id
-        self.names = {
-            conversation.listing_org_id: conversation.listing_org.name,
-            conversation.inquirer_org_id: conversation.inquirer_org.name,
-        }
-
-    def firm(self, org_id: int | None) -> str:
-        if org_id is None:
-            return _("Regional staff")
-        if self.hidden and org_id == self.listing_org_id:
-            return _("The firm behind the listing")
-        return self.names.get(org_id, "")
-
-    def person(self, org_id: int | None, person: User | None) -> str:
-        """The author of a message or change: "Name, Firm" or "Name (regional staff)"."""
-        name = person.name if person is not None else _("A former member")
-        if org_id is None:
-            return _("%(name)s (regional staff)", name=name)
-        if self.hidden and org_id == self.listing_org_id:
-            return self.firm(org_id)
-        return f"{name}, {self.firm(org_id)}"
+        super().__init__(conversation, current_user.organisation_id, translate)
 
 
 def page_context(conversation: Conversation) -> dict[str, Any]:
