@@ -782,7 +782,8 @@ DASHBOARD_CALLS = ("figures", "by_month", "by_category", "by_municipality")
 # Parts timed inside each run, where the module has them: the grouped statements and the
 # medians inside `stats.dashboard`, or the four calls of a module without it.
 PART_NAMES = (
-    "listing_facts", "delivery_facts", "agreement_facts", "potential_facts", "_medians",
+    "listing_amounts", "listing_activity", "delivery_facts", "agreement_facts",
+    "potential_facts", "_medians",
     *DASHBOARD_CALLS,
 )  # fmt: skip
 

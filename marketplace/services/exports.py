@@ -179,7 +179,7 @@ def open_data_rows(
             Listing.direction, per_year,
         )
     ):  # fmt: skip
-        cell = cells[(municipality or "", category, key_month)]
+        cell = cells[(municipality or "", category, stats.as_month(key_month))]
         cell["firms"].add(org)
         cell["offers" if direction == "offer" else "wants"] += 1
         side = "offered" if direction == "offer" else "wanted"
@@ -192,7 +192,7 @@ def open_data_rows(
             Delivery.sek,
         )
     ):  # fmt: skip
-        cell = cells[(municipality or "", category, key_month)]
+        cell = cells[(municipality or "", category, stats.as_month(key_month))]
         cell["firms"].update((supplier, receiver))
         cell["deliveries"] += 1
         cell["realised_tonnes"] += float(mass or 0)

@@ -923,3 +923,18 @@ def test_dashboard_on_own_connections_equals_one_session(sessions, monkeypatch):
         assert together.figures.listings != {"offer": {}, "want": {}}
     assert len(pools) == len(FILTERS)  # only the engine-bound session spread out
     assert all(p["max_workers"] == 2 for p in pools)
+
+
+@pytest.mark.parametrize(
+    ("value", "month"),
+    [
+        # PostgreSQL's date_trunc in the Stockholm zone: local midnight of the first, as UTC.
+        (datetime(2026, 2, 28, 23, 0, tzinfo=UTC), "2026-03"),
+        (datetime(2026, 5, 31, 22, 0, tzinfo=UTC), "2026-06"),
+        (date(2026, 7, 1), "2026-07"),
+        ("2026-08", "2026-08"),
+        (None, ""),
+    ],
+)
+def test_as_month(value, month):
+    assert stats.as_month(value) == month
