@@ -50,13 +50,14 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from geo_search import analyze, code_digest, fmt, migrate, pct, str_list, write_section
 from matching import STREAMS, org_number
-from sqlalchemy import Engine, event, insert, inspect, make_url, text
+from sqlalchemy import Engine, event, insert, inspect, make_url, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from geo.crs import to_sweref_arrays
 from geo.gazetteer import MUNICIPALITIES
 from geo.grid import cell_of
+from marketplace import create_app
 from marketplace.config import Settings
 from marketplace.services import opportunities, stats
 from marketplace.services.matching import compatible_categories, supplying_categories
@@ -860,6 +861,44 @@ def dashboard_once(
     return parts
 
 
+STAFF_EMAIL = "bench-staff@bench.invalid"
+
+
+def staff_client(engine: Engine) -> Any:
+    """A Flask test client of the app on the benchmark database, signed in as a staff member
+    (created here once; the session cookie is set directly, no password is involved)."""
+    from models.accounts import User
+    from models.base import utcnow
+
+    with Session(engine) as session:
+        user = session.scalar(select(User).where(User.email == STAFF_EMAIL))
+        if user is None:
+            user = User(email=STAFF_EMAIL, name="Bench staff", is_staff=True,
+                        password_hash="!",  # noqa: S106 - no hash matches it: cannot sign in
+                        email_verified_at=utcnow())  # fmt: skip
+            session.add(user)
+            session.commit()
+        login_id = user.get_id()
+    url = engine.url.render_as_string(hide_password=False)
+    instance = SQLITE_DIR / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    app = create_app(Settings(env="testing", secret_key="bench-" * 8, database_url=url,
+                              instance_path=instance, base_url="http://localhost"))  # fmt: skip
+    client = app.test_client()
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = login_id
+        cookie["_fresh"] = True
+    return client
+
+
+def page_once(client: Any, f: StatsFilter) -> dict[str, float]:
+    """GET /staff with the filter: the dashboard as a staff member's browser gets it."""
+    response = client.get("/staff", query_string=f.as_params())
+    if response.status_code != 200:
+        raise RuntimeError(f"GET /staff answered {response.status_code}")
+    return {}
+
+
 def opportunities_once(engine: Engine, f: StatsFilter, today: date) -> dict[str, float]:
     """What the opportunities page computes, in one fresh session; ms per part (the live
     listings both `lonely` calls share are fetched in the "lonely offers" part)."""
@@ -1040,6 +1079,7 @@ class BackendResult:
     baselines: dict[str, Series] = field(default_factory=dict)
     dashboard: dict[str, Series] = field(default_factory=dict)  # by filter label
     pages: dict[str, Series] = field(default_factory=dict)  # opportunities, by filter label
+    http: dict[str, Series] = field(default_factory=dict)  # GET /staff, by filter label
     statements: dict[str, list[Statement]] = field(default_factory=dict)  # by filter label
     trials: dict[str, dict[str, Series]] = field(default_factory=dict)  # index -> filter -> s
     page_profile: dict[str, list[str]] = field(default_factory=dict)  # filter -> lines
@@ -1085,6 +1125,10 @@ def measure(backend: str, engine: Engine, args: argparse.Namespace, out: Backend
         out.dashboard[label] = timed_series(partial(dashboard_once, engine, f), args.runs, WARMUP)
         print(f"  {backend}: dashboard {label}: p50 {pct(out.dashboard[label].total, 50):.0f} "
               f"ms, p95 {pct(out.dashboard[label].total, 95):.0f} ms")  # fmt: skip
+    client = staff_client(engine)
+    for label, f in filters:
+        out.http[label] = timed_series(partial(page_once, client, f), args.runs, WARMUP)
+        print(f"  {backend}: GET /staff {label}: p95 {pct(out.http[label].total, 95):.0f} ms")
     for label, f in filters:
         out.pages[label] = timed_series(
             partial(opportunities_once, engine, f, args.today), args.page_runs, WARMUP
@@ -1226,6 +1270,22 @@ def dashboard_table(results: Results) -> list[str]:
             cells = [row.backend, label, p(s.total, 50), p(s.total, 95), fmt(max(s.total), 1)]
             cells += [f"≤ {TARGET_P95_MS:g}", met(p95), fmt(p95 / base, 0)]
             cells += [p(s.parts[name], 50) if name in s.parts else "–" for name in parts]
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def http_table(results: Results) -> list[str]:
+    lines = [
+        "| backend | filter | p50 ms | p95 ms | max ms | target p95 ms | met "
+        "| page p95 − `stats.dashboard` p95 ms |",
+        "|---|---|--:|--:|--:|--:|---|--:|",
+    ]
+    for row in results.rows:
+        for label, s in row.http.items():
+            p95 = pct(s.total, 95)
+            extra = p95 - pct(row.dashboard[label].total, 95)
+            cells = [row.backend, label, p(s.total, 50), p(s.total, 95), fmt(max(s.total), 1)]
+            cells += [f"≤ {TARGET_P95_MS:g}", met(p95), fmt(extra, 0)]
             lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -1491,15 +1551,21 @@ def filter_lines(args: argparse.Namespace) -> list[str]:
 
 def verdict_lines(results: Results) -> list[str]:
     worst = [(pct(s.total, 95), r.backend, label) for r in results.rows
-             for label, s in r.dashboard.items()]  # fmt: skip
+             for label, s in (r.http or r.dashboard).items()]  # fmt: skip
     if not worst:
         return []
     p95, backend, label = max(worst)
-    ok = p95 <= TARGET_P95_MS
+    within = [(b, lbl) for value, b, lbl in worst if value <= TARGET_P95_MS]
+    missed = "; ".join(f"{b}, {lbl} ({value:.0f} ms)" for value, b, lbl in sorted(worst)
+                       if value > TARGET_P95_MS)  # fmt: skip
+    verdict = "met" if len(within) == len(worst) else "not met"
     return [
         f"- target (QUALITY.md): staff dashboard p95 ≤ {TARGET_P95_MS:g} ms at 100k listings "
-        f"and 20k deals: **{'met' if ok else 'not met'}** at these sizes (worst p95 "
-        f"{p95:.0f} ms: {backend}, {label}); the opportunities page has no target of its own",
+        f"and 20k deals, taken as the whole page: **{verdict}** at these sizes: "
+        f"{len(within)} of {len(worst)} backend × filter p95 within it (worst {p95:.0f} ms: "
+        f"{backend}, {label})"
+        + (f"; over it: {missed}" if missed else "")
+        + "; the opportunities page has no target of its own",
     ]
 
 
@@ -1517,6 +1583,13 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
         "a part called from inside another counts in both):",
         "",
         *dashboard_table(results),
+        "",
+        "The whole page (`GET /staff` with the filter's parameters through the Flask test client "
+        "in the same process, signed in as staff: the computation above, follow-ups, open "
+        "reports, the SVG charts and the template; no network, no gunicorn), "
+        f"{args.runs} timed runs after {WARMUP} warm-up:",
+        "",
+        *http_table(results),
         "",
         *baseline_table(results),
         "",
