@@ -959,7 +959,7 @@ def _origin() -> str:
     frame = sys._getframe(1)
     names = []
     while frame is not None:
-        if frame.f_code.co_filename in SERVICE_FILES:
+        if frame.f_code.co_filename in SERVICE_FILES and frame.f_code.co_name != "<lambda>":
             names.append(frame.f_code.co_name)
         frame = frame.f_back  # type: ignore[assignment]
     names.reverse()
@@ -978,7 +978,9 @@ def capture(engine: Engine, call: Callable[[], Any]) -> list[Statement]:
     finally:
         event.remove(engine, "before_cursor_execute", before)
     return [  # the queries, not the BEGINs SQLite's engine emits for each transaction
-        s for s in captured if s.origin != "?" and s.sql.lstrip()[:6].upper() in ("SELECT", "WITH")
+        s
+        for s in captured
+        if s.origin != "?" and s.sql.lstrip().upper().startswith(("SELECT", "WITH"))
     ]
 
 
@@ -1580,7 +1582,8 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
         *filter_lines(args),
         "",
         "Staff dashboard (one whole computation, and the median of each part in the same runs; "
-        "a part called from inside another counts in both):",
+        "the parts run two at a time on connections of their own, so they add up to more than "
+        "the whole):",
         "",
         *dashboard_table(results),
         "",
