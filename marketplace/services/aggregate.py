@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, literal, null, select, text, tuple_, union_all
+from sqlalchemy import Engine, Select, event, func, literal, null, select, text, tuple_, union_all
 from sqlalchemy.orm import Session
 
 Measure = Callable[[Any], Any]  # the rows' columns -> an aggregate expression
@@ -32,12 +32,13 @@ def grouping_sets(
 ) -> Groups:
     """Aggregate `rows` (a SELECT whose columns carry labels) once per named set of key
     columns. Returns, for each set name, one dict per group with its keys and measures; a set
-    with no keys gives one group over all rows (absent when there are no rows on PostgreSQL,
-    so read it with `total()`)."""
+    with no keys gives one group over all rows (read it with `total()`)."""
     keys = list(dict.fromkeys(key for names in sets.values() for key in names))
     clash = set(keys) & set(measures) | {"grouping_set"} & (set(keys) | set(measures))
     if clash:
         raise ValueError(f"names used twice: {sorted(clash)}")
+    if len({frozenset(names) for names in sets.values()}) != len(sets):
+        raise ValueError("two grouping sets have the same keys")
     if session.get_bind().dialect.name == "postgresql":
         stmt, decode = _postgresql(rows, sets, measures, keys)
         session.execute(text(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'"))
@@ -66,8 +67,6 @@ def _postgresql(
         sum(1 << (len(keys) - 1 - i) for i, key in enumerate(keys) if key not in names): name
         for name, names in sets.items()
     }
-    if len(by_mask) != len(sets):
-        raise ValueError("two grouping sets have the same keys")
     stmt = select(
         func.grouping(*columns).label("grouping_set") if columns else literal(0),
         *columns,
@@ -102,19 +101,39 @@ def concurrently(
 ) -> list[Any]:
     """Run independent read-only calls and return their results in order.
 
-    When `session` is bound to an engine and holds no unflushed changes, each call gets a
-    session of its own (its own connection and transaction), `workers` at a time, so two
+    When `session` is bound to an engine and has written nothing in its transaction, each call
+    gets a session of its own (its own connection and transaction), `workers` at a time, so two
     statements run on the database's cores at once; results must be plain values, not ORM
-    objects. A session bound to a connection (a test's open transaction, which no other
-    connection can see) runs the calls in itself, one after the other."""
+    objects. Otherwise (a session bound to a connection, as a test's open transaction, or one
+    holding changes other connections cannot see yet) the calls run in it, one after the
+    other."""
     bind = session.get_bind()
-    dirty = bool(session.new or session.dirty or session.deleted)
-    if not isinstance(bind, Engine) or dirty or workers < 2 or len(calls) < 2:
+    wrote = bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
+    if not isinstance(bind, Engine) or wrote or workers < 2 or len(calls) < 2:
         return [call(session) for call in calls]
+    # The calls only read: on SQLite they must not queue for the write lock (BEGIN IMMEDIATE)
+    # when the caller's engine is a writer (models.engine.writer_engine).
+    reader = bind.execution_options(sqlite_begin_immediate=False)
 
     def alone(call: Callable[[Session], Any]) -> Any:
-        with Session(bind) as own:
+        with Session(reader) as own:
             return call(own)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stats") as pool:
         return list(pool.map(alone, calls))
+
+
+# Whether a session has flushed changes in its current transaction (uncommitted rows that
+# other connections cannot see): set on flush, cleared when the transaction ends.
+_WROTE = "aggregate.wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _ended(session: Session) -> None:
+    session.info.pop(_WROTE, None)

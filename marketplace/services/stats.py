@@ -501,9 +501,7 @@ def dashboard(session: Session, f: StatsFilter) -> Dashboard:
     )  # fmt: skip
     listings = {**amounts, **activity}
     counts, per_direction = _amounts(listings["kinds"])
-    matched = best["directions"]
-    potential = _outcome(next((r for r in matched if r["direction"] == "offer"), None))
-    potential.count = sum(r["n"] for r in matched)
+    potential = _potential(best)
     active = _firms(listings["firms"], *(g[side] for g in (delivered, agreed)
                                          for side in ("suppliers", "receivers")))  # fmt: skip
     figures = Figures(
@@ -524,14 +522,8 @@ def dashboard(session: Session, f: StatsFilter) -> Dashboard:
     return Dashboard(
         figures=figures,
         by_month=_month_table(f, listings, agreed, delivered),
-        by_category=[
-            {"category": key, **row}
-            for key, row in sorted(_table("category", listings, delivered, best).items())
-        ],
-        by_municipality=[
-            {"municipality": key or None, **row}
-            for key, row in sorted(_table("municipality", listings, delivered, best).items())
-        ],
+        by_category=_rows("category", _table("category", listings, delivered, best)),
+        by_municipality=_rows("municipality", _table("municipality", listings, delivered, best)),
     )
 
 
@@ -540,19 +532,50 @@ def figures(session: Session, f: StatsFilter) -> Figures:
 
 
 def by_month(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
-    return dashboard(session, f).by_month
+    """The monthly table alone (exports): three of the dashboard's statements."""
+    activity, agreed, delivered = concurrently(session, [
+        lambda s: listing_activity(s, f), lambda s: agreement_facts(s, f),
+        lambda s: delivery_facts(s, f),
+    ])  # fmt: skip
+    return _month_table(f, activity, agreed, delivered)
+
+
+def _table_alone(session: Session, f: StatsFilter, key: str) -> list[dict[str, Any]]:
+    amounts, delivered, best = concurrently(session, [
+        lambda s: listing_amounts(s, f), lambda s: delivery_facts(s, f),
+        lambda s: potential_facts(s, f),
+    ])  # fmt: skip
+    return _rows(key, _table(key, amounts, delivered, best))
+
+
+def _rows(key: str, table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Table rows in key order; no municipality (an unplaced site) is None."""
+    if key == "municipality":
+        return [{key: name or None, **row} for name, row in sorted(table.items())]
+    return [{key: name, **row} for name, row in sorted(table.items())]
 
 
 def by_category(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
-    return dashboard(session, f).by_category
+    """The category table alone (exports)."""
+    return _table_alone(session, f, "category")
 
 
 def by_municipality(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
-    return dashboard(session, f).by_municipality
+    """The municipality table alone (exports)."""
+    return _table_alone(session, f, "municipality")
 
 
 def potential(session: Session, f: StatsFilter) -> Outcome:
-    return dashboard(session, f).figures.potential
+    """Potential alone: best matches of published listings within the filters."""
+    return _potential(potential_facts(session, f))
+
+
+def _potential(best: Groups) -> Outcome:
+    """Savings of the offers' best matches; the count is of listings with one, both sides."""
+    matched = best["directions"]
+    outcome = _outcome(next((r for r in matched if r["direction"] == "offer"), None))
+    outcome.count = sum(r["n"] for r in matched)
+    return outcome
 
 
 # --- tables ---------------------------------------------------------------------------------------
