@@ -48,7 +48,7 @@ import geo_search
 import numpy as np
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from geo_search import analyze, code_digest, fmt, migrate, pct, str_list, write_section
+from geo_search import analyze, code_digest, finish, fmt, migrate, pct, str_list
 from matching import STREAMS, org_number
 from sqlalchemy import Engine, event, insert, inspect, make_url, select, text
 from sqlalchemy.exc import OperationalError
@@ -1703,13 +1703,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     results = run(args)
     lines = report(results, args, " ".join([".venv/bin/python bench/dashboard.py", *argv]))
-    print("\n" + "\n".join(lines))
-    for problem in results.problems:
-        print(f"PROBLEM {problem}")
-    if args.write:
-        write_section(args.write, "dashboard", "## Staff dashboard (`bench/dashboard.py`)", lines)
-        print(f"wrote {args.write}")
-    return 1 if results.problems else 0
+    problems = results.problems
+    return finish(args, lines, [f"PROBLEM {p}" for p in problems], failed=bool(problems),
+                  name="dashboard", title="## Staff dashboard (`bench/dashboard.py`)")  # fmt: skip
 
 
 if __name__ == "__main__":

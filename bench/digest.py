@@ -42,12 +42,12 @@ import geo_search
 import numpy as np
 from geo_search import (
     code_digest,
+    finish,
     fmt,
     int_list,
     migrate,
     str_list,
     verdict,
-    write_section,
 )
 from matching import EWC, STREAMS, bulk_write, org_number, reference_rows
 from redis import Redis
@@ -703,13 +703,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     results = run(args)
     lines = report(results, args, " ".join([".venv/bin/python bench/digest.py", *argv]))
-    print("\n" + "\n".join(lines))
-    for problem in results.problems:
-        print(f"PROBLEM {problem}")
-    if args.write:
-        write_section(args.write, "digest", "## Digest delivery (`bench/digest.py`)", lines)
-        print(f"wrote {args.write}")
-    return 1 if results.problems else 0
+    problems = results.problems
+    return finish(args, lines, [f"PROBLEM {p}" for p in problems], failed=bool(problems),
+                  name="digest", title="## Digest delivery (`bench/digest.py`)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ from geo_search import (
     Towns,
     analyze,
     code_digest,
+    finish,
     fmt,
     int_list,
     load_towns,
@@ -60,7 +61,6 @@ from geo_search import (
     sqlite_database,
     str_list,
     verdict,
-    write_section,
 )
 from matching import EWC, STREAMS, bulk_write, draw_codes, org_number, reference_rows
 from numpy.typing import NDArray
@@ -1066,15 +1066,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     results = run(args)
     lines = report(results, args, " ".join([".venv/bin/python bench/fanout.py", *argv]))
-    print("\n" + "\n".join(lines))
-    for problem in results.mismatches[:20]:
-        print(f"MISMATCH {problem}")
-    for problem in results.duplicates[:10]:
-        print(f"DUPLICATE {problem}")
-    if args.write:
-        write_section(args.write, "fanout", "## Alert fan-out (`bench/fanout.py`)", lines)
-        print(f"wrote {args.write}")
-    return 1 if results.mismatches else 0
+    notes = [f"MISMATCH {m}" for m in results.mismatches[:20]]
+    notes += [f"DUPLICATE {d}" for d in results.duplicates[:10]]
+    return finish(args, lines, notes, failed=bool(results.mismatches),
+                  name="fanout", title="## Alert fan-out (`bench/fanout.py`)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -566,6 +566,22 @@ same run (same process, same data), so figures from different runs are never com
 """
 
 
+def finish(
+    args: argparse.Namespace, lines: list[str], notes: list[str], *, failed: bool, name: str,
+    title: str,
+) -> int:  # fmt: skip
+    """The end of every bench script's main(): print the report and its problems, write the
+    section of docs/performance.md when asked (`--write`); the exit code says whether a check
+    failed."""
+    print("\n" + "\n".join(lines))
+    for note in notes:
+        print(note)
+    if args.write:
+        write_section(args.write, name, title, lines)
+        print(f"wrote {args.write}")
+    return 1 if failed else 0
+
+
 def write_section(path: Path, name: str, title: str, lines: list[str]) -> None:
     """Replace the `<!-- name:start -->` … `<!-- name:end -->` section of `path` (every bench
     script writes its own), or append it after everything else."""
@@ -616,13 +632,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     results = run(args)
     lines = report(results, args, " ".join([".venv/bin/python bench/geo_search.py", *argv]))
-    print("\n" + "\n".join(lines))
-    for mismatch in results.checks.mismatches[:20]:
-        print(f"MISMATCH {mismatch}")
-    if args.write:
-        write_section(args.write, "geo_search", "## Radius search (`bench/geo_search.py`)", lines)
-        print(f"wrote {args.write}")
-    return 1 if results.checks.mismatches else 0
+    mismatches = results.checks.mismatches
+    return finish(args, lines, [f"MISMATCH {m}" for m in mismatches[:20]], failed=bool(mismatches),
+                  name="geo_search", title="## Radius search (`bench/geo_search.py`)")  # fmt: skip
 
 
 if __name__ == "__main__":

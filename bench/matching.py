@@ -37,6 +37,7 @@ from geo_search import (
     analyze,
     clustered_lonlat,
     code_digest,
+    finish,
     fmt,
     int_list,
     load_towns,
@@ -46,7 +47,6 @@ from geo_search import (
     sqlite_database,
     str_list,
     verdict,
-    write_section,
 )
 from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, insert, text
@@ -734,13 +734,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     results = run(args)
     lines = report(results, args, " ".join([".venv/bin/python bench/matching.py", *argv]))
-    print("\n" + "\n".join(lines))
-    for problem in results.mismatches[:20]:
-        print(f"MISMATCH {problem}")
-    if args.write:
-        write_section(args.write, "matching", "## Ranked matches (`bench/matching.py`)", lines)
-        print(f"wrote {args.write}")
-    return 1 if results.mismatches else 0
+    mismatches = results.mismatches
+    return finish(args, lines, [f"MISMATCH {m}" for m in mismatches[:20]], failed=bool(mismatches),
+                  name="matching", title="## Ranked matches (`bench/matching.py`)")  # fmt: skip
 
 
 if __name__ == "__main__":
