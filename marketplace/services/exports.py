@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
-from marketplace.services import stats
+from marketplace.services import stats, stats_sql
 from marketplace.services.stats import StatsFilter
 from models.base import utcnow
 from models.deals import Deal, Delivery
@@ -171,28 +171,28 @@ def open_data_rows(
         return []
     f = StatsFilter(start=months[0], end=months[1])
     cells = _cells()
-    month = stats.month_of(session, Listing.published_at)
-    per_year = stats.listing_tonnes_per_year()
+    month = stats_sql.month_of(session, Listing.published_at)
+    per_year = stats_sql.listing_tonnes_per_year()
     for key_month, municipality, category, org, direction, mass in session.execute(
-        stats.listings_select(
+        stats_sql.listings_select(
             f, month, Listing.municipality_code, Listing.category, Listing.organisation_id,
             Listing.direction, per_year,
         )
     ):  # fmt: skip
-        cell = cells[(municipality or "", category, stats.as_month(key_month))]
+        cell = cells[(municipality or "", category, stats_sql.as_month(key_month))]
         cell["firms"].add(org)
         cell["offers" if direction == "offer" else "wants"] += 1
         side = "offered" if direction == "offer" else "wanted"
         cell[f"{side}_tonnes_per_year"] += float(mass or 0)
-    delivered = stats.month_of(session, Delivery.delivered_on, is_date=True)
+    delivered = stats_sql.month_of(session, Delivery.delivered_on, is_date=True)
     for key_month, municipality, category, supplier, receiver, mass, co2e, sek in session.execute(
-        stats.deliveries_select(
-            f, delivered, stats.SupplierSite.municipality_code, Deal.category,
+        stats_sql.deliveries_select(
+            f, delivered, stats_sql.SupplierSite.municipality_code, Deal.category,
             Deal.supplier_org_id, Deal.receiver_org_id, Delivery.tonnes, Delivery.co2e_kg,
             Delivery.sek,
         )
     ):  # fmt: skip
-        cell = cells[(municipality or "", category, stats.as_month(key_month))]
+        cell = cells[(municipality or "", category, stats_sql.as_month(key_month))]
         cell["firms"].update((supplier, receiver))
         cell["deliveries"] += 1
         cell["realised_tonnes"] += float(mass or 0)

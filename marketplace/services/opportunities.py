@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from marketplace.services.matching import compatible_categories, supplying_categories
 from marketplace.services.search import live_condition
-from marketplace.services.stats import (
+from marketplace.services.stats_sql import (
     StatsFilter,
     deal_conditions,
     deals_select,

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.gazetteer import MUNICIPALITY_BY_CODE
-from marketplace.services import aggregate, stats
+from marketplace.services import aggregate, stats, stats_sql
 from marketplace.services import conversations as conv_service
 from marketplace.services import deals as deal_service
 from marketplace.services.conversations import InquiryInput
@@ -969,4 +969,4 @@ def test_a_session_that_wrote_reads_its_own_writes(sessions):  # noqa: F811
     ],
 )
 def test_as_month(value, month):
-    assert stats.as_month(value) == month
+    assert stats_sql.as_month(value) == month
