@@ -38,7 +38,10 @@ if TYPE_CHECKING:
 DEAL_STATUSES = ("proposed", "agreed", "delivering", "completed", "cancelled")
 TRANSPORT_BY = ("supplier", "receiver", "third_party")
 TRANSPORT_MODES = ("truck", "rail", "pickup")
-DEAL_ROUTES = ("landfill", "incineration", "other")
+DEAL_ROUTES = ("landfill", "incineration", "sold", "unknown")  # models.taxonomy CURRENT_ROUTES
+# A delivery logged by one firm is pending until the other firm confirms (or disputes) it; only
+# confirmed deliveries count as realised.
+DELIVERY_STATUSES = ("pending", "confirmed", "disputed")
 DEAL_PRICE_MODELS = ("price", "fee", "free")  # receiver pays / supplier pays / no money
 
 
@@ -193,6 +196,8 @@ class Deal(Base):
     baseline_route: Mapped[str] = mapped_column(String(12), default="landfill")
     baseline_distance_km: Mapped[float] = mapped_column(Float, default=0.0)
     substitution_ratio: Mapped[float] = mapped_column(Float, default=1.0)
+    # Sold or used today: the substitution ratio of today's use; only s − s_today is credited.
+    substitution_today: Mapped[float | None] = mapped_column(Float)
     virgin_price_sek: Mapped[float] = mapped_column(Float, default=0.0)  # displaced input, per t
     displaced_heat_kg_per_mwh: Mapped[float | None] = mapped_column(Float)
     distance_km: Mapped[float] = mapped_column(Float, default=0.0)  # straight line, site to site
@@ -262,9 +267,10 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("status IN ('pending', 'confirmed', 'disputed')", name="status"),
         # Staff statistics read a period's deliveries from the index alone.
         Index("ix_deliveries_period", "delivered_on", "deal_id", "tonnes", "co2e_kg", "sek",
-              "quantity"),
+              "quantity", "status"),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -273,6 +279,18 @@ class Delivery(Base):
     delivered_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
     logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The firm that logged it; the other firm confirms or disputes it (DELIVERY_STATUSES).
+    logged_by_org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(9), default="pending")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    disputed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    dispute_reason: Mapped[str | None] = mapped_column(Text)
     factor_set_id: Mapped[int | None] = mapped_column(ForeignKey("factor_sets.id"))
     co2e_kg: Mapped[float | None] = mapped_column(Float)
     sek: Mapped[float | None] = mapped_column(Float)
@@ -282,4 +300,8 @@ class Delivery(Base):
 
     deal: Mapped[Deal] = relationship(back_populates="deliveries")
     factor_set: Mapped[FactorSet | None] = relationship()
-    logged_by: Mapped[User | None] = relationship()
+    logged_by: Mapped[User | None] = relationship(foreign_keys=[logged_by_id])
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == "confirmed"

@@ -43,6 +43,10 @@ class Listing(Base):
             "status IN ('draft', 'published', 'reserved', 'closed', 'expired')", name="status"
         ),
         CheckConstraint("visibility IN ('public', 'anonymous')", name="visibility"),
+        CheckConstraint(
+            "current_route IS NULL OR current_route IN ('landfill', 'incineration', 'sold', 'unknown')",
+            name="current_route",
+        ),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("remaining_quantity >= 0", name="remaining_non_negative"),
         Index("ix_listings_status_published_at", "status", "published_at"),
@@ -79,6 +83,11 @@ class Listing(Base):
     price_model: Mapped[str] = mapped_column(String(10), default="negotiable")
     price_sek: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     max_distance_km: Mapped[int | None] = mapped_column(Integer)
+    # What happens to an offered stream today, as the seller stated it (models.taxonomy
+    # CURRENT_ROUTES); None: not stated, so estimates assume the category's usual Swedish fate and
+    # say so. `current_route_km` is the road haul to today's disposal site or user, if known.
+    current_route: Mapped[str | None] = mapped_column(String(12))
+    current_route_km: Mapped[float | None] = mapped_column(Float)
     visibility: Mapped[str] = mapped_column(String(9), default="public")
     status: Mapped[str] = mapped_column(String(9), default="draft")
     temperature_c: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))

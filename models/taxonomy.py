@@ -77,6 +77,10 @@ KIND_UNITS: dict[str, tuple[str, ...]] = {
 }
 
 RECURRENCES = ("once", "week", "month", "year")
+# Periods per year of a recurring quantity (a one-off lot counts once): IMPACT.md, "per year".
+PER_YEAR: dict[str, int] = {"once": 1, "week": 52, "month": 12, "year": 1}
+# What happens to an offered stream today (IMPACT.md, "Counterfactual rules").
+CURRENT_ROUTES = ("landfill", "incineration", "sold", "unknown")
 PRICE_MODELS = ("price", "free", "negotiable", "fee")
 VISIBILITIES = ("public", "anonymous")
 STATUSES = ("draft", "published", "reserved", "closed", "expired")

@@ -541,6 +541,6 @@ DEALS: tuple[DemoDeal, ...] = (
     DemoDeal("wij-mekaniska", "Svarvspån av stål", "barkens-stalverk", "Stålskrot",
              "Vi tar era stålspån till ljusbågsugnen, 100 ton till att börja med.",
              "Bra, vi samlar spånet i container och ringer när den är full.",
-             "100", "1800", "other", ((12, "40"),)),
+             "100", "1800", "sold", ((12, "40"),)),
 )
 # fmt: on

@@ -17,7 +17,7 @@ from typing import Protocol
 from marketplace.services.errors import N_
 from marketplace.services.factor_defaults import CATEGORY_GATE_FEE, PROXY_CATEGORIES
 
-ROUTES = ("landfill", "incineration", "other")
+ROUTES = ("landfill", "incineration", "sold", "unknown")
 MODES = ("road", "rail")
 HEAT_KEY = "heat"
 MATERIAL_STAGES = ("primary", "closed_loop", "reused", "landfill")
@@ -99,7 +99,7 @@ class ImpactInputs:
     category: str  # category key, for the gate fee
     quantity: float  # m: tonnes for materials, MWh for heat
     distance_km: float  # d: straight line supplier -> buyer (circuity is applied)
-    baseline_route: str = "landfill"  # "landfill" | "incineration" | "other"
+    baseline_route: str = "landfill"  # models.taxonomy CURRENT_ROUTES
     baseline_distance_km: float = 0.0  # d0: road km to the current disposal site (0 if unknown)
     substitution_ratio: float = 1.0  # s, 0..1
     transport_mode: str = "road"  # "road" | "rail"
@@ -425,7 +425,7 @@ def _gate_fee(inputs: ImpactInputs, values: Values) -> Term:
     """m·G_gate; the Karlstad fees already include the landfill tax, so it is never added."""
     name = "avoided_gate_fee_and_landfill_tax"
     key = CATEGORY_GATE_FEE.get(inputs.category)
-    if inputs.baseline_route == "other":
+    if inputs.baseline_route == "sold":
         return Term(name, 0.0, "0 SEK", (), (NOTE_OTHER_ROUTE_NO_FEE,))
     if key is None or key not in values:
         return Term(name, 0.0, "0 SEK", (), (NOTE_NO_GATE_FEE,))

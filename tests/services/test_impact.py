@@ -204,7 +204,7 @@ def test_incineration_baseline_gives_no_disposal_credit():
 
 
 def test_wood_without_closed_loop_uses_the_reused_factor():
-    wood = ImpactInputs("wood", "wood_offcuts", 10.0, 0.0, baseline_route="other")
+    wood = ImpactInputs("wood", "wood_offcuts", 10.0, 0.0, baseline_route="sold")
     result = estimate(wood, DESNZ)
     substitution = term(result, "material_substitution")
     assert substitution.kg == pytest.approx(10 * (269.5 - 38.5))

@@ -36,7 +36,8 @@ TRANSPORT_MODE_LABELS = {
 ROUTE_LABELS = {
     "landfill": _l("Landfill"),
     "incineration": _l("Incineration"),
-    "other": _l("Other (sold, used elsewhere)"),
+    "sold": _l("Sold or used elsewhere"),
+    "unknown": _l("Unknown"),
 }
 STATUS_LABELS = {
     "proposed": _l("Proposed"),
