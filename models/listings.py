@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
-from models.taxonomy import CATEGORY_BY_KEY, Category, tonnes
+from models.taxonomy import CATEGORY_BY_KEY, PER_YEAR, Category, tonnes
 
 if TYPE_CHECKING:
     from models.organisations import Organisation
@@ -132,3 +132,26 @@ class Listing(Base):
     def quantity_tonnes(self) -> float | None:
         density = float(self.density_t_per_m3) if self.density_t_per_m3 is not None else None
         return tonnes(float(self.quantity), self.unit, density)
+
+    def amount(self, *, remaining: bool = True) -> float | None:
+        """Tonnes (MWh for energy) per listed period, None when neither a mass nor energy.
+
+        `remaining`: what is still available or still wanted; a listing with nothing left (fully
+        reserved) falls back to its listed quantity, so an estimate never shows 0 t.
+        """
+        left = self.remaining_quantity if remaining else None
+        quantity = float(left if left is not None and left > 0 else self.quantity)
+        if self.unit == "MWh":
+            return quantity
+        density = float(self.density_t_per_m3) if self.density_t_per_m3 is not None else None
+        return tonnes(quantity, self.unit, density)
+
+    def amount_per_year(self, *, remaining: bool = True) -> float | None:
+        """`amount` converted to a year: a weekly stream ×52, a monthly one ×12, a one-off once."""
+        amount = self.amount(remaining=remaining)
+        return None if amount is None else amount * PER_YEAR.get(self.recurrence, 1)
+
+    @property
+    def per(self) -> str:
+        """"year" for a recurring stream, "once" for a one-off lot: what every figure says."""
+        return "once" if self.recurrence == "once" else "year"
