@@ -285,9 +285,7 @@ class Delivery(Base):
     )
     status: Mapped[str] = mapped_column(String(9), default="pending")
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    confirmed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disputed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     dispute_reason: Mapped[str | None] = mapped_column(Text)

@@ -44,7 +44,8 @@ class Listing(Base):
         ),
         CheckConstraint("visibility IN ('public', 'anonymous')", name="visibility"),
         CheckConstraint(
-            "current_route IS NULL OR current_route IN ('landfill', 'incineration', 'sold', 'unknown')",
+            "current_route IS NULL"
+            " OR current_route IN ('landfill', 'incineration', 'sold', 'unknown')",
             name="current_route",
         ),
         CheckConstraint("quantity > 0", name="quantity_positive"),
@@ -153,5 +154,5 @@ class Listing(Base):
 
     @property
     def per(self) -> str:
-        """"year" for a recurring stream, "once" for a one-off lot: what every figure says."""
+        """ "year" for a recurring stream, "once" for a one-off lot: what every figure says."""
         return "once" if self.recurrence == "once" else "year"

@@ -71,9 +71,7 @@ def upgrade() -> None:
     op.execute("UPDATE deliveries SET status = 'confirmed', confirmed_at = created_at")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.alter_column("status", existing_type=sa.String(length=9), nullable=False)
-        batch_op.create_check_constraint(
-            "status", "status IN ('pending', 'confirmed', 'disputed')"
-        )
+        batch_op.create_check_constraint("status", "status IN ('pending', 'confirmed', 'disputed')")
         batch_op.drop_index("ix_deliveries_period")
         batch_op.create_index("ix_deliveries_period", [*OLD_PERIOD, "status"], unique=False)
 
@@ -95,7 +93,9 @@ def downgrade() -> None:
             "confirmed_at", "status", "logged_by_org_id",
         ):  # fmt: skip
             batch_op.drop_column(column)
-    op.execute("UPDATE deals SET baseline_route = 'other' WHERE baseline_route IN ('sold', 'unknown')")
+    op.execute(
+        "UPDATE deals SET baseline_route = 'other' WHERE baseline_route IN ('sold', 'unknown')"
+    )
     with op.batch_alter_table("deals", schema=None) as batch_op:
         batch_op.drop_column("substitution_today")
     with op.batch_alter_table("listings", schema=None) as batch_op:
