@@ -117,7 +117,8 @@ class Category:
 
 
 # impact_key values are the DESNZ 2025 "Material use"/"Waste disposal" rows of IMPACT.md;
-# ash, slag and foundry sand use the aggregates rows and sawdust/bark the wood row as proxies.
+# ash, slag and foundry sand use the aggregates rows and sawdust/bark the wood row as proxies;
+# only the proxies IMPACT.md lists (mill scale is not steel scrap: no defensible factor).
 # fmt: off
 CATEGORIES: tuple[Category, ...] = (
     Category("sawdust", "material", "Sawdust, shavings and chips", "Sågspån, kutterspån och flis", "wood"),
@@ -131,7 +132,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category("bottom_ash", "material", "Bottom ash and boiler slag", "Bottenaska och pannslagg", "aggregates"),
     Category("fly_ash", "material", "Fly ash", "Flygaska", "aggregates"),
     Category("steel_slag", "material", "Steel slag", "Stålslagg", "aggregates"),
-    Category("mill_scale", "material", "Mill scale", "Glödskal", "scrap_metal"),
+    Category("mill_scale", "material", "Mill scale", "Glödskal", None),  # not steel scrap (IMPACT.md)
     Category("ferrous_metal", "material", "Ferrous scrap and turnings", "Järnskrot och svarvspån", "scrap_metal"),
     Category("nonferrous_metal", "material", "Aluminium and other non-ferrous metals", "Aluminium och andra icke-järnmetaller", "aluminium"),
     Category("foundry_sand", "material", "Used foundry sand", "Använd gjutsand", "aggregates"),

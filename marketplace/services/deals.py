@@ -31,7 +31,7 @@ from marketplace.services.conversations import (
     touch,
 )
 from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
-from marketplace.services.estimates import default_route, impact_summary
+from marketplace.services.estimates import default_route, impact_summary, route_of
 from marketplace.services.factors import current_set, factors_by_key
 from marketplace.services.impact import ImpactInputError, ImpactInputs, estimate, validate_inputs
 from models.accounts import User
@@ -136,13 +136,16 @@ def default_terms(conversation: Conversation) -> Terms:
     basis: Listing = r["offer"] or r["want"]
     quantity = conversation.wanted_quantity or basis.remaining_quantity or basis.quantity
     price_model = basis.price_model if basis.price_model in DEAL_PRICE_MODELS else "price"
+    offer: Listing | None = r["offer"]
+    route = route_of(offer)[0] if offer is not None else default_route(basis.category)
     return Terms(
         quantity=Decimal(quantity),
         start_date=conversation.wanted_from,
         end_date=conversation.wanted_until,
         price_model=price_model,
         price_sek=basis.price_sek,
-        baseline_route=default_route(basis.category),
+        baseline_route=route,
+        baseline_distance_km=float(offer.current_route_km or 0) if offer is not None else 0.0,
     )
 
 

@@ -195,6 +195,8 @@ def listing_input(spec: DemoListing, site: Site, today: date) -> listings.Listin
         temperature_c=_decimal(spec.temp),
         seasonality=spec.season,
         capacity_type=spec.capacity,
+        current_route=spec.route,
+        current_route_km=spec.route_km,
     )
 
 

@@ -47,6 +47,8 @@ class DemoListing:
     capacity: str | None = None  # capacity_type, capacity only
     starts: int = -30  # available from, days relative to today
     until: int | None = None  # available until, days after today; None: open-ended
+    route: str | None = None  # offers: what happens to the stream today, as the seller says
+    route_km: float | None = None  # road km to today's disposal site or user
 
 
 @dataclass(frozen=True)
@@ -86,17 +88,17 @@ GAVLEBORG: tuple[DemoFirm, ...] = (
         L("offer", "material", "Granbark från barkning, löpande leveranser", "bark", "6500", "t",
           "Färsk gran- och tallbark från våra barkmaskiner, cirka 6 500 ton per år. Barken lagras "
           "i fack i högst två veckor och lastas med hjullastare på flisbil.",
-          ewc="030101", composition=_WOOD, price="130", km=150),
+          ewc="030101", composition=_WOOD, price="130", km=150, route="sold", route_km=45),
         L("offer", "material", "Sågspån av gran och tall, 8 000 ton per år", "sawdust", "8000", "t",
           "Rent sågspån från klyv- och kantsågning, cirka 8 000 ton per år i jämnt flöde. Spånet "
           "lagras i ficka under tak och kan hämtas med flisbil vardagar 06–22.",
           ewc="030105", composition="Fukthalt 45–55 %, kornstorlek 0–8 mm, barkhalt under 1 %.",
-          price="210", km=200),
+          price="210", km=200, route="sold", route_km=60),
         L("offer", "material", "Kapbitar och träspill från justerverket", "wood_offcuts", "1200",
           "t", "Kapbitar och ribbor, 0,3–1,2 m långa, cirka 1 200 ton per år. Passar för "
           "flisning till bränsle eller som råvara för småträ och brasved.",
           ewc="030105", composition="Torkat virke, fukthalt 15–20 %, utan spik och ytbehandling.",
-          km=100),
+          km=100, route="incineration", route_km=70),
         L("want", "capacity", "Returlaster för sågspån mot Borlänge–Falun", "transport", "150", "t",
           "Vi söker returlaster med flisbil eller containerbil från Edsbyn mot Borlänge och Falun, "
           "cirka 150 ton i veckan. Lastning sker med vår hjullastare.",
@@ -125,7 +127,7 @@ GAVLEBORG: tuple[DemoFirm, ...] = (
           "Slaggrus från rosterpannan, cirka 12 000 ton per år, fritt från metaller och åldrat i "
           "minst tre månader. Efter åldring ersätter det bergkross i vägar och hårdgjorda ytor.",
           ewc="190112", composition="Fraktion 0–50 mm, metaller utsorterade, lakdata finns.",
-          price="90", model="fee", km=100),
+          price="90", model="fee", km=100, route="landfill", route_km=15),
         L("offer", "energy", "Sommarvärme från avfallspannan", "surplus_heat", "8000", "MWh",
           "Under juni–augusti har vi ett överskott på cirka 8 000 MWh värme vid 80–90 °C som "
           "annars kyls bort. Passar för torkning av biobränsle, virke eller livsmedel nära verket.",

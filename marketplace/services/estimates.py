@@ -4,7 +4,7 @@ factor-set version (a new version never changes a stored estimate)."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from geo.distance import geodesic_pair_m
 from marketplace.services.errors import N_, DomainError
+from marketplace.services.factor_defaults import heat_network_key, usual_route
 from marketplace.services.factors import current_set, factors_by_key
 from marketplace.services.impact import (
+    HEAT_KEY,
     Estimate,
     ImpactInputError,
     ImpactInputs,
@@ -26,66 +28,164 @@ from marketplace.services.search import live_condition
 from models.accounts import User
 from models.impact import FactorSet, StoredEstimate
 from models.listings import Listing
-from models.taxonomy import CATEGORY_BY_KEY, tonnes
-
-# Sweden bans landfilling organic waste: their realistic baseline is incineration.
-ORGANIC_KEYS = frozenset({"wood", "paper_board_mixed", "paper_board", "food", "organic"})
+from models.taxonomy import CATEGORY_BY_KEY
 
 
 @dataclass(frozen=True)
 class Choice:
-    """What a user may change on the estimate page; None means the default for the pair."""
+    """What a user may change on the estimate page or in the API; None: the pair's default."""
 
     quantity: float | None = None
     baseline_route: str | None = None
-    substitution_ratio: float = 1.0
-    transport_mode: str = "road"
-    virgin_price_sek: float = 0.0
-    baseline_distance_km: float = 0.0
+    substitution_ratio: float | None = None
+    transport_mode: str | None = None
+    virgin_price_sek: float | None = None
+    baseline_distance_km: float | None = None
     displaced_heat_kg_per_mwh: float | None = None
+    processing_kwh: float | None = None
+    aux_electricity_kwh: float | None = None
+    freight_sek_per_tkm: float | None = None
+    substitution_today: float | None = None
 
 
-def _amount(listing: Listing) -> float | None:
-    """Remaining quantity in t (or MWh for energy); None when it is not a mass or energy."""
-    quantity = float(
-        listing.remaining_quantity if listing.remaining_quantity is not None else listing.quantity
-    )
-    if listing.unit == "MWh":
-        return quantity
-    density = float(listing.density_t_per_m3) if listing.density_t_per_m3 else None
-    return tonnes(quantity, listing.unit, density)
+@dataclass(frozen=True)
+class Assumption:
+    """An input that was not given by the user: what it was taken as, and why (N_ msgid)."""
+
+    input: str
+    value: Any
+    reason: str
 
 
-def default_quantity(offer: Listing, want: Listing) -> float:
-    """What could change hands: the smaller of what is offered and what is wanted."""
-    amounts = [a for a in (_amount(offer), _amount(want)) if a is not None]
-    return min(amounts) if amounts else 0.0
+ASSUMED_ROUTE = N_(
+    "The seller has not said what happens to the stream today: assumed to be its category's"
+    " usual fate in Sweden."
+)
+SELLER_ROUTE = N_("Today's route as the seller stated it on the offer.")
+UNKNOWN_ROUTE = N_("Nobody has said what happens to the stream today.")
+ASSUMED_QUANTITY = N_("The smaller of what is offered and what is wanted.")
+ASSUMED_QUANTITY_YEAR = N_(
+    "The smaller of what is offered and what is wanted, converted to a year (a weekly stream"
+    " ×52, a monthly one ×12)."
+)
+ASSUMED_NO_HAUL = N_(
+    "The haul to today's disposal site or user is not known: taken as 0, so the whole new haul"
+    " counts as extra (the conservative choice)."
+)
+ASSUMED_RATIO = N_("Like-for-like: one tonne of the stream replaces one tonne of virgin input.")
+ASSUMED_TRUCK = N_("Road transport by truck.")
+ASSUMED_NO_PRICE = N_("No price of the displaced input entered: no avoided purchase counted.")
+ASSUMED_FREIGHT = N_("The factor set's road freight cost.")
+ASSUMED_NO_PROCESSING = N_("No pre-treatment energy entered.")
+ASSUMED_NETWORK = N_("The receiving network's marginal production factor from the factor set.")
+NO_NETWORK_FACTOR = N_(
+    "No defensible marginal-production factor is published for the receiving network: enter"
+    " one to see an estimate."
+)
+ASSUMED_NO_AUX = N_("No auxiliary electricity for pumps or a heat pump entered.")
 
 
 def default_route(category: str) -> str:
-    impact_key = CATEGORY_BY_KEY[category].impact_key if category in CATEGORY_BY_KEY else None
-    return "incineration" if impact_key in ORGANIC_KEYS else "landfill"
+    """The category's usual fate in Sweden (factor_defaults.USUAL_ROUTES)."""
+    return usual_route(category)
+
+
+def route_of(offer: Listing) -> tuple[str, str]:
+    """Today's route of an offer's stream and where it comes from (seller, or an assumption)."""
+    if offer.current_route:
+        return offer.current_route, SELLER_ROUTE
+    route = usual_route(offer.category)
+    return route, ASSUMED_ROUTE if route != "unknown" else UNKNOWN_ROUTE
+
+
+def per_of(offer: Listing, want: Listing) -> str:
+    """ "year" when both sides recur (amounts are then compared per year), else "once"."""
+    return "year" if offer.per == "year" and want.per == "year" else "once"
+
+
+def default_quantity(offer: Listing, want: Listing) -> float:
+    """What could change hands: the smaller of what is offered and wanted (per year, or once).
+
+    Recurring sides are converted to a year; a one-off lot against a recurring need is compared
+    with a year of that need. A fully reserved offer counts with its listed quantity.
+    """
+    amounts = [
+        listing.amount_per_year() if listing.per == "year" else listing.amount()
+        for listing in (offer, want)
+    ]
+    known = [amount for amount in amounts if amount is not None]
+    return min(known) if known else 0.0
 
 
 def inputs_for(offer: Listing, want: Listing, choice: Choice) -> ImpactInputs:
+    inputs, _ = inputs_and_assumptions(offer, want, choice)
+    return inputs
+
+
+def inputs_and_assumptions(
+    offer: Listing, want: Listing, choice: Choice
+) -> tuple[ImpactInputs, tuple[Assumption, ...]]:
+    """The estimate's inputs for a pair, and every input that was not the user's own."""
     category = CATEGORY_BY_KEY.get(offer.category)
+    impact_key = category.impact_key if category else None
+    per = per_of(offer, want)
+    assumed: list[Assumption] = []
+
+    def pick(name: str, given: Any, default: Any, reason: str | None) -> Any:
+        if given is not None:
+            return given
+        if reason is not None:
+            assumed.append(Assumption(name, default, reason))
+        return default
+
+    quantity_reason = ASSUMED_QUANTITY_YEAR if per == "year" else ASSUMED_QUANTITY
+    route, route_reason = route_of(offer)
+    seller_km = offer.current_route_km
+    heat = impact_key == HEAT_KEY
+    network = heat_network_key(want.municipality_code) if heat else None
+    kwargs: dict[str, Any] = {
+        "quantity": pick("quantity", choice.quantity, default_quantity(offer, want),
+                         quantity_reason),
+        "substitution_ratio": pick("substitution", choice.substitution_ratio, 1.0,
+                                   None if heat else ASSUMED_RATIO),
+        "virgin_price_sek": pick("price", choice.virgin_price_sek, 0.0, ASSUMED_NO_PRICE),
+    }  # fmt: skip
+    if heat:
+        kwargs["aux_electricity_kwh"] = pick("aux_kwh", choice.aux_electricity_kwh, 0.0,
+                                             ASSUMED_NO_AUX)  # fmt: skip
+    else:
+        kwargs |= {
+            # What the seller stated on the offer is not an assumption; only defaults are.
+            "baseline_route": pick("route", choice.baseline_route, route,
+                                   None if route_reason == SELLER_ROUTE else route_reason),
+            "baseline_distance_km": pick(
+                "baseline_km", choice.baseline_distance_km, seller_km or 0.0,
+                None if seller_km else ASSUMED_NO_HAUL,
+            ),
+            "transport_mode": pick("mode", choice.transport_mode, "road", ASSUMED_TRUCK),
+            "processing_kwh": pick("processing_kwh", choice.processing_kwh, 0.0,
+                                   ASSUMED_NO_PROCESSING),
+            "freight_sek_per_tkm": choice.freight_sek_per_tkm,
+            "substitution_today": choice.substitution_today,
+        }  # fmt: skip
+        if choice.freight_sek_per_tkm is None:
+            assumed.append(Assumption("freight_sek_per_tkm", None, ASSUMED_FREIGHT))
+    if heat and choice.displaced_heat_kg_per_mwh is None:
+        assumed.append(Assumption("heat_factor", network, ASSUMED_NETWORK))
     inputs = ImpactInputs(
-        impact_key=category.impact_key if category else None,
+        impact_key=impact_key,
         category=offer.category,
-        quantity=default_quantity(offer, want) if choice.quantity is None else choice.quantity,
         distance_km=geodesic_pair_m(offer.lon, offer.lat, want.lon, want.lat) / 1000,
-        baseline_route=choice.baseline_route or default_route(offer.category),
-        baseline_distance_km=choice.baseline_distance_km,
-        substitution_ratio=choice.substitution_ratio,
-        transport_mode=choice.transport_mode,
-        virgin_price_sek=choice.virgin_price_sek,
         displaced_heat_kg_per_mwh=choice.displaced_heat_kg_per_mwh,
+        heat_factor_key=network,
+        per=per,
+        **kwargs,
     )
     try:
         validate_inputs(inputs)
     except ImpactInputError as exc:
         raise DomainError(exc.message, field=exc.field) from None
-    return inputs
+    return inputs, tuple(assumed)
 
 
 def require_factor_set(session: Session) -> FactorSet:
@@ -104,7 +204,9 @@ def estimate_pair(
 ) -> tuple[Estimate, FactorSet]:
     """The estimate for one offer/want pair with the factor set in force (or the one given)."""
     factor_set = factor_set or require_factor_set(session)
-    return estimate(inputs_for(offer, want, choice), factors_by_key(factor_set)), factor_set
+    inputs, assumed = inputs_and_assumptions(offer, want, choice)
+    result = estimate(inputs, factors_by_key(factor_set))
+    return replace(result, assumptions=assumed), factor_set
 
 
 @dataclass(frozen=True)
@@ -148,6 +250,14 @@ def impact_summary(est: Estimate, factor_set: FactorSet) -> dict[str, Any]:
         "sek_low": est.sek_low,
         "sek_high": est.sek_high,
         "break_even_km": est.break_even_km,
+        "beyond_break_even": est.beyond_break_even,
+        "route": None if est.inputs.impact_key == HEAT_KEY else est.inputs.baseline_route,
+        "per": est.inputs.per,
+        "quantity": est.inputs.quantity,
+        "unit": "MWh" if est.inputs.impact_key == HEAT_KEY else "t",
+        "assumptions": [
+            {"input": a.input, "value": a.value, "reason": a.reason} for a in est.assumptions
+        ],
         "terms": {term.name: term.kg for term in est.terms},
         "sek_terms": {term.name: term.kg for term in est.sek_terms},
         "factor_set": factor_set.version,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -23,6 +24,7 @@ from models.sites import Site
 from models.taxonomy import (
     CAPACITY_TYPES,
     CATEGORY_BY_KEY,
+    CURRENT_ROUTES,
     KIND_UNITS,
     PRICE_MODELS,
     RECURRENCES,
@@ -64,6 +66,10 @@ class ListingInput:
     temperature_c: Decimal | None = None
     seasonality: str | None = None
     capacity_type: str | None = None
+    current_route: str | None = (
+        None  # offers of material: what happens to it today (None: not said)
+    )
+    current_route_km: float | None = None  # road km to today's disposal site or user
 
 
 # --- validation --------------------------------------------------------------------------
@@ -122,6 +128,15 @@ def _check_kind_details(data: ListingInput) -> None:
             _check_choice(data.seasonality, SEASONALITIES, "seasonality")
     if data.kind == "capacity":
         _check_choice(data.capacity_type, CAPACITY_TYPES, "capacity_type")
+    if data.current_route is not None:
+        _check_choice(data.current_route, CURRENT_ROUTES, "current_route")
+    km = data.current_route_km
+    if km is not None and not (math.isfinite(km) and 0 <= km <= MAX_DISTANCE_KM):
+        raise DomainError(
+            N_("Enter a distance between 0 and %(n)d km."),
+            field="current_route_km",
+            n=MAX_DISTANCE_KM,
+        )
 
 
 def _resolve_ewc(session: Session, data: ListingInput) -> EwcCode | None:
@@ -221,6 +236,8 @@ def _apply(session: Session, listing: Listing, data: ListingInput, organisation_
         data = replace(data, temperature_c=None, seasonality=None)
     if data.kind != "capacity":
         data = replace(data, capacity_type=None)
+    if data.kind != "material" or data.direction != "offer":
+        data = replace(data, current_route=None, current_route_km=None)
     if data.price_model not in ("price", "fee"):
         data = replace(data, price_sek=None)
     for name in ListingInput.__dataclass_fields__:

@@ -126,8 +126,10 @@ def test_suggestions_cover_the_firms_live_listings(session):
 @pytest.mark.parametrize(
     ("category", "route"),
     [
-        ("sawdust", "incineration"),
-        ("bark", "incineration"),
+        ("sawdust", "sold"),  # a by-product with a market price (fuel, pellets)
+        ("bark", "sold"),
+        ("wood_offcuts", "incineration"),  # organic: never landfilled by default
+        ("food_byproducts", "sold"),
         ("steel_slag", "landfill"),
         ("bottom_ash", "landfill"),
     ],
@@ -143,8 +145,13 @@ def test_the_default_baseline_route_follows_the_landfill_ban(session, category, 
     assert est.inputs.baseline_route == route
     assert est.inputs.distance_km == pytest.approx(50.0, abs=0.1)
     assert used.id == current_set(session).id
+    # The default is labelled as an assumption, never as the user's input.
+    assert [a.value for a in est.assumptions if a.input == "route"] == [route]
+    if category == "food_byproducts":  # no substitution factor, no disposal credit when sold
+        assert not est.available
+        return
     disposal = next(t for t in est.terms if t.name == "avoided_disposal")
-    if route == "incineration":
+    if route != "landfill":
         assert disposal.kg == 0.0
     else:
         assert disposal.kg > 0.0
@@ -301,9 +308,15 @@ def test_the_demo_sellers_sawdust_finds_the_pellet_makers_want(session):
     assert top.match.want.category == "sawdust"
     assert top.match.want.direction == "want"
     assert top.estimate.available, top.estimate.reason
-    assert top.estimate.co2e_kg > 0
-    assert top.estimate.sek != 0
+    # The sawmill sells its sawdust today (the seller says so on the offer): the exchange moves
+    # the stream, so no gate fee and no substitution credit, only the transport difference.
+    assert top.estimate.inputs.baseline_route == "sold"
+    terms = {t.name: t.kg for t in top.estimate.terms + top.estimate.sek_terms}
+    assert terms["material_substitution"] == 0 and terms["avoided_disposal"] == 0
+    assert terms["avoided_gate_fee"] == 0
+    assert top.estimate.co2e_kg == pytest.approx(terms["transport"])
     summary = impact_summary(top.estimate, top.factor_set)
     assert summary["sek"] == top.estimate.sek and summary["factor_set"] == 1
-    assert top.estimate.inputs.baseline_route == "incineration"
+    assert summary["route"] == "sold" and summary["per"] == "year"
+    assert "route" not in {a["input"] for a in summary["assumptions"]}  # stated, not assumed
     assert top.estimate.inputs.quantity == pytest.approx(8000.0)  # 8 000 t offered, 20 000 wanted

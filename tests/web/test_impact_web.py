@@ -61,7 +61,7 @@ def test_worked_example_on_the_page_adds_up(client, slag_pair):
     offer, want = slag_pair
     url = (
         f"/impact?offer={offer.id}&want={want.id}&quantity=1000&route=landfill"
-        "&baseline_km=50&substitution=1&mode=road&price=0"
+        "&baseline_km=50&substitution=1&mode=truck&price=0"
     )
     page = text_of(client.get(url, headers=EN))
     assert "not figures for a greenhouse-gas inventory" in page
@@ -102,7 +102,11 @@ def test_bad_inputs_are_explained_and_nothing_breaks(client, slag_pair):
     offer, want = slag_pair
     for query in ("quantity=-5", "substitution=3", "route=moon", "quantity=abc", "mode=plane"):
         response = client.get(f"/impact?offer={offer.id}&want={want.id}&{query}", headers=EN)
-        assert response.status_code == 200
+        page = text_of(response)
+        # The inputs are shown again with the error; no result is shown while one is invalid.
+        assert response.status_code == 422, query
+        assert 'class="error"' in page and "Correct the inputs marked" in page
+        assert "t CO2e avoided" not in page
     assert client.get(f"/impact?offer={want.id}&want={offer.id}").status_code == 404
     assert client.get("/impact?offer=x&want=y").status_code == 404
 

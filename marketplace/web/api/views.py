@@ -17,10 +17,11 @@ from marketplace.services import deals as deals_service
 from marketplace.services import search
 from marketplace.services import stats as stats_service
 from marketplace.services.errors import DomainError, NotFound
-from marketplace.services.estimates import Choice, estimate_pair, impact_summary, ranked_matches
+from marketplace.services.estimates import estimate_pair, impact_summary, ranked_matches
 from marketplace.services.postcodes import find_postcode
 from marketplace.web.deals.common import Names as deal_names
 from marketplace.web.helpers import explain
+from marketplace.web.impact.forms import EstimateForm, choice_from
 from marketplace.web.listings.params import parse_search
 from marketplace.web.policy import policy
 from marketplace.web.staff.params import parse_filter
@@ -196,28 +197,38 @@ def impact():  # type: ignore[no-untyped-def]
     ids = {}
     for name in ("offer", "want"):
         raw = request.args.get(name, "")
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             return _error(400, f"{name}: must be a listing id", name)
-        ids[name] = db.session.get(Listing, int(raw))
-        if (
-            ids[name] is None
-            or not search.is_live(ids[name], date.today())
-            or (ids[name].direction != name)
-        ):
+        found = db.session.get(Listing, int(raw)) if int(raw) <= 2**31 - 1 else None
+        if found is None or not search.is_live(found, date.today()) or found.direction != name:
             return _error(404, f"{name}: no public {name} with this id", name)
-    quantity = None
-    if request.args.get("quantity"):
-        try:
-            quantity = float(request.args["quantity"])
-        except ValueError:
-            return _error(400, "quantity: must be a number", "quantity")
+        ids[name] = found
+    form = EstimateForm(request.args)
+    if not form.validate():
+        name, messages = next(iter(form.errors_by_field().items()))
+        return _error(400, f"{name}: {messages[0]}", name)
     try:
-        est, factor_set = estimate_pair(
-            db.session, ids["offer"], ids["want"], Choice(quantity=quantity)
-        )
+        est, factor_set = estimate_pair(db.session, ids["offer"], ids["want"], choice_from(form))
     except DomainError as exc:
-        return _error(400 if exc.field else 503, exc.message, exc.field)
+        parameter = API_PARAMETER.get(exc.field or "", exc.field)
+        return _error(400 if exc.field else 503, exc.message, parameter)
     return jsonify(impact_summary(est, factor_set))
+
+
+# ImpactInputs fields -> the API's parameter names (for a service's 400).
+API_PARAMETER = {
+    "quantity": "quantity",
+    "baseline_route": "route",
+    "baseline_distance_km": "baseline_km",
+    "substitution_ratio": "substitution",
+    "substitution_today": "substitution_today",
+    "transport_mode": "mode",
+    "virgin_price_sek": "price",
+    "freight_sek_per_tkm": "freight_sek_per_tkm",
+    "aux_electricity_kwh": "aux_kwh",
+    "processing_kwh": "processing_kwh",
+    "displaced_heat_kg_per_mwh": "heat_factor",
+}
 
 
 def _deal_json(deal: Deal) -> dict[str, Any]:

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import HiddenField, SelectField
-from wtforms.validators import NumberRange, Optional
 
 from marketplace.extensions import db
 from marketplace.services import factors
 from marketplace.services.errors import DomainError
 from marketplace.services.estimates import (
-    Choice,
     default_route,
     estimate_pair,
     store_estimate,
     stored_result,
 )
-from marketplace.services.impact import Estimate
+from marketplace.services.factor_defaults import ORGANIC_CATEGORIES
+from marketplace.services.impact import HEAT_KEY, Estimate
 from marketplace.services.listings import get_visible_listing
-from marketplace.web.fields import LocalDecimalField
-from marketplace.web.helpers import attach_domain_error, flash_domain_error, options
+from marketplace.web.helpers import attach_domain_error, flash_domain_error, fmt_number, translate
+from marketplace.web.impact.forms import ROUTE_LABELS, EstimateForm, choice_from
 from marketplace.web.policy import policy
 from models.impact import Factor, FactorSet, StoredEstimate
 from models.listings import Listing
@@ -61,72 +60,6 @@ def factor_set_csv(version: int):  # type: ignore[no-untyped-def]
     )
 
 
-class EstimateForm(FlaskForm):
-    """The inputs a reader may change; a GET form, so no CSRF token and nothing is stored."""
-
-    class Meta:
-        csrf = False
-
-    offer = HiddenField()
-    want = HiddenField()
-    quantity = LocalDecimalField(
-        _l("Quantity (t, or MWh for heat)"),
-        places=None,
-        validators=[
-            Optional(),
-            NumberRange(0, 1_000_000_000, _l("Enter a number between 0 and one billion.")),
-        ],
-    )
-    route = SelectField(_l("What happens to the stream today"), validators=[Optional()])
-    substitution = LocalDecimalField(
-        _l("Substitution ratio (0–1)"),
-        places=None,
-        default=1,
-        validators=[Optional(), NumberRange(0, 1, _l("Enter a ratio between 0 and 1."))],
-        description=_l(
-            "1 when it replaces the same amount of virgin input; 0.5–0.9 when down-cycled."
-        ),
-    )
-    mode = SelectField(_l("Transport"), validators=[Optional()])
-    baseline_km = LocalDecimalField(
-        _l("Road km to today's disposal site"),
-        places=None,
-        default=0,
-        validators=[
-            Optional(),
-            NumberRange(0, 2000, _l("Enter a distance between 0 and 2000 km.")),
-        ],
-    )
-    price = LocalDecimalField(
-        _l("Price of the displaced input (SEK per t or MWh)"),
-        places=None,
-        default=0,
-        validators=[
-            Optional(),
-            NumberRange(0, 1_000_000, _l("Enter a price between 0 and 1 000 000.")),
-        ],
-    )
-    heat_factor = LocalDecimalField(
-        _l("Displaced heat production (kg CO2e per MWh)"),
-        places=None,
-        validators=[Optional(), NumberRange(0, 2000, _l("Enter a factor between 0 and 2000."))],
-        description=_l(
-            "The receiving network's marginal production, not its average (miljövärde)."
-        ),
-    )
-
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self.route.choices = options(ROUTE_LABELS.items())
-        self.mode.choices = options(MODE_LABELS.items())
-
-
-ROUTE_LABELS = {
-    "landfill": _l("Landfill"),
-    "incineration": _l("Incineration"),
-    "other": _l("Other"),
-}
-MODE_LABELS = {"road": _l("Truck"), "rail": _l("Rail")}
 TERM_LABELS = {
     "avoided_disposal": _l("Avoided disposal"),
     "material_substitution": _l("Material substitution"),
@@ -134,19 +67,42 @@ TERM_LABELS = {
     "processing": _l("Processing"),
     "displaced_heat": _l("Displaced heat production"),
     "aux_electricity": _l("Auxiliary electricity"),
+    "avoided_gate_fee": _l("Avoided gate fee"),
     "avoided_gate_fee_and_landfill_tax": _l("Avoided gate fee and landfill tax"),
     "avoided_purchase": _l("Avoided purchase"),
     "transport_cost": _l("Transport cost"),
     "processing_cost": _l("Processing cost"),
     "aux_electricity_cost": _l("Auxiliary electricity cost"),
 }
+ASSUMPTION_LABELS = {
+    "quantity": _l("Quantity"),
+    "route": _l("Today's route"),
+    "baseline_km": _l("Haul to today's disposal site or user"),
+    "substitution": _l("Substitution ratio"),
+    "mode": _l("Transport"),
+    "price": _l("Price of the displaced input"),
+    "freight_sek_per_tkm": _l("Road freight price"),
+    "processing_kwh": _l("Pre-treatment energy"),
+    "heat_factor": _l("Displaced heat production"),
+    "aux_kwh": _l("Auxiliary electricity"),
+}
+
+
+def _listing_id(raw: str | None) -> int | None:
+    """A listing id from a query string: ASCII digits within the database's integer range."""
+    if not raw or not raw.isascii() or not raw.isdigit() or int(raw) > 2**31 - 1:
+        return None
+    return int(raw)
 
 
 def _pair(offer_id: str | None, want_id: str | None) -> tuple[Listing, Listing]:
     viewer = current_user if current_user.is_authenticated else None
+    ids = [_listing_id(raw) for raw in (offer_id, want_id)]
+    if None in ids:
+        abort(404)
     try:
-        offer = get_visible_listing(db.session, listing_id=int(offer_id or 0), viewer=viewer)
-        want = get_visible_listing(db.session, listing_id=int(want_id or 0), viewer=viewer)
+        offer = get_visible_listing(db.session, listing_id=ids[0] or 0, viewer=viewer)
+        want = get_visible_listing(db.session, listing_id=ids[1] or 0, viewer=viewer)
     except ValueError:
         abort(404)
     if offer.direction != "offer" or want.direction != "want":
@@ -154,18 +110,12 @@ def _pair(offer_id: str | None, want_id: str | None) -> tuple[Listing, Listing]:
     return offer, want
 
 
-def choice_from(form: EstimateForm) -> Choice:
-    def number(field, default):  # type: ignore[no-untyped-def]
-        return float(field.data) if field.data is not None and not field.errors else default
-
-    return Choice(
-        quantity=number(form.quantity, None),
-        baseline_route=form.route.data or None,
-        substitution_ratio=number(form.substitution, 1.0),
-        transport_mode=form.mode.data or "road",
-        virgin_price_sek=number(form.price, 0.0),
-        baseline_distance_km=number(form.baseline_km, 0.0),
-        displaced_heat_kg_per_mwh=number(form.heat_factor, None),
+def _organic_landfill(offer: Listing, est: Estimate | None) -> bool:
+    """Landfill chosen (or stated) for an organic stream, which Swedish law does not allow."""
+    return (
+        est is not None
+        and est.inputs.baseline_route == "landfill"
+        and offer.category in ORGANIC_CATEGORIES
     )
 
 
@@ -175,27 +125,49 @@ def estimate_page():  # type: ignore[no-untyped-def]
     """How we calculated this: formula, inputs, factors with sources, terms and the sum."""
     offer, want = _pair(request.args.get("offer"), request.args.get("want"))
     form = EstimateForm(request.args)
-    form.validate()
-    choice = choice_from(form)
-    if not form.route.data:
-        form.route.data = choice.baseline_route or default_route(offer.category)
-    try:
-        est, factor_set = estimate_pair(db.session, offer, want, choice)
-    except DomainError as error:
-        attach_domain_error(form, error)
-        est, factor_set = None, None
-    if est is not None and form.quantity.data is None:
-        form.quantity.data = round(est.inputs.quantity, 3)
+    est = factor_set = None
+    if form.validate():  # no result at all while an input is invalid
+        try:
+            est, factor_set = estimate_pair(db.session, offer, want, choice_from(form))
+        except DomainError as error:
+            attach_domain_error(form, error)
+    heat = (offer.category_info and offer.category_info.impact_key) == HEAT_KEY
+    _show_defaults(form, est, heat)
     return render_template(
         "impact/estimate.html",
         offer=offer,
         want=want,
         form=form,
+        fields=form.HEAT_FIELDS if heat else form.MATERIAL_FIELDS,
+        heat=heat,
         est=est,
         factor_set=factor_set,
         used_factors=_used_factors(est, factor_set),
         term_labels=TERM_LABELS,
+        assumption_labels=ASSUMPTION_LABELS,
+        route_labels=ROUTE_LABELS,
+        organic_landfill=_organic_landfill(offer, est),
+        stated_route=offer.current_route,
+        usual_route=default_route(offer.category),
+    ), (200 if not form.errors else 422)
+
+
+def _show_defaults(form: EstimateForm, est: Estimate | None, heat: bool) -> None:
+    """Defaults as placeholders in the empty fields (never as values the user typed)."""
+    form.quantity.label.text = _("Quantity (MWh)") if heat else _("Quantity (tonnes)")
+    if est is None:
+        return
+    form.quantity.description = (
+        _("Per year (a recurring stream).") if est.inputs.per == "year" else _("One-off.")
     )
+    for assumption in est.assumptions:
+        name = "quantity" if assumption.input == "quantity" else assumption.input
+        target = form._fields.get(name)
+        if target is not None and isinstance(assumption.value, int | float):
+            target.render_kw = {
+                **(target.render_kw or {}),
+                "placeholder": fmt_figure(assumption.value, 3),
+            }
 
 
 def _used_factors(est: Estimate | None, factor_set: FactorSet | None) -> list[Factor]:
@@ -211,12 +183,15 @@ def _used_factors(est: Estimate | None, factor_set: FactorSet | None) -> list[Fa
 def save_estimate():  # type: ignore[no-untyped-def]
     offer, want = _pair(request.form.get("offer"), request.form.get("want"))
     form = EstimateForm(request.form)
-    form.validate()
+    back = redirect(url_for("impact.estimate_page", offer=offer.id, want=want.id), code=303)
+    if not form.validate():
+        flash(_("Correct the inputs marked on the page before saving the estimate."), "error")
+        return back
     try:
         est, factor_set = estimate_pair(db.session, offer, want, choice_from(form))
     except DomainError as error:
         flash_domain_error(error)
-        return redirect(url_for("impact.estimate_page", offer=offer.id, want=want.id), code=303)
+        return back
     stored = store_estimate(
         db.session, offer=offer, want=want, est=est, factor_set=factor_set, actor=current_user
     )
@@ -237,3 +212,56 @@ def saved_estimate(estimate_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "impact/saved.html", stored=stored, result=stored_result(stored), term_labels=TERM_LABELS
     )
+
+
+def _token(token: Any) -> str:
+    """One formula token: text as it is, a number (Num, or its dict in a stored estimate)."""
+    if isinstance(token, str):
+        return token
+    value, places = (
+        (token["value"], token["places"])
+        if isinstance(token, dict)
+        else (token.value, token.places)
+    )
+    return fmt_figure(value, places)
+
+
+@bp.app_template_filter("formula")
+def formula_filter(formula: Any) -> str:
+    """A term's formula in the reader's number format (old stored estimates are plain text)."""
+    if isinstance(formula, str):
+        return formula
+    return "".join(
+        _token(token) if not isinstance(token, str) else unit_text(token) for token in formula
+    )
+
+
+@bp.app_template_filter("unit_text")
+def unit_text(text: str) -> str:
+    """Units in a formula or factor table with the reader's currency label (kr / SEK)."""
+    return text.replace("SEK", _("SEK")) if "SEK" in text else text
+
+
+@bp.app_template_global("fmt_figure")
+def fmt_figure(value: float | None, digits: int = 1) -> str:
+    """A figure rounded to `digits` in the reader's format; never "−0"."""
+    if value is None:
+        return ""
+    return fmt_number(round(float(value), digits) + 0.0, digits)
+
+
+@bp.app_template_filter("translated")
+def translated_filter(text: str | None) -> str:
+    """A factor's note or source, translated where the catalogue knows it."""
+    return translate(text) if text else ""
+
+
+@bp.app_template_global("route_label")
+def route_label(route: str) -> str:
+    """Today's route of a stream in the reader's language."""
+    return str(ROUTE_LABELS.get(route, route))
+
+
+@bp.app_template_global("usual_route")
+def usual_route_of(category: str) -> str:
+    return default_route(category)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,8 +16,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from marketplace.services.factor_defaults import usual_route
 from marketplace.web.fields import LocalDecimalField
 from marketplace.web.helpers import locale, options, unit_label
+from marketplace.web.impact.forms import ROUTE_LABELS
 from models.taxonomy import KIND_UNITS, categories_for
 
 RECURRENCE_LABELS = {
@@ -139,6 +142,23 @@ class ListingForm(FlaskForm):
     )
     seasonality = SelectField(_l("Seasonality"), choices=options(SEASONALITY_LABELS.items()))
     capacity_type = SelectField(_l("Type of capacity"), choices=options(CAPACITY_LABELS.items()))
+    current_route = SelectField(
+        _l("What happens to the stream today"),
+        validators=[Optional()],
+        description=_l(
+            "It decides what an exchange saves: only a stream that is landfilled today avoids"
+            " landfill, and a stream you already sell saves no virgin input."
+        ),
+    )
+    current_route_km = LocalDecimalField(
+        _l("Road km to today's disposal site or user (optional)"),
+        places=None,
+        validators=[
+            Optional(),
+            NumberRange(0, 2000, _l("Enter a distance between 0 and 2000 km.")),
+        ],
+        render_kw={"inputmode": "decimal"},
+    )
 
     KIND_FIELDS = {
         "material": {"composition", "ewc_code", "density_t_per_m3"},
@@ -146,7 +166,9 @@ class ListingForm(FlaskForm):
         "capacity": {"capacity_type"},
     }
 
-    def __init__(self, *args, kind: str, sites: list, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    OFFER_MATERIAL_FIELDS = ("current_route", "current_route_km")
+
+    def __init__(self, *args, kind: str, direction: str, sites: list, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.site_id.choices = options((s.id, s.name) for s in sites)
@@ -160,9 +182,27 @@ class ListingForm(FlaskForm):
             if other_kind != kind:
                 for name in names:
                     delattr(self, name)
+        if kind == "material" and direction == "offer":
+            self.current_route.choices = route_choices(self.category.data)
+        else:
+            for name in self.OFFER_MATERIAL_FIELDS:
+                delattr(self, name)
 
     def has(self, name: str) -> bool:
         return name in self._fields
+
+
+def route_choices(category: str | None) -> list:  # type: ignore[type-arg]
+    """Today's routes, the first saying which default an unstated route is estimated with."""
+    usual = usual_route(category) if category else "unknown"
+    if usual == "unknown":
+        unstated = _("Not stated: estimates assume the category's usual fate in Sweden")
+    else:
+        unstated = _(
+            "Not stated: estimates assume %(route)s, the usual fate of this category in Sweden",
+            route=str(ROUTE_LABELS[usual]).lower(),
+        )
+    return options([("", unstated), *ROUTE_LABELS.items()])
 
 
 class SearchForm(FlaskForm):

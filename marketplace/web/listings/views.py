@@ -189,6 +189,8 @@ def _listing_input(form: ListingForm, direction: str, kind: str) -> service.List
         temperature_c=value("temperature_c"),
         seasonality=value("seasonality"),
         capacity_type=value("capacity_type"),
+        current_route=value("current_route") or None,
+        current_route_km=float(km) if (km := value("current_route_km")) is not None else None,
     )
 
 
@@ -218,7 +220,7 @@ def new():  # type: ignore[no-untyped-def]
     if not sites:
         flash(_("Add a site first: every listing belongs to one of your sites."), "info")
         return redirect(url_for("firm.new_site"))
-    form = ListingForm(kind=kind, sites=sites)
+    form = ListingForm(kind=kind, direction=direction, sites=sites)
     if form.validate_on_submit():
         try:
             listing = service.create_listing(
@@ -241,7 +243,7 @@ def new():  # type: ignore[no-untyped-def]
 def edit(listing_id: int):  # type: ignore[no-untyped-def]
     listing = service.get_own_listing(db.session, actor=current_user, listing_id=listing_id)
     sites = firm_sites(db.session, current_user.organisation_id)
-    form = ListingForm(obj=listing, kind=listing.kind, sites=sites)
+    form = ListingForm(obj=listing, kind=listing.kind, direction=listing.direction, sites=sites)
     if not form.is_submitted() and listing.ewc is not None:
         form.ewc_code.data = listing.ewc.display_code.rstrip("*")
     if form.validate_on_submit():
