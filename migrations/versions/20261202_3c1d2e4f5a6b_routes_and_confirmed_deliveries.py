@@ -24,10 +24,30 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 OLD_PERIOD = ["delivered_on", "deal_id", "tonnes", "co2e_kg", "sek", "quantity"]
+# Factor set v1 as loaded before this revision named a file of the repository in its label and
+# one note; the page shows both, so they are reworded (the values are untouched).
+OLD_LABEL = "IMPACT.md 2025 (DESNZ 2025, IVL, Skatteverket, Karlstads Energi 2024)"
+NEW_LABEL = "DESNZ 2025, IVL, Ei, Skatteverket, Karlstads Energi 2024"
+OLD_NOTE = "road km per straight-line km; 1.3 is a modelling default (IMPACT.md gives no year)"
+NEW_NOTE = "road km per straight-line km; 1.3 is a modelling default (no year published)"
 ROUTES = "current_route IS NULL OR current_route IN ('landfill', 'incineration', 'sold', 'unknown')"
 
 
+def _reword(old_label: str, new_label: str, old_note: str, new_note: str) -> None:
+    op.execute(
+        sa.text("UPDATE factor_sets SET label = :new WHERE label = :old").bindparams(
+            new=new_label, old=old_label
+        )
+    )
+    op.execute(
+        sa.text("UPDATE factors SET note = :new WHERE note = :old").bindparams(
+            new=new_note, old=old_note
+        )
+    )
+
+
 def upgrade() -> None:
+    _reword(OLD_LABEL, NEW_LABEL, OLD_NOTE, NEW_NOTE)
     with op.batch_alter_table("listings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("current_route", sa.String(length=12), nullable=True))
         batch_op.add_column(sa.Column("current_route_km", sa.Float(), nullable=True))
@@ -77,6 +97,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _reword(NEW_LABEL, OLD_LABEL, NEW_NOTE, OLD_NOTE)
     # Pending and disputed deliveries did not exist before: they are dropped, not counted.
     op.execute("DELETE FROM deliveries WHERE status <> 'confirmed'")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
