@@ -173,3 +173,40 @@ def test_organic_landfill_is_flagged_as_banned(client, session, slag_pair):  # n
     assert "Landfilling organic waste is banned in Sweden" in page
     calm = text_of(client.get(f"/impact?offer={offer.id}&want={want.id}", headers=EN))
     assert "Landfilling organic waste is banned in Sweden" not in calm
+
+
+@pytest.fixture
+def heat_pair(session, slag_pair):  # noqa: F811
+    """Surplus heat offered 40 km from a district-heating network that wants it."""
+    offer, want = slag_pair
+    for listing in (offer, want):
+        listing.kind, listing.category, listing.unit, listing.ewc_code = (
+            "energy", "surplus_heat", "MWh", None,
+        )  # fmt: skip
+    session.flush()
+    return offer, want
+
+
+def test_a_heat_match_shows_the_heat_formula_and_asks_for_the_factor(client, heat_pair):
+    offer, want = heat_pair
+    page = text_of(client.get(f"/impact?offer={offer.id}&want={want.id}", headers=EN))
+    assert "Enter the displaced heat production" in page
+    assert "t CO2e avoided" not in page  # no figure until a factor exists
+    assert 'name="heat_factor"' in page and 'name="aux_kwh"' in page
+    assert 'name="route"' not in page and 'name="substitution"' not in page
+    answered = text_of(
+        client.get(
+            f"/impact?offer={offer.id}&want={want.id}&quantity=1000&heat_factor=60&aux_kwh=10000",
+            headers=EN,
+        )
+    )
+    assert "ΔE = Q·EF_displaced_heat − E_aux·EF_el" in answered
+    assert "E_baseline" not in answered
+    rows = terms(answered)
+    assert number(rows["Displaced heat production"]) == 60_000
+    assert number(rows["Auxiliary electricity"]) == -590
+    api = client.get(
+        f"/api/v1/impact?offer={offer.id}&want={want.id}&quantity=1000&heat_factor=60"
+    ).get_json()
+    assert api["unit"] == "MWh" and api["route"] is None
+    assert api["co2e_kg"] == pytest.approx(60_000)
