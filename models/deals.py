@@ -237,7 +237,9 @@ class Deal(Base):
 
     @property
     def delivered_quantity(self) -> Decimal:
-        return sum((d.quantity for d in self.deliveries), Decimal(0))
+        """Logged and not disputed (pending or confirmed): what the agreed total is checked
+        against. Realised figures count confirmed deliveries only."""
+        return sum((d.quantity for d in self.deliveries if d.status != "disputed"), Decimal(0))
 
 
 class DealEvent(Base):

@@ -39,6 +39,20 @@ HEADLINES = {
     "agreed": N_("%(who)s has agreed to the deal on “%(title)s”: %(quantity)s %(unit)s in all."),
     "delivery": N_(
         "%(who)s has logged a delivery of %(quantity)s %(unit)s on the deal about “%(title)s”."
+        " Please confirm it (or dispute it) on the deal page: it counts as realised only when"
+        " your firm has confirmed it."
+    ),
+    "confirmed": N_(
+        "%(who)s has confirmed the delivery of %(quantity)s %(unit)s on the deal about"
+        " “%(title)s”: it now counts as realised."
+    ),
+    "disputed": N_(
+        "%(who)s disputes the delivery of %(quantity)s %(unit)s on the deal about “%(title)s”."
+        " Correct it on the deal page or talk it over in the conversation."
+    ),
+    "corrected": N_(
+        "%(who)s has corrected a delivery to %(quantity)s %(unit)s on the deal about"
+        " “%(title)s”. Please confirm it (or dispute it) on the deal page."
     ),
     "completed": N_("The deal on “%(title)s” is completed."),
     "introduced": N_(
@@ -71,7 +85,7 @@ def headline(
     params: dict[str, Any] = {"who": who, "title": title}
     if deal is not None:
         unit = UNITS.get(deal.unit, (deal.unit, deal.unit))[1 if locale == "sv" else 0]
-        amount = {"agreed": deal.total_quantity, "delivery": delivered}.get(event) or deal.quantity
+        amount = deal.total_quantity if event == "agreed" else (delivered or deal.quantity)
         params.update(quantity=_amount(amount, locale), unit=unit)
     return translate(locale, HEADLINES[event], **params)
 

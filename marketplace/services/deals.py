@@ -31,9 +31,8 @@ from marketplace.services.conversations import (
     touch,
 )
 from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
-from marketplace.services.estimates import default_route, impact_summary, route_of
-from marketplace.services.factors import current_set, factors_by_key
-from marketplace.services.impact import ImpactInputError, ImpactInputs, estimate, validate_inputs
+from marketplace.services.estimates import default_route, route_of
+from marketplace.services.impact import ImpactInputError, ImpactInputs, validate_inputs
 from models.accounts import User
 from models.base import utcnow
 from models.deals import (
@@ -44,7 +43,6 @@ from models.deals import (
     Conversation,
     Deal,
     DealEvent,
-    Delivery,
 )
 from models.listings import Listing
 from models.sites import Site
@@ -71,6 +69,9 @@ class Terms:
     baseline_route: str = "landfill"
     baseline_distance_km: float = 0.0
     substitution_ratio: float = 1.0
+    substitution_today: float | None = (
+        None  # sold today: s of today's use (only s − s_today counts)
+    )
     virgin_price_sek: float = 0.0
     displaced_heat_kg_per_mwh: float | None = None
     receiver_site_id: int | None = None  # only the receiving firm chooses it
@@ -178,7 +179,7 @@ def _check(terms: Terms) -> None:
     if len(terms.note) > 2000:
         raise DomainError(N_("Use at most %(n)d characters."), field="note", n=2000)
     try:  # the impact inputs' own rules (ratio 0–1, distances and prices ≥ 0)
-        _inputs_for_terms(terms, "sawdust", 1.0, 0.0)
+        inputs_for_terms(terms, "sawdust", 1.0, 0.0)
     except ImpactInputError as exc:
         raise DomainError(exc.message, field=exc.field) from None
 
@@ -215,7 +216,7 @@ def _apply_terms(session: Session, deal: Deal, terms: Terms, actor_side: str) ->
     for name in (
         "quantity", "recurrence", "start_date", "end_date", "price_model", "transport_by",
         "transport_mode", "baseline_route", "baseline_distance_km", "substitution_ratio",
-        "virgin_price_sek", "displaced_heat_kg_per_mwh",
+        "substitution_today", "virgin_price_sek", "displaced_heat_kg_per_mwh",
     ):  # fmt: skip
         setattr(deal, name, getattr(terms, name))
     deal.quantity = terms.quantity.quantize(PRECISION)
@@ -238,6 +239,7 @@ def terms_of(deal: Deal) -> Terms:
         baseline_route=deal.baseline_route,
         baseline_distance_km=deal.baseline_distance_km,
         substitution_ratio=deal.substitution_ratio,
+        substitution_today=deal.substitution_today,
         virgin_price_sek=deal.virgin_price_sek,
         displaced_heat_kg_per_mwh=deal.displaced_heat_kg_per_mwh,
         receiver_site_id=deal.receiver_site_id,
@@ -509,58 +511,10 @@ def _finish(session: Session, deal: Deal, actor: User) -> None:
     _record(session, deal, "completed", actor)
 
 
-# --- deliveries and realised impact ---------------------------------------------------------------
+# --- impact inputs ---------------------------------------------------------------------------
 
 
-def log_delivery(
-    session: Session,
-    *,
-    actor: User,
-    deal_id: int,
-    quantity: Decimal | None,
-    delivered_on: date | None,
-    note: str = "",
-    today: date,
-) -> Delivery:
-    deal = get_deal(session, actor=actor, deal_id=deal_id)
-    _party_side(actor, deal)
-    if not deal.is_live:
-        raise DomainError(N_("Deliveries can be logged only on an agreed deal."))
-    if (
-        quantity is None
-        or not Decimal(0) < quantity <= MAX_QUANTITY
-        or quantity.quantize(PRECISION) == 0
-    ):
-        raise DomainError(N_("Enter a quantity above zero."), field="quantity")
-    if delivered_on is None or delivered_on > today:
-        raise DomainError(N_("Enter the delivery date (today or earlier)."), field="delivered_on")
-    if len(note) > 2000:
-        raise DomainError(N_("Use at most %(n)d characters."), field="note", n=2000)
-    quantity = quantity.quantize(PRECISION)
-    if deal.delivered_quantity + quantity > deal.total_quantity * OVER_DELIVERY:
-        raise DomainError(
-            N_("That is more than the deal's agreed %(total)s %(unit)s; agree a new deal first."),
-            field="quantity",
-            total=f"{deal.total_quantity.normalize():f}",
-            unit=deal.unit,
-        )
-    delivery = Delivery(
-        deal=deal, quantity=quantity, delivered_on=delivered_on, note=note.strip(),
-        logged_by_id=actor.id,
-    )  # fmt: skip
-    session.add(delivery)
-    with session.no_autoflush:
-        realise(session, delivery)
-    deal.status = "delivering"
-    _record(session, deal, "delivery", actor, f"{quantity.normalize():f} {deal.unit}")
-    session.flush()
-    if deal.recurrence == "once" and deal.delivered_quantity >= deal.total_quantity:
-        _finish(session, deal, actor)
-        session.flush()
-    return delivery
-
-
-def _inputs_for_terms(
+def inputs_for_terms(
     terms: Terms, category: str, quantity: float, distance_km: float
 ) -> ImpactInputs:
     info = CATEGORY_BY_KEY.get(category)
@@ -575,70 +529,8 @@ def _inputs_for_terms(
         transport_mode="rail" if terms.transport_mode == "rail" else "road",
         virgin_price_sek=terms.virgin_price_sek,
         displaced_heat_kg_per_mwh=terms.displaced_heat_kg_per_mwh,
+        substitution_today=terms.substitution_today,
+        per="once",  # a delivery is one quantity, delivered once
     )
     validate_inputs(inputs)
     return inputs
-
-
-def delivery_amount(deal: Deal, quantity: Decimal) -> float | None:
-    """The estimate's m: tonnes for materials, MWh for heat; None for anything else."""
-    if deal.unit == "MWh":
-        return float(quantity)
-    return _tonnes(quantity, deal.unit, deal.density_t_per_m3)
-
-
-def realise(session: Session, delivery: Delivery) -> None:
-    """The delivery's CO2e and SEK with the factor set in force, kept with its version."""
-    deal = delivery.deal
-    amount = delivery_amount(deal, delivery.quantity)
-    delivery.tonnes = amount if deal.unit != "MWh" else None
-    factor_set = current_set(session)
-    if factor_set is None or amount is None:
-        reason = (
-            N_("No emission factors have been published yet.")
-            if factor_set is None
-            else N_("No defensible CO2e estimate for this category.")
-        )
-        delivery.impact_json = json.dumps(
-            {"available": False, "reason": reason, "factor_set": None}
-        )
-        return
-    inputs = _inputs_for_terms(terms_of(deal), deal.category, amount, deal.distance_km)
-    result = estimate(inputs, factors_by_key(factor_set))
-    summary = impact_summary(result, factor_set)
-    delivery.factor_set_id = factor_set.id
-    delivery.co2e_kg = result.co2e_kg if result.available else None
-    delivery.sek = result.sek if result.available else None
-    delivery.impact_json = json.dumps(summary)
-
-
-def impact_of(delivery: Delivery) -> dict[str, Any]:
-    return json.loads(delivery.impact_json or "{}")
-
-
-@dataclass(frozen=True)
-class Realised:
-    """Realised savings: sums over logged deliveries (never match-based estimates)."""
-
-    deliveries: int
-    tonnes: float
-    mwh: float
-    co2e_kg: float
-    sek: float
-
-
-def realised_totals(session: Session, organisation_id: int | None = None) -> Realised:
-    """A firm's realised totals (as supplier or receiver), or the whole region's."""
-    stmt = select(
-        func.count(Delivery.id),
-        func.coalesce(func.sum(Delivery.tonnes), 0.0),
-        func.coalesce(func.sum(case((Deal.unit == "MWh", Delivery.quantity), else_=0)), 0),
-        func.coalesce(func.sum(Delivery.co2e_kg), 0.0),
-        func.coalesce(func.sum(Delivery.sek), 0.0),
-    ).join(Deal, Deal.id == Delivery.deal_id)
-    if organisation_id is not None:
-        stmt = stmt.where(
-            or_(Deal.supplier_org_id == organisation_id, Deal.receiver_org_id == organisation_id)
-        )
-    count, mass, mwh, co2e, sek = session.execute(stmt).one()
-    return Realised(int(count), float(mass), float(mwh), float(co2e), float(sek))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.gazetteer import MUNICIPALITY_BY_CODE
-from marketplace.services import accounts, alerts, conversations, deals, listings, sites
+from marketplace.services import accounts, alerts, conversations, deals, deliveries, listings, sites
 from marketplace.services.demo_data import (
     DEALS,
     FIRMS,
@@ -309,8 +309,10 @@ def _load_deals(session: Session, today: date) -> None:
             session, actor=receiver, conversation_id=conversation.id, terms=terms
         )
         deals.accept_deal(session, actor=supplier, deal_id=deal.id, version=deal.version)
-        for days_ago, quantity in spec.deliveries:
-            deals.log_delivery(
+        first_delivery = max(days for days, _ in spec.deliveries)
+        deal.agreed_at = _agreed_at(today, first_delivery)  # before the deliveries it carries
+        for n, (days_ago, quantity) in enumerate(spec.deliveries):
+            delivery = deliveries.log_delivery(
                 session,
                 actor=receiver,
                 deal_id=deal.id,
@@ -318,7 +320,13 @@ def _load_deals(session: Session, today: date) -> None:
                 delivered_on=today - timedelta(days=days_ago),
                 today=today,
             )
-        _backdate_deal(session, deal, today, max(days for days, _ in spec.deliveries))
+            if spec is DEALS[-1] and n == len(spec.deliveries) - 1:
+                continue  # the last turnings delivery still waits for the supplier's confirmation
+            deliveries.confirm_delivery(
+                session, actor=supplier, deal_id=deal.id, delivery_id=delivery.id
+            )
+            delivery.confirmed_at = _at(delivery.delivered_on + timedelta(days=1), 9)
+        _backdate_deal(session, deal, today, first_delivery)
         for marker in (supplier, receiver):  # the story so far has been read by both
             conversations.mark_read(session, actor=marker, conversation_id=conversation.id)
 
@@ -337,6 +345,10 @@ def _spread_publication(session: Session, today: date) -> None:
         listing.published_at = _at(today - timedelta(days=(n * 37) % 330 + 1))
 
 
+def _agreed_at(today: date, first_delivery: int) -> datetime:
+    return _at(today - timedelta(days=first_delivery + 20))
+
+
 def _backdate_deal(session: Session, deal: deals.Deal, today: date, first_delivery: int) -> None:
     """Inquiry, agreement and completion before and around the deliveries, as they happened."""
     published = today - timedelta(days=first_delivery + 40)
@@ -349,7 +361,7 @@ def _backdate_deal(session: Session, deal: deals.Deal, today: date, first_delive
     for n, message in enumerate(conversation.messages):
         message.created_at = _at(published + timedelta(days=6 + n), 10 + n)
     deal.created_at = _at(published + timedelta(days=12))
-    deal.agreed_at = _at(published + timedelta(days=20))
+    deal.agreed_at = _agreed_at(today, first_delivery)
     for event in deal.events:
         event.created_at = {"proposed": deal.created_at, "agreed": deal.agreed_at}.get(
             event.action, _at(today - timedelta(days=1))
@@ -358,6 +370,12 @@ def _backdate_deal(session: Session, deal: deals.Deal, today: date, first_delive
         deal.deliveries, [e for e in deal.events if e.action == "delivery"], strict=False
     ):
         event.created_at = _at(delivery.delivered_on, 15)
+    for delivery, event in zip(
+        [d for d in deal.deliveries if d.is_confirmed],
+        [e for e in deal.events if e.action == "confirmed"],
+        strict=False,
+    ):
+        event.created_at = delivery.confirmed_at or event.created_at
     for event in deal.events:
         if event.action == "completed" and deal.deliveries:
             event.created_at = _at(deal.deliveries[-1].delivered_on, 16)

@@ -97,8 +97,9 @@ def _deal_rows(session: Session, f: StatsFilter) -> Rows:
             "total_quantity": float(deal.total_quantity),
             "unit": deal.unit,
             "delivered": float(deal.delivered_quantity),
-            "realised_co2e_kg": sum(d.co2e_kg or 0 for d in deal.deliveries),
-            "realised_sek": sum(d.sek or 0 for d in deal.deliveries),
+            "confirmed": float(sum(d.quantity for d in deal.deliveries if d.is_confirmed)),
+            "realised_co2e_kg": sum(d.co2e_kg or 0 for d in deal.deliveries if d.is_confirmed),
+            "realised_sek": sum(d.sek or 0 for d in deal.deliveries if d.is_confirmed),
         }
         for deal in stats.drill_deals(session, f, which="delivered", limit=1_000_000)
     ]

@@ -219,7 +219,10 @@ def network(session: Session, f: StatsFilter) -> tuple[list[Node], list[Edge]]:
         .join(Delivery, Delivery.deal_id == Deal.id)
         .outerjoin(receiver_site, receiver_site.id == Deal.receiver_site_id)
         .where(
-            Delivery.delivered_on >= f.start, Delivery.delivered_on <= f.end, *deal_conditions(f)
+            Delivery.delivered_on >= f.start,
+            Delivery.delivered_on <= f.end,
+            Delivery.status == "confirmed",
+            *deal_conditions(f),
         )
         .group_by(Deal.supplier_org_id, Deal.receiver_org_id)
     ).all()

@@ -322,7 +322,9 @@ def drill_deals(
         stmt = stmt.where(
             Deal.id.in_(
                 select(Delivery.deal_id).where(
-                    Delivery.delivered_on >= f.start, Delivery.delivered_on <= f.end
+                    Delivery.delivered_on >= f.start,
+                    Delivery.delivered_on <= f.end,
+                    Delivery.status == "confirmed",
                 )
             )
         )

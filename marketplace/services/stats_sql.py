@@ -175,14 +175,27 @@ def deals_select(*columns: Any) -> Any:
     )
 
 
-def deliveries_select(f: StatsFilter, *columns: Any) -> Any:
+def deliveries_select(f: StatsFilter, *columns: Any, status: str = "confirmed") -> Any:
+    """The period's deliveries of one status: realised figures count confirmed ones only."""
     return (
         deals_select(*columns)
         .join(Delivery, Delivery.deal_id == Deal.id)
         .where(
-            Delivery.delivered_on >= f.start, Delivery.delivered_on <= f.end, *deal_conditions(f)
+            Delivery.delivered_on >= f.start,
+            Delivery.delivered_on <= f.end,
+            Delivery.status == status,
+            *deal_conditions(f),
         )
     )
+
+
+def pending_deliveries(session: Session, f: StatsFilter) -> tuple[int, float]:
+    """Deliveries in the period still waiting for the other firm: count and tonnes."""
+    stmt = deliveries_select(
+        f, func.count(Delivery.id), func.coalesce(func.sum(Delivery.tonnes), 0.0), status="pending"
+    )
+    count, mass = session.execute(stmt).one()
+    return int(count), float(mass)
 
 
 def listing_tonnes_per_year() -> Any:

@@ -26,8 +26,9 @@ def locale() -> str:
 
 
 def translate(message: str, **params: Any) -> str:
-    """Translate an English msgid marked with N_ in the services."""
-    return _(message, **params)
+    """Translate an English msgid marked with N_ in the services (dates in the reader's form)."""
+    shown = {k: fmt_date(v) if isinstance(v, date) else v for k, v in params.items()}
+    return _(message, **shown)
 
 
 def flash_domain_error(error: DomainError) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from marketplace.services import conversations as conv_service
 from marketplace.services import deals as service
+from marketplace.services import deliveries
 from marketplace.services.conversations import InquiryInput
 from marketplace.services.deals import Terms
 from marketplace.services.errors import DomainError, Forbidden, NotFound
@@ -212,7 +213,7 @@ def test_third_firm_cannot_reach_or_act_on_a_deal(session, world):
     with pytest.raises(NotFound):
         service.get_deal(session, actor=world["third"], deal_id=deal.id)
     with pytest.raises(NotFound):
-        service.log_delivery(
+        deliveries.log_delivery(
             session, actor=world["third"], deal_id=deal.id, quantity=Decimal(1),
             delivered_on=TODAY, today=TODAY,
         )  # fmt: skip
@@ -244,16 +245,26 @@ def test_agreeing_more_than_remains_is_refused(session, world):
 
 def test_deliveries_carry_realised_impact_and_complete_the_deal(session, world):
     deal = agreed_deal(session, world)
-    first = service.log_delivery(
+    deal.agreed_at = deal.agreed_at - timedelta(days=30)
+    first = deliveries.log_delivery(
         session, actor=world["buyer"], deal_id=deal.id, quantity=Decimal("200"),
         delivered_on=TODAY - timedelta(days=7), today=TODAY,
     )  # fmt: skip
-    assert deal.status == "delivering"
-    service.log_delivery(
+    assert deal.status == "delivering" and first.status == "pending"
+    second = deliveries.log_delivery(
         session, actor=world["seller"], deal_id=deal.id, quantity=Decimal("200"),
         delivered_on=TODAY, today=TODAY,
     )  # fmt: skip
-    assert deal.status == "completed"  # a one-off deal completes when all is delivered
+    assert deal.status == "delivering"  # all logged, nothing confirmed yet
+    assert deliveries.realised_totals(session, world["seller"].organisation_id).deliveries == 0
+    deliveries.confirm_delivery(
+        session, actor=world["seller"], deal_id=deal.id, delivery_id=first.id
+    )
+    assert deal.status == "delivering"
+    deliveries.confirm_delivery(
+        session, actor=world["buyer"], deal_id=deal.id, delivery_id=second.id
+    )
+    assert deal.status == "completed"  # a one-off deal completes when all is confirmed
     assert world["offer"].remaining_quantity == Decimal("7600")  # nothing given back
     # The realised figure is the estimate of exactly this delivery, recomputed independently.
     expected = estimate(
@@ -266,14 +277,14 @@ def test_deliveries_carry_realised_impact_and_complete_the_deal(session, world):
     assert deal.distance_km == pytest.approx(103, abs=3)  # Edsbyn sawmill to Borlänge
     assert first.co2e_kg == pytest.approx(expected.co2e_kg)
     assert first.sek == pytest.approx(expected.sek)
-    impact = service.impact_of(first)
+    impact = deliveries.impact_of(first)
     assert impact["factor_set"] == world["factor_set"].version
     assert impact["co2e_kg"] == pytest.approx(expected.co2e_kg)
     for org in (world["seller"].organisation_id, world["buyer"].organisation_id):
-        totals = service.realised_totals(session, org)
+        totals = deliveries.realised_totals(session, org)
         assert totals.deliveries == 2 and totals.tonnes == 400
         assert totals.co2e_kg == pytest.approx(2 * expected.co2e_kg)
-    assert service.realised_totals(session, world["third"].organisation_id).deliveries == 0
+    assert deliveries.realised_totals(session, world["third"].organisation_id).deliveries == 0
 
 
 def test_delivery_rules(session, world):
@@ -284,7 +295,7 @@ def test_delivery_rules(session, world):
         (Decimal("111"), TODAY, "quantity"),  # more than the agreed 100 t + 10 %
     ):
         with pytest.raises(DomainError) as caught:
-            service.log_delivery(
+            deliveries.log_delivery(
                 session, actor=world["buyer"], deal_id=deal.id, quantity=quantity,
                 delivered_on=day, today=TODAY,
             )  # fmt: skip
@@ -293,7 +304,7 @@ def test_delivery_rules(session, world):
 
 def test_completing_early_gives_back_the_undelivered_part(session, world):
     deal = agreed_deal(session, world, "400")
-    service.log_delivery(
+    deliveries.log_delivery(
         session, actor=world["buyer"], deal_id=deal.id, quantity=Decimal("100"),
         delivered_on=TODAY, today=TODAY,
     )  # fmt: skip

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.services.conversations import unread_count
-from marketplace.services.deals import realised_totals
+from marketplace.services.deliveries import realised_totals
 from marketplace.services.demo import DEMO_PASSWORD, DemoRefused, load_demo
 from models import Conversation, Deal, Listing, Organisation, Site, User
 from tests.conftest import text_of

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
 from marketplace.services import conversations as conv_service
 from marketplace.services import deals as deal_service
+from marketplace.services import deliveries as deliveries_service
 from marketplace.services import exports
 from marketplace.services.conversations import InquiryInput
 from marketplace.services.deals import Terms
@@ -172,10 +173,18 @@ def build_world(session: Session, seed: int = 7) -> World:
         )
         deal.agreed_at = noon(before)
         for day in days:
-            deal_service.log_delivery(
+            delivery = deliveries_service.log_delivery(
                 session, actor=world.users[supplier], deal_id=deal.id,
                 quantity=Decimal(f"{rng.uniform(20, 150):.3f}"), delivered_on=day, today=TODAY,
             )  # fmt: skip
+            deliveries_service.confirm_delivery(
+                session, actor=world.users[receiver], deal_id=deal.id, delivery_id=delivery.id
+            )
+        # One more delivery the receiver has not confirmed: it must never be published.
+        deliveries_service.log_delivery(
+            session, actor=world.users[supplier], deal_id=deal.id, quantity=Decimal("1"),
+            delivered_on=days[-1], today=TODAY,
+        )  # fmt: skip
 
     # B (2080, bark, M1): one listing firm plus a delivering supplier and its receiver.
     listing(5, "2080", "bark", day_in(M1))
@@ -234,7 +243,7 @@ def cells_from_rows(session: Session, start: date, end: date) -> dict[tuple, dic
         cell[f"{side}s"] += 1
         cell[f"{side}ed_tonnes_per_year"] += tonnes_per_year(x)
     for d in session.scalars(select(Delivery)):
-        if not start <= d.delivered_on <= end:
+        if not start <= d.delivered_on <= end or d.status != "confirmed":
             continue
         deal = session.get(Deal, d.deal_id)
         assert deal is not None

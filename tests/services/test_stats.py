@@ -25,6 +25,7 @@ from geo.gazetteer import MUNICIPALITY_BY_CODE
 from marketplace.services import aggregate, stats, stats_sql
 from marketplace.services import conversations as conv_service
 from marketplace.services import deals as deal_service
+from marketplace.services import deliveries as deliveries_service
 from marketplace.services.conversations import InquiryInput
 from marketplace.services.deals import Terms
 from marketplace.services.factors import load_defaults
@@ -245,6 +246,7 @@ def _inquiries_and_deals(
     session: Session, rng: random.Random, market: Market, now: datetime
 ) -> None:
     users = market.users
+    answers = random.Random(SEED + 1)  # how the other firm answers each delivery
     live = [
         x for x in market.listings
         if _live(x) and x.kind != "capacity" and x not in market.boundary.values()
@@ -308,17 +310,33 @@ def _inquiries_and_deals(
             agreed = at_local(WINDOW.start - timedelta(days=20))
             one = timedelta(days=1)
             days = [WINDOW.start - one, WINDOW.start, WINDOW.end, WINDOW.end + one]
+        deal.agreed_at = agreed  # deliveries cannot be dated before the agreement
         for day in days:
             share = Decimal(rng.uniform(0.05, 0.22))
-            deal_service.log_delivery(
-                session, actor=rng.choice((owner, inquirer)), deal_id=deal.id,
+            logger = rng.choice((owner, inquirer))
+            delivery = deliveries_service.log_delivery(
+                session, actor=logger, deal_id=deal.id,
                 quantity=(deal.total_quantity * share).quantize(Decimal("0.001")),
                 delivered_on=day, today=TODAY,
             )  # fmt: skip
+            answer = answers.random()  # its own generator: the market stays as it was
+            other = inquirer if logger is owner else owner
+            if answer < 0.7 or outcome == "pinned":  # confirmed: counts as realised
+                deliveries_service.confirm_delivery(
+                    session, actor=other, deal_id=deal.id, delivery_id=delivery.id
+                )
+            elif answer < 0.85:  # disputed: never counts
+                deliveries_service.dispute_delivery(
+                    session, actor=other, deal_id=deal.id, delivery_id=delivery.id,
+                    reason="Vågsedeln saknas",
+                )  # fmt: skip
+            # else pending: logged, not yet counted
+        finished = deal.status == "completed"  # confirmed in full, so completed already
         if outcome == "completed":
-            deal_service.complete_deal(session, actor=owner, deal_id=deal.id)
+            if not finished:
+                deal_service.complete_deal(session, actor=owner, deal_id=deal.id)
             deal.completed_at = min(now, at_local(days[-1], 16))
-        elif outcome == "cancelled":
+        elif outcome == "cancelled" and not finished:
             deal_service.cancel_deal(session, actor=inquirer, deal_id=deal.id)
         deal.agreed_at = agreed
         if n == 3:  # agreed at the very first instant of the window: counts
@@ -427,9 +445,11 @@ class Rows:
         ]
 
     def deliveries_in(self, f: StatsFilter) -> list[Delivery]:
+        """Realised: the confirmed deliveries in the period."""
         return [
             x for x in self.deliveries
-            if on_days(f, x.delivered_on) and self.deal_in(self.deals[x.deal_id], f)
+            if x.status == "confirmed" and on_days(f, x.delivered_on)
+            and self.deal_in(self.deals[x.deal_id], f)
         ]  # fmt: skip
 
     def deals_delivered(self, f: StatsFilter) -> list[Deal]:
@@ -479,7 +499,7 @@ class Rows:
         offers = [row for row, mine in rows if mine.direction == "offer"]
         return {
             "tonnes": sum(row.tonnes or 0 for row in offers),
-            "mwh": 0.0,
+            "mwh": sum(row.mwh or 0 for row in offers),
             "co2e_kg": sum(row.co2e_kg or 0 for row in offers),
             "sek": sum(row.sek or 0 for row in offers),
             "count": len(rows),

@@ -25,6 +25,7 @@ from marketplace.services.factors import load_defaults
 from marketplace.services.notify import UNSUBSCRIBE_PURPOSE
 from marketplace.services.security import make_token
 from models import Base, ExportJob, Invitation, OutboxEmail
+from models.deals import Delivery
 from tests.conftest import SECRET
 from tests.factories import ListingFactory, SiteFactory, UserFactory
 
@@ -134,12 +135,18 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("deals.cancel", "POST"): (L, 303, 303, 404, 303, 303),
     ("deals.complete", "POST"): (L, 303, 303, 404, 303, 303),
     ("deals.log_delivery", "POST"): (L, 422, 422, 404, 422, 422),
+    # A delivery the third firm logged: firm A answers; staff are refused inside (flashed).
+    ("deals.confirm_delivery", "POST"): (L, 303, 303, 404, 303, 303),
+    ("deals.dispute_delivery", "POST"): (L, 303, 303, 404, 303, 303),
+    ("deals.correct_delivery", "GET"): (L, 200, 200, 404, 403, 403),
+    ("deals.correct_delivery", "POST"): (L, 422, 422, 404, 403, 403),
     ("api.deals", "GET"): (401, 200, 200, 200, 200, 200),
     ("api.deal", "GET"): (401, 200, 200, 404, 200, 200),
     # Regional staff's tools: firms get 403 on every one; open data is public.
     ("staff.dashboard", "GET"): (L, 403, 403, 403, 200, 200),
     ("staff.listings", "GET"): (L, 403, 403, 403, 200, 200),
     ("staff.deals", "GET"): (L, 403, 403, 403, 200, 200),
+    ("staff.deliveries", "GET"): (L, 403, 403, 403, 200, 200),
     ("staff.export", "GET"): (L, 403, 403, 403, 200, 200),
     ("staff.export_jobs", "GET"): (L, 403, 403, 403, 200, 200),
     ("staff.export_job", "GET"): (L, 403, 403, 403, 200, 200),
@@ -234,6 +241,12 @@ def world(session: Session) -> World:
         conversation_id=conversation.id,
         terms=Terms(quantity=Decimal("10"), price_sek=Decimal("100")),
     )
+    delivery = Delivery(
+        deal=deal, quantity=Decimal("4"), delivered_on=date.today(), logged_by_id=buyer.id,
+        logged_by_org_id=buyer.organisation_id, status="pending",
+    )  # fmt: skip
+    session.add(delivery)
+    session.flush()
     note = add_note(
         session,
         actor=staff,
@@ -270,6 +283,7 @@ def world(session: Session) -> World:
         "job": "sweep",
         "conversation_id": conversation.id,
         "deal_id": deal.id,
+        "delivery_id": delivery.id,
         "organisation_id": owner.organisation_id,
         "note_id": note.id,
         "job_id": job.id,

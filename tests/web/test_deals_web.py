@@ -100,15 +100,27 @@ def test_inquiry_to_completed_deal_through_the_pages(make_client, session, mailb
         )
         assert response.status_code == 303, text_of(response)[:3000]
     session.refresh(deal)
-    assert deal.status == "completed"
+    assert deal.status == "delivering"  # logged by the buyer, not yet confirmed by the seller
     subjects = [m["subject"] for m in mailbox.messages("seller@saw.example")]
-    assert sum("Delivery logged" in s for s in subjects) == 2
-    assert any("Deal completed" in s for s in subjects)
-
-    # Both firms see the realised figures, apart from the potential ones.
+    assert sum("Delivery to confirm" in s for s in subjects) == 2
     co2e = sum(d.co2e_kg for d in deal.deliveries)
     assert co2e > 0
     shown = f"{co2e / 1000:.1f}"
+    assert shown not in text_of(buyer.get("/firm"))  # pending: no realised figure yet
+    page = text_of(seller.get(f"/deals/{deal.id}"))
+    assert page.count("Confirm the delivery") == 2
+    assert "Confirm the delivery" not in text_of(buyer.get(f"/deals/{deal.id}"))
+    mailbox.clear()
+    for delivery in deal.deliveries:
+        url = f"/deals/{deal.id}/deliveries/{delivery.id}/confirm"
+        assert seller.post(url).status_code == 303
+    session.refresh(deal)
+    assert deal.status == "completed"
+    subjects = [m["subject"] for m in mailbox.messages("buyer@pellets.example")]
+    assert sum("Delivery confirmed" in s for s in subjects) == 2
+    assert any("Deal completed" in s for s in subjects)
+
+    # Both firms see the realised figures, apart from the potential ones.
     for client in (buyer, seller):
         overview = text_of(client.get("/firm"))
         assert "Realised exchanges" in overview and shown in overview

@@ -14,7 +14,8 @@ from geo.crs import in_sweden_bbox
 from marketplace.extensions import csrf, db
 from marketplace.services import boundaries as boundary_service
 from marketplace.services import deals as deals_service
-from marketplace.services import search
+from marketplace.services import deliveries as deliveries_service
+from marketplace.services import search, stats_sql
 from marketplace.services import stats as stats_service
 from marketplace.services.errors import DomainError, NotFound
 from marketplace.services.estimates import estimate_pair, impact_summary, ranked_matches
@@ -264,13 +265,18 @@ def _deal_json(deal: Deal) -> dict[str, Any]:
         "completed_at": deal.completed_at.isoformat() if deal.completed_at else None,
         "cancelled_at": deal.cancelled_at.isoformat() if deal.cancelled_at else None,
         "delivered_quantity": float(deal.delivered_quantity),
+        "confirmed_quantity": float(deliveries_service.confirmed_quantity(deal)),
         "deliveries": [
             {
                 "id": d.id,
                 "date": d.delivered_on.isoformat(),
                 "quantity": float(d.quantity),
                 "unit": deal.unit,
-                "impact": deals_service.impact_of(d),
+                "status": d.status,
+                "confirmed_at": d.confirmed_at.isoformat() if d.confirmed_at else None,
+                "disputed_at": d.disputed_at.isoformat() if d.disputed_at else None,
+                "dispute_reason": d.dispute_reason,
+                "impact": deliveries_service.impact_of(d),
             }
             for d in deal.deliveries
         ],
@@ -304,6 +310,7 @@ def stats_figures():  # type: ignore[no-untyped-def]
         parameter, message = next(iter(parsed.errors.items()))
         return _error(400, f"{parameter}: {message}", parameter)
     fig = stats_service.figures(db.session, parsed.filters)
+    waiting, waiting_tonnes = stats_sql.pending_deliveries(db.session, parsed.filters)
     return jsonify(
         {
             "filters": parsed.filters.as_params(),
@@ -318,6 +325,7 @@ def stats_figures():  # type: ignore[no-untyped-def]
                 "to_first_inquiry": fig.median_days_to_inquiry,
                 "to_first_deal": fig.median_days_to_deal,
             },
+            "pending": {"deliveries": waiting, "tonnes": waiting_tonnes},
             "realised": {
                 "deliveries": fig.realised.count,
                 "tonnes": fig.realised.tonnes,

@@ -39,6 +39,11 @@ ROUTE_LABELS = {
     "sold": _l("Sold or used elsewhere"),
     "unknown": _l("Unknown"),
 }
+DELIVERY_STATUS_LABELS = {
+    "pending": _l("Waiting for confirmation"),
+    "confirmed": _l("Confirmed"),
+    "disputed": _l("Disputed"),
+}
 STATUS_LABELS = {
     "proposed": _l("Proposed"),
     "agreed": _l("Agreed"),
@@ -135,6 +140,13 @@ class DeliveryForm(FlaskForm):
     delivered_on = DateField(_l("Delivery date"), validators=[InputRequired()])
     note = TextAreaField(
         _l("Note (weighing slip, vehicle)"), validators=[Optional(), Length(max=2000)]
+    )
+
+
+class DisputeForm(FlaskForm):
+    reason = TextAreaField(
+        _l("What is wrong with the delivery (shown to the other firm)"),
+        validators=[InputRequired(_l("Say what is wrong with the delivery.")), Length(max=2000)],
     )
 
 

@@ -18,6 +18,7 @@ from flask_login import current_user
 from marketplace.extensions import db
 from marketplace.services import conversations as conv_service
 from marketplace.services import deals as service
+from marketplace.services import deliveries
 from marketplace.services.errors import DomainError
 from marketplace.services.sites import firm_sites
 
@@ -33,10 +34,12 @@ from marketplace.web.deals.common import (
     page_context,
 )
 from marketplace.web.deals.forms import (
+    DELIVERY_STATUS_LABELS,
     AcceptForm,
     CancelForm,
     DealForm,
     DeliveryForm,
+    DisputeForm,
 )
 from marketplace.web.helpers import (
     attach_domain_error,
@@ -162,17 +165,21 @@ def counter(deal_id: int):  # type: ignore[no-untyped-def]
 
 def _deal_page(deal: Deal, delivery_form: DeliveryForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     form = delivery_form or DeliveryForm(formdata=None, delivered_on=date.today())
-    realised = [(d, service.impact_of(d)) for d in deal.deliveries]
+    confirmed = [d for d in deal.deliveries if d.is_confirmed]
     return render_template(
         "deals/deal.html",
         deal=deal,
         delivery_form=form,
         cancel_form=CancelForm(formdata=None),
-        realised=realised,
+        dispute_form=DisputeForm(formdata=None),
+        delivery_status_labels=DELIVERY_STATUS_LABELS,
+        realised=[(d, deliveries.impact_of(d)) for d in deal.deliveries],
+        awaiting={d.id for d in deliveries.awaiting(deal, current_user.organisation_id)},
         totals={
-            "co2e_kg": sum(d.co2e_kg or 0 for d in deal.deliveries),
-            "sek": sum(d.sek or 0 for d in deal.deliveries),
-            "quantity": deal.delivered_quantity,
+            "co2e_kg": sum(d.co2e_kg or 0 for d in confirmed),
+            "sek": sum(d.sek or 0 for d in confirmed),
+            "quantity": deliveries.confirmed_quantity(deal),
+            "pending": sum(1 for d in deal.deliveries if d.status == "pending"),
         },
         deal_side=(
             "supplier"
@@ -190,7 +197,9 @@ def _deal_page(deal: Deal, delivery_form: DeliveryForm | None = None, status: in
 def index():  # type: ignore[no-untyped-def]
     everyone = current_user.organisation_id is None
     deals = service.deals_for(db.session, actor=current_user, everyone=everyone)
-    totals = service.realised_totals(db.session, None if everyone else current_user.organisation_id)
+    totals = deliveries.realised_totals(
+        db.session, None if everyone else current_user.organisation_id
+    )
     return render_template(
         "deals/index.html",
         deals=[(d, Names(d.conversation)) for d in deals],
@@ -257,6 +266,18 @@ def complete(deal_id: int):  # type: ignore[no-untyped-def]
     )
 
 
+# --- deliveries: logged by one firm, confirmed or disputed by the other ---------------------------
+
+
+def _delivery_input(form: DeliveryForm) -> dict[str, Any]:
+    return {
+        "quantity": form.quantity.data,
+        "delivered_on": form.delivered_on.data,
+        "note": form.note.data or "",
+        "today": date.today(),
+    }
+
+
 @bp.post("/deals/<int:deal_id>/deliveries")
 @policy("party")
 def log_delivery(deal_id: int):  # type: ignore[no-untyped-def]
@@ -264,31 +285,96 @@ def log_delivery(deal_id: int):  # type: ignore[no-untyped-def]
     form = DeliveryForm()
     if form.validate_on_submit():
         try:
-            delivery = service.log_delivery(
-                db.session,
-                actor=current_user,
-                deal_id=found.id,
-                quantity=form.quantity.data,
-                delivered_on=form.delivered_on.data,
-                note=form.note.data or "",
-                today=date.today(),
+            delivery = deliveries.log_delivery(
+                db.session, actor=current_user, deal_id=found.id, **_delivery_input(form)
             )
         except DomainError as error:
             db.session.rollback()
             attach_domain_error(form, error)
         else:
             ids = notify(
-                found.conversation,
-                "delivery",
-                f"delivery:{delivery.id}",
-                deal=found,
+                found.conversation, "delivery", f"delivery:{delivery.id}", deal=found,
                 delivered=delivery.quantity,
-            )
-            if found.status == "completed":
-                ids += notify(
-                    found.conversation, "completed", f"deal-event:{found.events[-1].id}", deal=found
-                )
+            )  # fmt: skip
             commit(ids)
-            flash(_("The delivery has been logged."), "success")
+            flash(
+                _("The delivery has been logged. It counts once the other firm confirms it."),
+                "success",
+            )
             return redirect(url_for("deals.deal", deal_id=found.id) + "#deliveries", 303)
     return _deal_page(found, form, 422)
+
+
+def _answer(deal_id: int, run, event: str, success: str):  # type: ignore[no-untyped-def]
+    """Confirm or dispute a delivery; the firm that logged it is told by email."""
+    found = service.get_deal(db.session, actor=current_user, deal_id=deal_id)
+
+    def changed() -> list[int]:
+        delivery = run(found)
+        key = f"deal-event:{found.events[-1].id}"
+        ids = notify(found.conversation, event, key, deal=found, delivered=delivery.quantity)
+        if found.events[-1].action == "completed":  # the last confirmation completed it
+            ids += notify(found.conversation, "completed", f"{key}:completed", deal=found)
+        return ids
+
+    attempt(changed, success)
+    return redirect(url_for("deals.deal", deal_id=deal_id) + "#deliveries", 303)
+
+
+@bp.post("/deals/<int:deal_id>/deliveries/<int:delivery_id>/confirm")
+@policy("party")
+def confirm_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped-def]
+    return _answer(
+        deal_id,
+        lambda d: deliveries.confirm_delivery(
+            db.session, actor=current_user, deal_id=d.id, delivery_id=delivery_id
+        ),
+        "confirmed",
+        _("The delivery is confirmed and counts as realised."),
+    )
+
+
+@bp.post("/deals/<int:deal_id>/deliveries/<int:delivery_id>/dispute")
+@policy("party")
+def dispute_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped-def]
+    form = DisputeForm()
+    reason = (form.reason.data or "") if form.validate_on_submit() else ""
+    return _answer(
+        deal_id,
+        lambda d: deliveries.dispute_delivery(
+            db.session, actor=current_user, deal_id=d.id, delivery_id=delivery_id, reason=reason
+        ),
+        "disputed",
+        _("The delivery is disputed; the other firm has been told why."),
+    )
+
+
+@bp.route("/deals/<int:deal_id>/deliveries/<int:delivery_id>/edit", methods=["GET", "POST"])
+@policy("party")
+def correct_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped-def]
+    found = service.get_deal(db.session, actor=current_user, deal_id=deal_id)
+    if current_user.organisation_id not in found.org_ids:
+        abort(403)  # regional staff follow deliveries but never log or correct them for a firm
+    delivery = next((d for d in found.deliveries if d.id == delivery_id), None)
+    if delivery is None or delivery.status == "confirmed":
+        abort(404)
+    form = DeliveryForm(obj=delivery)
+    if form.validate_on_submit():
+        try:
+            deliveries.correct_delivery(
+                db.session, actor=current_user, deal_id=found.id, delivery_id=delivery.id,
+                **_delivery_input(form),
+            )  # fmt: skip
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            key = f"deal-event:{found.events[-1].id}"
+            commit(notify(found.conversation, "corrected", key, deal=found,
+                          delivered=delivery.quantity))  # fmt: skip
+            flash(_("The delivery is corrected and waits for the other firm again."), "success")
+            return redirect(url_for("deals.deal", deal_id=found.id) + "#deliveries", 303)
+    return render_template(
+        "deals/delivery_edit.html", deal=found, delivery=delivery, form=form,
+        **page_context(found.conversation),
+    ), form_status(form)  # fmt: skip

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from marketplace.extensions import db
 from marketplace.services import accounts, organisations, sites
-from marketplace.services.deals import realised_totals
+from marketplace.services.deliveries import realised_totals
 from marketplace.services.errors import DomainError
 from marketplace.services.estimates import suggestions
 from marketplace.services.listings import firm_listings

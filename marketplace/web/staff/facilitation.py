@@ -17,7 +17,7 @@ from marketplace.extensions import db
 from marketplace.services import facilitation as service
 from marketplace.services import outbox
 from marketplace.services.deal_mail import conversation_emails
-from marketplace.services.deals import realised_totals
+from marketplace.services.deliveries import realised_totals
 from marketplace.services.errors import DomainError
 from marketplace.services.estimates import Choice, estimate_pair, require_factor_set
 from marketplace.services.listings import firm_listings

@@ -23,10 +23,11 @@ from flask_login import current_user
 from geo.gazetteer import COUNTIES, MUNICIPALITIES
 from marketplace.extensions import db
 from marketplace.services import boundaries as boundary_service
-from marketplace.services import exports, stats
+from marketplace.services import deliveries as deliveries_service
+from marketplace.services import exports, stats, stats_sql
 from marketplace.services.facilitation import follow_ups_due, open_reports_count
 from marketplace.web import charts
-from marketplace.web.deals.forms import STATUS_LABELS
+from marketplace.web.deals.forms import DELIVERY_STATUS_LABELS, STATUS_LABELS
 from marketplace.web.helpers import category_label, fmt_number, locale
 from marketplace.web.jobs import enqueue
 from marketplace.web.policy import policy
@@ -140,6 +141,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         towns=towns,
         follow_ups=follow_ups_due(db.session, today=date.today(), author_id=current_user.id),
         reports=open_reports_count(db.session),
+        pending=stats_sql.pending_deliveries(db.session, f),
         tables=list(exports.TABLES),
         **_charts(f, months, categories, towns),
     )
@@ -184,6 +186,17 @@ def deals():  # type: ignore[no-untyped-def]
         deals=found,
         which=which,
         status_labels=STATUS_LABELS,
+    )
+
+
+@bp.get("/deliveries")
+@policy("staff")
+def deliveries():  # type: ignore[no-untyped-def]
+    """Deliveries waiting for the other firm, or disputed: what staff may follow up."""
+    return render_template(
+        "staff/deliveries.html",
+        deliveries=deliveries_service.unanswered(db.session),
+        labels=DELIVERY_STATUS_LABELS,
     )
 
 
