@@ -1,6 +1,7 @@
 """From inquiry to realised savings in a real browser: the demo buyer inquires on the demo sawdust
 offer, the seller answers, 500 t are proposed, countered to 400 t and agreed, two deliveries of
-200 t are logged; every notification goes through the outbox to an SMTP server."""
+200 t are logged by the buyer and confirmed by the seller; every notification goes through the
+outbox to an SMTP server."""
 
 from __future__ import annotations
 
@@ -104,14 +105,28 @@ def test_inquiry_counter_offer_agreement_and_deliveries(browser, deal_server):
     expect(buyer.locator("main .status--agreed")).to_be_visible()
     wait_for_mail(sink, 5)
 
-    # Two deliveries of 200 t complete the deal.
+    # The buyer logs two deliveries of 200 t: they wait for the seller and count for nothing yet.
     for _ in range(2):
         buyer.locator("#deliveries #quantity").fill("200")
         buyer.locator("#delivered_on").fill(date.today().isoformat())
         buyer.locator(f"form[action='{deal_path}/deliveries'] button").click()
         buyer.wait_for_url(f"**{deal_path}#deliveries")
-    expect(buyer.locator("main .status--completed")).to_be_visible()
+    expect(buyer.locator("#deliveries .status--pending")).to_have_count(2)
+    expect(buyer.locator("#deliveries tfoot")).to_contain_text("0 t")
     assert_accessible(buyer)
+    wait_for_mail(sink, 7)
+
+    # The seller confirms both: the deal completes and the savings are realised.
+    seller.goto(deal_path)
+    confirm = seller.locator(f"form[action^='{deal_path}/deliveries/'][action$='/confirm'] button")
+    expect(confirm).to_have_count(2)
+    assert_accessible(seller)
+    for _ in range(2):
+        confirm.first.click()
+        seller.wait_for_url(f"**{deal_path}#deliveries")
+    expect(seller.locator("#deliveries .status--confirmed")).to_have_count(2)
+    expect(seller.locator("main .status--completed")).to_be_visible()
+    assert_accessible(seller)
 
     with live.app.app_context(), db.write_session() as session:
         deal_id = int(deal_path.rsplit("/", 1)[1])
@@ -122,22 +137,24 @@ def test_inquiry_counter_offer_agreement_and_deliveries(browser, deal_server):
         deliveries = session.scalars(select(Delivery).where(Delivery.deal_id == deal_id)).all()
         co2e = sum(d.co2e_kg for d in deliveries)
         sek = sum(d.sek for d in deliveries)
-    assert [float(d.quantity) for d in deliveries] == [200, 200] and co2e > 0 and sek > 0
+    assert [float(d.quantity) for d in deliveries] == [200, 200] and co2e > 0
+    # Sawdust avoids no gate fee and no displaced-input price was given: only the freight.
+    assert sek < 0
 
     # Both firms see the realised CO2e and SEK of the deal.
     for page in (buyer, seller):
         page.goto(deal_path)
         totals = page.locator("#deliveries tfoot")
         expect(totals).to_contain_text(f"{_number(co2e / 1000, 2)} t")
-        expect(totals).to_contain_text(f"{_number(sek, 0)} SEK")
+        expect(totals).to_contain_text(f"{_number(sek, 0)} kr")
 
     # Every step reached the other firm by email: inquiry, answer, proposal, counter-proposal,
-    # agreement, two deliveries and the completion.
-    mails = wait_for_mail(sink, 8)
+    # agreement, two deliveries to confirm, two confirmations and the completion.
+    mails = wait_for_mail(sink, 10)
     time.sleep(0.5)
-    assert sink.count() == 8
+    assert sink.count() == 10
     to = [m["To"] for m in mails]
-    assert to.count("seller@demo.example") == 6 and to.count("buyer@demo.example") == 2
+    assert to.count("seller@demo.example") == 5 and to.count("buyer@demo.example") == 5
     for mail in mails:
         body = mail.get_body(("plain",)).get_content()
         assert f"{live.base}/messages/" in body or f"{live.base}/deals/" in body

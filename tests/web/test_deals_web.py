@@ -4,7 +4,7 @@ see what, and an anonymous listing's firm kept hidden until the seller accepts."
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -258,3 +258,77 @@ def test_the_last_tonnes_cannot_be_agreed_twice(make_client, session, market):
     assert "Only 20 t remain of the offer" in text_of(response)
     session.refresh(deals[1])
     assert deals[1].status == "proposed"
+
+
+def test_a_delivery_counts_only_once_the_other_firm_confirms_it(make_client, session, market):
+    buyer = as_user(make_client, market["buyer"])
+    seller = as_user(make_client, market["seller"])
+    staff_user = UserFactory(organisation=None, org_role=None, is_staff=True)
+    staff = as_user(make_client, staff_user)
+    buyer.post(f"/listings/{market['offer'].id}/inquire", {"message": "Hej"})
+    conversation = session.scalars(select(Conversation)).one()
+    seller.post(f"/messages/{conversation.id}/deal", terms("300"))
+    deal = session.scalars(select(Deal)).one()
+    buyer.post(f"/deals/{deal.id}/accept", {"version": "1"})
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    refused = buyer.post(
+        f"/deals/{deal.id}/deliveries", {"quantity": "120", "delivered_on": yesterday}
+    )
+    assert refused.status_code == 422 and "cannot be dated before" in text_of(refused)
+    assert (
+        buyer.post(
+            f"/deals/{deal.id}/deliveries", {"quantity": "120,5", "delivered_on": TODAY}
+        ).status_code
+        == 303
+    )
+
+    def stats() -> dict:  # type: ignore[type-arg]
+        return staff.get("/api/v1/stats").get_json()
+
+    before = stats()
+    assert before["realised"]["deliveries"] == 0 and before["realised"]["tonnes"] == 0
+    assert before["pending"] == {"deliveries": 1, "tonnes": 120.5}
+    [delivery] = buyer.get(f"/api/v1/deals/{deal.id}").get_json()["deliveries"]
+    assert delivery["status"] == "pending" and delivery["quantity"] == 120.5
+    assert "Realised exchanges" in text_of(buyer.get("/firm"))
+    assert "Unconfirmed deliveries" in text_of(staff.get("/staff"))
+    assert f"/deals/{deal.id}#delivery-" in text_of(staff.get("/staff/deliveries"))
+    # The firm that logged it cannot confirm it; the other firm does.
+    url = f"/deals/{deal.id}/deliveries/{delivery['id']}/confirm"
+    buyer.post(url)
+    assert buyer.get(f"/api/v1/deals/{deal.id}").get_json()["deliveries"][0]["status"] == "pending"
+    assert seller.post(url).status_code == 303
+    after = stats()
+    assert after["realised"]["deliveries"] == 1 and after["realised"]["tonnes"] == 120.5
+    assert after["pending"] == {"deliveries": 0, "tonnes": 0.0}
+    body = seller.get(f"/api/v1/deals/{deal.id}").get_json()
+    assert body["deliveries"][0]["status"] == "confirmed" and body["confirmed_quantity"] == 120.5
+
+
+def test_a_disputed_delivery_is_corrected_through_the_pages(make_client, session, market):
+    buyer = as_user(make_client, market["buyer"])
+    seller = as_user(make_client, market["seller"])
+    buyer.post(f"/listings/{market['offer'].id}/inquire", {"message": "Hej"})
+    conversation = session.scalars(select(Conversation)).one()
+    seller.post(f"/messages/{conversation.id}/deal", terms("300"))
+    deal = session.scalars(select(Deal)).one()
+    buyer.post(f"/deals/{deal.id}/accept", {"version": "1"})
+    seller.post(f"/deals/{deal.id}/deliveries", {"quantity": "100", "delivered_on": TODAY})
+    session.refresh(deal)
+    delivery = deal.deliveries[0]
+    base = f"/deals/{deal.id}/deliveries/{delivery.id}"
+    buyer.post(f"{base}/dispute", {"reason": ""})  # a dispute needs a reason
+    session.refresh(delivery)
+    assert delivery.status == "pending"
+    buyer.post(f"{base}/dispute", {"reason": "Vågsedeln visar 90 ton."})
+    session.refresh(delivery)
+    assert delivery.status == "disputed"
+    page = text_of(seller.get(f"/deals/{deal.id}"))
+    assert "Vågsedeln visar 90 ton." in page and "Correct the delivery" in page
+    assert seller.post(f"{base}/edit", {"quantity": "90", "delivered_on": TODAY}).status_code == 303
+    session.refresh(delivery)
+    assert (delivery.status, delivery.quantity) == ("pending", Decimal("90"))
+    assert buyer.post(f"{base}/confirm").status_code == 303
+    session.refresh(delivery)
+    assert delivery.status == "confirmed"
+    assert seller.get(f"{base}/edit").status_code == 404  # confirmed deliveries are final
