@@ -10,7 +10,7 @@ from models.listings import Listing
 from models.organisations import Organisation
 from models.outbox import OutboxEmail
 from models.sites import Site
-from models.staff import ExportJob, FirmNote, ListingReport, MatchPotential
+from models.staff import ExportJob, FirmNote, ListingReport, MatchPotential, PotentialPair
 from models.taxonomy import EwcCode
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "Listing",
     "ListingReport",
     "MatchPotential",
+    "PotentialPair",
     "Message",
     "Notification",
     "OrgRole",

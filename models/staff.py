@@ -41,6 +41,31 @@ class MatchPotential(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class PotentialPair(Base):
+    """One offer/want pair of the regional potential and what it is allocated, per year.
+
+    The best matches are allocated greedily by saving per tonne (or MWh) so that no want
+    receives more than it asked for and no offer gives more than it has (IMPACT.md); only pairs
+    whose estimate saves CO2e are kept. `MatchPotential.tonnes`, `mwh`, `co2e_kg` and `sek` of a
+    listing are the sums of its pairs, which the statistics add up on the offers' side.
+    """
+
+    __tablename__ = "potential_pairs"
+
+    offer_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True
+    )
+    want_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    unit: Mapped[str] = mapped_column(String(3))  # "t" or "MWh"
+    allocated: Mapped[float] = mapped_column(Float)  # per year
+    co2e_kg: Mapped[float] = mapped_column(Float)  # of the allocated amount
+    sek: Mapped[float] = mapped_column(Float)
+    factor_set_id: Mapped[int | None] = mapped_column(ForeignKey("factor_sets.id"))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class ListingReport(Base):
     """A member's report that a listing is wrong, misleading or unlawful."""
 

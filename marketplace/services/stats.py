@@ -3,15 +3,16 @@
 Definitions (the dashboard and `GET /api/v1/stats` state the same):
 - The period is Swedish local days, both ends included. Flows count what happened in it:
   listings first published, inquiries (conversations opened), deals agreed and completed,
-  deliveries (realised). Potential is a state: the best match of each listing published now.
+  deliveries (realised). Potential is a state: what the listings published now could exchange.
 - Where: a listing is in its site's municipality (an anonymous listing too, which reveals no more
   than the municipality); a deal and its deliveries are where the supplier's site is.
 - Sector: SNI 2007 section of the listing's firm, of the supplier for deals.
 - Amounts are per year: a weekly stream ×52, a monthly one ×12, a one-off lot once; tonnes from
   t, kg, and m³ with a density; heat in MWh; capacity (storage, transport, machine time) per unit
   as listed, never added to tonnes.
-- Realised = sums over logged deliveries (each with its stored estimate); potential = sums over
-  the stored best match of each published offer (so no exchange is counted twice), never mixed.
+- Realised = sums over confirmed deliveries (each with its stored estimate); potential = sums
+  over the allocated pairs of each published offer (`potentials`: no want receives more than it
+  asked for, no offer gives more than it has, only pairs that save CO2e), never mixed.
 """
 
 from __future__ import annotations
