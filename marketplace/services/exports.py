@@ -25,15 +25,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
-from marketplace.services import stats, stats_sql
+from marketplace.services import spreadsheets, stats, stats_sql
 from marketplace.services.stats import StatsFilter
+from models.accounts import User
 from models.base import utcnow
 from models.deals import Deal, Delivery
 from models.listings import Listing
 from models.staff import ExportJob
 
 MIN_FIRMS = 3
-FORMATS = ("csv", "json")
+FORMATS = ("csv", "xlsx", "json")
 BACKGROUND_DAYS = 400  # longer periods are exported by a job
 Rows = list[dict[str, Any]]
 
@@ -116,6 +117,7 @@ TABLES: dict[str, Callable[[Session, StatsFilter], Rows]] = {
 
 
 def to_csv(rows: Rows) -> str:
+    """Machine CSV (keys, codes, unrounded figures): the open-data download."""
     out = io.StringIO()
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
@@ -131,8 +133,23 @@ def to_json(rows: Rows, f: StatsFilter | None = None) -> str:
     return json.dumps(body, ensure_ascii=False, default=str)
 
 
-def render(rows: Rows, fmt: str, f: StatsFilter | None = None) -> str:
+OPEN_DATA_FORMATS = ("csv", "json")
+
+
+def render_open_data(rows: Rows, fmt: str, f: StatsFilter | None) -> str:
+    """Open data is for machines: keys, codes and unrounded figures in CSV and JSON."""
     return to_csv(rows) if fmt == "csv" else to_json(rows, f)
+
+
+def render(
+    rows: Rows, fmt: str, f: StatsFilter | None = None, *, locale: str = "sv", title: str = ""
+) -> bytes:
+    """A staff download: CSV and .xlsx for people (`spreadsheets`), JSON for machines."""
+    if fmt == "json":
+        return to_json(rows, f).encode("utf-8")
+    if fmt == "xlsx":
+        return spreadsheets.to_xlsx(rows, locale, title or "Export")
+    return spreadsheets.to_csv(rows, locale)
 
 
 # --- open data ----------------------------------------------------------------------------------
@@ -276,7 +293,10 @@ def run_job(
             commit()
         directory.mkdir(parents=True, exist_ok=True)
         name = f"export-{job.id}-{job.table}.{job.fmt}"
-        (directory / name).write_text(render(rows, job.fmt, f), encoding="utf-8")
+        requester = session.get(User, job.requested_by_id) if job.requested_by_id else None
+        locale = (requester.locale if requester else None) or "sv"
+        body = render(rows, job.fmt, f, locale=locale, title=job.table)
+        (directory / name).write_bytes(body)
     except Exception as exc:  # recorded for the staff page; the job runner logs the traceback
         session.rollback()
         job = session.get(ExportJob, job_id)

@@ -310,9 +310,9 @@ def test_rows_carry_exactly_the_documented_aggregates(session, world):
     assert rows
     for row in rows:
         assert tuple(row) == FIELDS
-    text = exports.render(rows, "csv")
+    text = exports.render_open_data(rows, "csv", None)
     assert tuple(next(csv.reader(io.StringIO(text)))) == FIELDS
-    body = json.loads(exports.render(rows, "json", StatsFilter(start=START, end=END)))
+    body = json.loads(exports.render_open_data(rows, "json", StatsFilter(start=START, end=END)))
     assert set(body) == {"filters", "rows"}
     assert all(tuple(r) == FIELDS for r in body["rows"])
 
@@ -349,7 +349,7 @@ def test_no_firm_site_or_coordinate_is_published(session, world):
     assert len(words) > 40 and len(patterns) > 100
     assert any(x.visibility == "anonymous" for x in session.scalars(select(Listing)))
     for fmt in ("csv", "json"):
-        text = exports.render(rows, fmt, StatsFilter(start=START, end=END))
+        text = exports.render_open_data(rows, fmt, StatsFilter(start=START, end=END))
         assert "1780" in text and "Karlstad" in text  # the text is the export itself
         for word in words:
             assert word.casefold() not in text.casefold(), (fmt, word)
@@ -365,9 +365,9 @@ def test_secret_check_sees_a_leak(session, world):
     site = session.scalars(select(Site)).first()
     assert site is not None
     leaked = [{**rows[0], "realised_sek": round(site.lat, 4)}]
-    assert any(p.search(exports.render(leaked, "csv")) for p in patterns)
+    assert any(p.search(exports.render_open_data(leaked, "csv", None)) for p in patterns)
     named = [{**rows[0], "category": FIRM_NAMES[3]}]
-    assert any(w in exports.render(named, "json") for w in words)
+    assert any(w in exports.render_open_data(named, "json", None) for w in words)
 
 
 def test_download_is_the_same_table(client, session, world):
@@ -376,11 +376,12 @@ def test_download_is_the_same_table(client, session, world):
     response = client.get(url)
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert text_of(response) == exports.render(rows, "csv")
+    assert text_of(response) == exports.render_open_data(rows, "csv", None)
     assert len(text_of(response).splitlines()) == len(rows) + 1
     response = client.get(url.replace(".csv", ".json"))
     assert response.status_code == 200
-    assert response.get_json()["rows"] == json.loads(exports.render(rows, "json"))["rows"]
+    expected = json.loads(exports.render_open_data(rows, "json", None))["rows"]
+    assert response.get_json()["rows"] == expected
     for bad in ("from=2024-02-30", "from=yesterday", f"from={END}&to={START - timedelta(1)}"):
         response = client.get(f"/open-data/municipality-category-month.csv?{bad}")
         assert response.status_code == 400, bad

@@ -7,11 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from babel.numbers import format_decimal
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from marketplace.services import stats
@@ -87,14 +89,56 @@ def test_drill_downs_list_what_the_figures_count(make_client, demo):
 
 @pytest.mark.parametrize("table", ["summary", "by_month", "by_category", "by_municipality",
                                    "listings", "deals"])  # fmt: skip
-def test_every_table_exports_as_csv_and_json(make_client, demo, table):
+def test_every_table_exports_as_csv_xlsx_and_json(make_client, demo, table):
     client = staff_client(make_client)
+    as_json = client.get(f"/staff/export/{table}.json").get_json()
     as_csv = client.get(f"/staff/export/{table}.csv")
     assert as_csv.status_code == 200 and as_csv.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(text_of(as_csv))))
-    as_json = client.get(f"/staff/export/{table}.json").get_json()
+    rows = swedish_csv(as_csv)
     assert len(rows) == len(as_json["rows"]) > 0
-    assert set(rows[0]) == set(as_json["rows"][0])
+    assert len(rows[0]) == len(as_json["rows"][0])
+    as_xlsx = client.get(f"/staff/export/{table}.xlsx")
+    assert as_xlsx.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(as_xlsx.get_data())).active
+    cells = [[("" if c is None else c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert cells[0] == list(rows[0])  # the same headers
+    assert len(cells) - 1 == len(rows)
+    for got, row in zip(cells[1:], rows, strict=True):  # the same rows, numbers as numbers
+        assert [swedish_value(v) for v in row.values()] == [
+            v if isinstance(v, str) else pytest.approx(v) for v in got
+        ]
+
+
+def swedish_csv(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    """A CSV as Swedish Excel reads it: UTF-8 with a BOM, `;` between fields."""
+    text = response.get_data().decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+
+
+def swedish_value(text: str):  # type: ignore[no-untyped-def]
+    """A cell as Swedish Excel takes it: "1 234,5" is a number, anything else text."""
+    compact = text.replace("\xa0", "").replace("\u202f", "").replace(" ", "")
+    if re.fullmatch(r"-?\d+(,\d+)?", compact):
+        return float(compact.replace(",", "."))
+    return text
+
+
+def test_csv_exports_are_made_for_a_swedish_spreadsheet(make_client, demo):
+    client = staff_client(make_client)
+    rows = swedish_csv(client.get("/staff/export/by_category.csv"))
+    assert "Kategori" in rows[0] and "Genomfört kg CO2e" in rows[0]
+    categories = {row["Kategori"] for row in rows}
+    assert "Stålslagg" in categories and "steel_slag" not in categories  # labels, not keys
+    text = client.get("/staff/export/by_category.csv").get_data().decode("utf-8-sig")
+    assert not re.search(r"\d\.\d", text), "no dot decimals in Swedish"
+    assert re.search(r";\d{1,3}\xa0\d{3}[;,\r]", text), "no-break-space thousands"
+    staff = demo.scalars(select(User).where(User.email == STAFF)).one()
+    staff.locale = "en"  # the staff member switches the interface to English
+    demo.flush()
+    text = client.get("/staff/export/by_category.csv").get_data().decode("utf-8-sig")
+    head = next(csv.reader(io.StringIO(text)))
+    assert "Category" in head and "Steel slag" in text and not re.search(r"\d\xa0\d", text)
 
 
 def test_long_exports_run_in_the_background_with_a_download(make_client, demo):
@@ -107,7 +151,7 @@ def test_long_exports_run_in_the_background_with_a_download(make_client, demo):
     page = text_of(client.get(response.headers["Location"]))
     assert f"/staff/exports/{job.id}/download" in page
     download = client.get(f"/staff/exports/{job.id}/download")
-    rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
+    rows = swedish_csv(download)
     download.close()
     published = demo.scalars(select(Listing).where(Listing.published_at.is_not(None))).all()
     assert len(rows) == job.rows == len(published)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rq import Queue
 from rq.serializers import JSONSerializer
@@ -23,11 +24,12 @@ from workers.queues import MAIL, MAINTENANCE
 
 
 def test_background_export_and_follow_up_reminders(workers, sessions, redis, sink):
-    today = date.today()
+    today = datetime.now(ZoneInfo("Europe/Stockholm")).date()  # the statistics' days
     with sessions() as session, factories_on(session):
         staff = UserFactory(
-            organisation=None, org_role=None, is_staff=True, email="s@region.example"
-        )
+            organisation=None, org_role=None, is_staff=True, email="s@region.example",
+            locale="sv",
+        )  # fmt: skip
         owner = UserFactory()
         site = SiteFactory(organisation=owner.organisation)
         for n in range(30):
@@ -48,8 +50,11 @@ def test_background_export_and_follow_up_reminders(workers, sessions, redis, sin
         job = session.get(ExportJob, job_id)
         assert job is not None and (job.status, job.progress, job.rows) == ("done", 100, 30)
         path = Path(workers.env["INSTANCE_PATH"]) / "exports" / str(job.filename)
-        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-        assert sorted(r["title"] for r in rows) == sorted(f"Spån {n}" for n in range(30))
+        # For Swedish Excel (the staff member's language): BOM, `;`, labels for the headers.
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("\ufeff")
+        rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+        assert sorted(r["Rubrik"] for r in rows) == sorted(f"Spån {n}" for n in range(30))
         note = session.query(FirmNote).one()
         assert note.reminded_at is not None
     messages = sink.messages()

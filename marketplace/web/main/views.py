@@ -59,7 +59,7 @@ def open_data():  # type: ignore[no-untyped-def]
 def open_data_file(fmt: str):  # type: ignore[no-untyped-def]
     """Aggregates per municipality, category and month: no firm, no site, no cell of fewer
     than three firms (services.exports.open_data_rows)."""
-    if fmt not in exports.FORMATS:
+    if fmt not in exports.OPEN_DATA_FORMATS:
         abort(404)
     parsed = parse_filter(request.args, today=date.today())
     if parsed.errors:
@@ -69,7 +69,7 @@ def open_data_file(fmt: str):  # type: ignore[no-untyped-def]
     months = exports.whole_months(f.start, f.end, date.today())
     rows = exports.open_data_rows(db.session, f.start, f.end)
     period = StatsFilter(start=months[0], end=months[1]) if months else None
-    body = exports.render(rows, fmt, period)
+    body = exports.render_open_data(rows, fmt, period)
     response = Response(body, mimetype="text/csv" if fmt == "csv" else "application/json")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="symbiosis-{f.start}-{f.end}.{fmt}"'

@@ -211,13 +211,20 @@ def export(table: str, fmt: str):  # type: ignore[no-untyped-def]
         db.session.commit()
         enqueue(run_export, job.id, queue=MAINTENANCE)
         return redirect(url_for("staff.export_job", job_id=job.id), 303)
-    body = exports.render(exports.TABLES[table](db.session, f), fmt, f)
+    rows = exports.TABLES[table](db.session, f)
+    body = exports.render(rows, fmt, f, locale=locale(), title=table)
     return _download(body, fmt, f"{table}-{f.start}-{f.end}.{fmt}")
 
 
-def _download(body: str, fmt: str, filename: str) -> Response:
-    mimetype = "text/csv" if fmt == "csv" else "application/json"
-    response = Response(body, mimetype=f"{mimetype}; charset=utf-8")
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _download(body: bytes, fmt: str, filename: str) -> Response:
+    response = Response(body, mimetype=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
