@@ -6,15 +6,31 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, SelectMultipleField
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
 
 class LocalDecimalField(DecimalField):
-    """Accepts '1 200,5' as well as '1200.5'; refuses NaN, infinities and exponents."""
+    """Accepts '1 200,5' as well as '1200.5'; refuses NaN, infinities and exponents.
+
+    A text input with `inputmode="decimal"` (a number input would refuse a decimal comma in
+    some browsers and reformat it in others); a stored value is shown with the reader's
+    decimal mark, so a Swedish form shows 300,5 and sends it back as it is.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        render_kw = {
+            "inputmode": "decimal",
+            "autocomplete": "off",
+            **(kwargs.pop("render_kw", None) or {}),
+        }
+        super().__init__(*args, render_kw=render_kw, **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist:
@@ -35,9 +51,10 @@ class LocalDecimalField(DecimalField):
 
     def _value(self) -> str:
         """Stored decimals without their trailing zeros: 500.000 is shown as 500."""
-        if self.raw_data is None and self.places is None and isinstance(self.data, Decimal):
-            return format(self.data.normalize(), "f")
-        return str(super()._value())
+        if self.raw_data or not isinstance(self.data, Decimal):
+            return str(super()._value())
+        text = format(self.data.normalize(), "f") if self.places is None else super()._value()
+        return str(text).replace(".", ",") if str(get_locale() or "sv") == "sv" else str(text)
 
 
 class MultiCheckboxField(SelectMultipleField):

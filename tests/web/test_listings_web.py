@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -227,3 +229,33 @@ def test_a_site_with_listings_cannot_be_removed(client, session, seller):
     response = client.post(f"/firm/sites/{site.id}/delete", follow_redirects=True)
     assert "Move or delete them" in text_of(response)
     assert session.get(Site, site.id) is not None
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("300,5", "300.5"), ("300.5", "300.5"),
+                                               ("1 200,25", "1200.25")])  # fmt: skip
+def test_a_decimal_comma_or_point_is_read_as_typed(client, session, seller, typed, stored):
+    _, site = seller
+    form = offer_form(site, quantity=typed, price_sek="150,5", title=f"Spån {typed}")
+    assert client.post("/listings/new?direction=offer&kind=material", form).status_code == 303
+    listing = listing_by_title(session, f"Spån {typed}")
+    assert listing.quantity == Decimal(stored) and listing.price_sek == Decimal("150.5")
+    user, _ = seller
+
+    def shown() -> str:
+        page = text_of(client.get(f"/listings/{listing.id}/edit"))
+        return re.search(r'<input[^>]*name="quantity"[^>]*>', page).group(0)
+
+    assert 'inputmode="decimal"' in shown() and 'type="text"' in shown()
+    assert f'value="{stored}"' in shown()  # the user reads English
+    user.locale = "sv"
+    session.flush()
+    assert f'value="{stored.replace(".", ",")}"' in shown()  # and now Swedish
+
+
+def test_an_ambiguous_or_garbled_number_is_refused_with_a_message(client, session, seller):
+    _, site = seller
+    for typed in ("1.200,5", "3e5", "12,5,1", "abc"):
+        form = offer_form(site, quantity=typed, title=f"Spån {typed}")
+        response = client.post("/listings/new?direction=offer&kind=material", form)
+        assert response.status_code == 422, typed
+        assert listing_by_title(session, f"Spån {typed}") is None
