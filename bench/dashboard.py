@@ -63,6 +63,7 @@ from marketplace.services import opportunities, stats, stats_sql
 from marketplace.services.matching import compatible_categories, supplying_categories
 from marketplace.services.stats import StatsFilter
 from marketplace.web.staff.params import default_period
+from models.base import swedish_today
 from models.deals import Conversation, Deal, Delivery
 from models.engine import make_engine
 from models.impact import FactorSet
@@ -1682,7 +1683,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         listings=args.listings, deals=args.deals, firms=args.firms,
         conversations=max(1, round(args.conversations_per_year * YEARS)),
     )  # fmt: skip
-    args.today = date.today()
+    args.today = swedish_today()
     return args
 
 

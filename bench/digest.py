@@ -66,6 +66,7 @@ from marketplace.services.mail import Mailer, MailSettings, OutgoingEmail, compo
 from marketplace.services.notify import MailContext
 from models import EwcCode, Listing, Organisation, Site, User
 from models.alerts import AlertSubscription, Notification
+from models.base import swedish_today
 from models.engine import make_engine
 from models.outbox import OutboxEmail
 from models.taxonomy import CATEGORY_BY_KEY
@@ -694,7 +695,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if redis_db in ("", "0", "15") or not redis_db.isdigit():
         parser.error("give --redis-url a dedicated database number (not 0, not the tests' 15)")
     args.secret = secrets.token_urlsafe(48)
-    args.today = date.today()
+    args.today = swedish_today()
     return args
 
 

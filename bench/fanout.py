@@ -84,6 +84,7 @@ from marketplace.services.fanout import fan_out
 from marketplace.services.notify import MailContext
 from models import EwcCode, Listing, Organisation, Site, User
 from models.alerts import AlertSubscription, Notification
+from models.base import swedish_today
 from models.taxonomy import CATEGORY_BY_KEY
 
 TARGET_MS = 2.0  # QUALITY.md: subscriptions hit by one new listing, 10k subscriptions
@@ -1057,7 +1058,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.queries <= FANOUT_LISTINGS or min(args.sizes, default=0) < 10:
         parser.error(f"--queries must be above {FANOUT_LISTINGS} and every size at least 10")
     check_pg_url(args.pg_url)
-    args.today = date.today()
+    args.today = swedish_today()
     return args
 
 

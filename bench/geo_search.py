@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -48,6 +48,7 @@ from geo.grid import cell_of
 from marketplace.config import Settings
 from marketplace.services.search import ListingFilters, search_listings
 from models import Listing, Organisation, Site
+from models.base import swedish_today
 from models.engine import make_engine
 
 TATORTER_CSV = ROOT.parent / "shared" / "data" / "norra_mellansverige_tatorter_2020.csv"
@@ -321,7 +322,7 @@ def time_calls(call: Callable[[int], Any], count: int) -> tuple[list[float], lis
 def time_service(
     engine: Engine, centres: list[tuple[float, float]], expected: list[dict[int, Expected]]
 ) -> tuple[dict[int, list[float]], Checks]:
-    checks, timings, today = Checks(), {}, date.today()
+    checks, timings, today = Checks(), {}, swedish_today()
     with Session(engine) as session:
         for radius_km in RADII_KM:
             circles = [Circle(lon, lat, radius_km * 1000.0) for lon, lat in centres]

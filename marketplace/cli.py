@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
+from models.base import swedish_today
 
 T = TypeVar("T")
 
@@ -130,7 +130,7 @@ def demo_load_command() -> None:
     settings = current_app.extensions["settings"]
     try:
         with db.write_session() as session, session.begin():
-            result = load_demo(session, production=settings.is_production, today=date.today())
+            result = load_demo(session, production=settings.is_production, today=swedish_today())
     except DemoRefused as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(result)
@@ -147,7 +147,7 @@ def expire_command() -> None:
     from marketplace.services.listings import expire_listings
 
     with db.write_session() as session, session.begin():
-        count = expire_listings(session, today=date.today())
+        count = expire_listings(session, today=swedish_today())
     click.echo(f"{count} listings expired.")
 
 
@@ -244,5 +244,5 @@ def stats_refresh_command() -> None:
     from marketplace.services.potentials import refresh_all
 
     with db.write_session() as session, session.begin():
-        count = refresh_all(session, today=date.today())
+        count = refresh_all(session, today=swedish_today())
     click.echo(f"{count} published listings have a match.")

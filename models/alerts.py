@@ -90,6 +90,7 @@ class Notification(Base):
     distance_m: Mapped[float | None] = mapped_column(Float)
     co2e_kg: Mapped[float | None] = mapped_column(Float)
     sek: Mapped[float | None] = mapped_column(Float)
+    estimate_per: Mapped[str | None] = mapped_column(String(4))  # "year" or "once"
     factor_set_version: Mapped[int | None] = mapped_column(Integer)
     outbox_id: Mapped[int | None] = mapped_column(
         ForeignKey("outbox.id", ondelete="SET NULL"), index=True

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.engine import Dialect
@@ -21,6 +22,11 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def swedish_today() -> date:
+    """Today in Sweden: the day users, deals and the statistics count in (not the server's)."""
+    return datetime.now(ZoneInfo("Europe/Stockholm")).date()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from collections.abc import Iterator
@@ -201,3 +202,22 @@ def text_of(response) -> str:  # type: ignore[no-untyped-def]
 def without_tokens(page: str) -> str:
     """The page without CSRF tokens, which are timestamped and so differ between requests."""
     return re.sub(r'name="csrf_token"[^>]*value="[^"]*"', "", page)
+
+
+def visible_text(page: str) -> str:
+    """The page's text as a reader sees it: no scripts, styles, tags or attribute values, and
+    nothing marked `translate="no"` (codes such as SNI 16.101 are not numbers to format)."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r'<(\w+)[^>]*translate="no"[^>]*>.*?</\1>', " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def english_numbers(text: str) -> list[str]:
+    """Numbers in English format: dot decimals (0.1252) and comma thousands (1,848,000).
+
+    A Swedish decimal such as 0,775 is not a thousands group: a group after a leading 0 is
+    skipped (Swedish pages drop trailing zeros, so 69,300 can only be English).
+    """
+    dots = r"(?<![\w.,])\d+\.\d+(?![\w.])"
+    thousands = r"(?<![\w.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d])"
+    return re.findall(f"{dots}|{thousands}", text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from itertools import count
 
@@ -15,7 +15,7 @@ from geo.grid import cell_of
 from marketplace.services.security import hash_password
 from marketplace.services.validation import luhn_valid
 from models import Listing, Organisation, Site, User
-from models.base import utcnow
+from models.base import swedish_today, utcnow
 
 TEST_PASSWORD = "correct horse battery"
 TEST_PASSWORD_HASH = hash_password(TEST_PASSWORD)  # hashed once: argon2 is slow on purpose
@@ -94,7 +94,7 @@ class ListingFactory(Base):
     visibility = "public"
     status = "published"
     published_at = factory.LazyFunction(utcnow)
-    available_until = factory.LazyFunction(lambda: date.today() + timedelta(days=90))
+    available_until = factory.LazyFunction(lambda: swedish_today() + timedelta(days=90))
     search_text = factory.LazyAttribute(lambda o: f"{o.title} {o.description}".casefold())
     # Where the listing is found: the site, or the coarse point for anonymous listings.
     lon = factory.LazyAttribute(lambda o: _placement(o)[0])

@@ -131,7 +131,9 @@ def conversation_emails(
                 delivered=delivered,
             ),
             body=body,
-            estimate=estimate if estimate is not None and estimate.available else None,
+            estimate=estimate
+            if estimate is not None and estimate.available and estimate.co2e_kg > 0
+            else None,
             url=url,
         )
         envelopes.append(

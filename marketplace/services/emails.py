@@ -58,7 +58,7 @@ def _environment(locale: str) -> jinja2.Environment:
 
 @cache
 def _number_format(digits: int, locale: str) -> tuple[NumberPattern, Locale]:
-    pattern = parse_pattern(f"#,##0.{'0' * digits}" if digits else "#,##0")
+    pattern = parse_pattern(f"#,##0.{'#' * digits}" if digits else "#,##0")  # as on the pages
     return pattern, Locale.parse(locale)
 
 

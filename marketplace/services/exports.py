@@ -28,7 +28,7 @@ from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
 from marketplace.services import spreadsheets, stats, stats_sql
 from marketplace.services.stats import StatsFilter
 from models.accounts import User
-from models.base import utcnow
+from models.base import swedish_today, utcnow
 from models.deals import Deal, Delivery
 from models.listings import Listing
 from models.staff import ExportJob
@@ -184,7 +184,7 @@ def open_data_rows(
 ) -> Rows:
     """Aggregates per municipality × category × month over the whole, finished months of the
     period; cells of fewer than `min_firms` firms left out."""
-    months = whole_months(start, end, today or date.today())
+    months = whole_months(start, end, today or swedish_today())
     if months is None:
         return []
     f = StatsFilter(start=months[0], end=months[1])

@@ -117,18 +117,19 @@ def _nearest_site_m(session: Session, listing: Listing, org_ids: set[int]) -> di
 
 def _estimates(
     session: Session, listing: Listing, org_ids: set[int], today: date
-) -> tuple[dict[int, tuple[float, float]], FactorSet | None]:
-    """Per firm with a matching listing: (CO2e kg, SEK) of the best match, default choices."""
+) -> tuple[dict[int, tuple[float, float, str]], FactorSet | None]:
+    """Per firm with a matching listing: (CO2e kg, SEK, per) of the best match with the default
+    choices, only where it saves CO2e (an alert never calls a cost a saving)."""
     factor_set = current_set(session)
     if factor_set is None or not org_ids:
         return {}, factor_set
-    found: dict[int, tuple[float, float]] = {}
+    found: dict[int, tuple[float, float, str]] = {}
     for match in find_matches(session, listing, today=today, limit=MATCHES_FOR_ESTIMATES):
         org = match.listing.organisation_id
         if org in org_ids and org not in found:
             est, _ = estimate_pair(session, match.offer, match.want, Choice(), factor_set)
-            if est.available:
-                found[org] = (est.co2e_kg, est.sek)
+            if est.available and est.co2e_kg > 0:
+                found[org] = (est.co2e_kg, est.sek, est.inputs.per)
     return found, factor_set
 
 
@@ -175,6 +176,7 @@ def fan_out(
             distance_m=distance,
             co2e_kg=est[0] if est else None,
             sek=est[1] if est else None,
+            estimate_per=est[2] if est else None,
             factor_set_version=factor_set.version if est and factor_set else None,
             created_at=created,
         )

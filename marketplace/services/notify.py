@@ -64,6 +64,7 @@ def item(ctx: MailContext, listing: Listing, note: Notification, locale: str) ->
         "distance_km": note.distance_m / 1000 if note.distance_m is not None else None,
         "co2e_kg": note.co2e_kg,
         "sek": note.sek,
+        "per": note.estimate_per or "once",
         "url": links.listing(ctx.base_url, listing.id),
     }
 

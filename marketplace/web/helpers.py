@@ -83,6 +83,11 @@ def fmt_number(value: Decimal | float | int | None, digits: int = 3) -> str:
     return format_decimal(number, format=fmt)
 
 
+def fmt_coordinate(value: float | None) -> str:
+    """A latitude or longitude with five decimals (about a metre) in the reader's format."""
+    return "" if value is None else format_decimal(value, format="0.00000")
+
+
 def fmt_date(value: date | None) -> str:
     return format_date(value, "medium") if value else ""
 
@@ -131,6 +136,7 @@ def register_template_helpers(app: Flask) -> None:
         municipality_name=municipality_name,
         county_name=county_name,
         fmt_number=fmt_number,
+        fmt_coordinate=fmt_coordinate,
         fmt_date=fmt_date,
         fmt_datetime=fmt_datetime,
         format_ewc=format_ewc,

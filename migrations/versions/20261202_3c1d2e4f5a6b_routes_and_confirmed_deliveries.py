@@ -3,7 +3,8 @@
 Reviewed by hand: listings gain the seller's statement of what happens to the stream today
 (NULL = not stated, the category's usual fate is assumed) and the haul to today's disposal site
 or user; deals' route "other" becomes "sold" (that is what it meant: sold or used elsewhere) and
-gain today's substitution ratio; deliveries gain a status with who confirmed or disputed them.
+gain today's substitution ratio; alert notifications say whether their estimate is per year;
+deliveries gain a status with who confirmed or disputed them.
 Every delivery logged before this revision is marked confirmed (both firms saw it in the deal).
 
 Revision ID: 3c1d2e4f5a6b
@@ -54,6 +55,8 @@ def upgrade() -> None:
         batch_op.create_check_constraint("current_route", ROUTES)
     with op.batch_alter_table("deals", schema=None) as batch_op:
         batch_op.add_column(sa.Column("substitution_today", sa.Float(), nullable=True))
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("estimate_per", sa.String(length=4), nullable=True))
     op.execute("UPDATE deals SET baseline_route = 'sold' WHERE baseline_route = 'other'")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("logged_by_org_id", sa.Integer(), nullable=True))
@@ -117,6 +120,8 @@ def downgrade() -> None:
     op.execute(
         "UPDATE deals SET baseline_route = 'other' WHERE baseline_route IN ('sold', 'unknown')"
     )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_column("estimate_per")
     with op.batch_alter_table("deals", schema=None) as batch_op:
         batch_op.drop_column("substitution_today")
     with op.batch_alter_table("listings", schema=None) as batch_op:

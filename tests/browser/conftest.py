@@ -9,7 +9,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from marketplace.extensions import db
 from marketplace.services.boundaries import import_boundaries
 from marketplace.services.demo import load_demo
 from marketplace.services.taxonomy import import_ewc, parse_ewc_file
+from models.base import swedish_today
 from models.engine import make_engine
 from tests.conftest import IN_CI, SECRET, SHARED_DATA, alembic_config
 from tests.support.smtp_sink import SinkProcess
@@ -75,7 +75,7 @@ def start_live_server(instance: Path, **settings: object) -> LiveServer:
 
     app = create_app(configured("http://127.0.0.1"))
     with app.app_context(), db.write_session() as session, session.begin():
-        load_demo(session, production=False, today=date.today())
+        load_demo(session, production=False, today=swedish_today())
         import_ewc(session, parse_ewc_file(SHARED_DATA / "ewc-codes.json"))
         import_boundaries(
             session, read_boundary_file(SHARED_DATA / "norra_mellansverige_kommuner.geojson")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -18,6 +17,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from models import Deal, Delivery, Listing
+from models.base import swedish_today
 from tests.browser.conftest import LiveServer, live_with_smtp, wait_for_mail
 from tests.browser.test_journey import assert_accessible, login
 from tests.support.smtp_sink import SinkProcess
@@ -108,7 +108,7 @@ def test_inquiry_counter_offer_agreement_and_deliveries(browser, deal_server):
     # The buyer logs two deliveries of 200 t: they wait for the seller and count for nothing yet.
     for _ in range(2):
         buyer.locator("#deliveries #quantity").fill("200")
-        buyer.locator("#delivered_on").fill(date.today().isoformat())
+        buyer.locator("#delivered_on").fill(swedish_today().isoformat())
         buyer.locator(f"form[action='{deal_path}/deliveries'] button").click()
         buyer.wait_for_url(f"**{deal_path}#deliveries")
     expect(buyer.locator("#deliveries .status--pending")).to_have_count(2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -22,6 +22,7 @@ from marketplace.services.fanout import fan_out
 from marketplace.services.notify import MailContext, read_unsubscribe_token
 from marketplace.services.taxonomy import seed_common_codes
 from models.alerts import Notification
+from models.base import swedish_today
 from models.outbox import OutboxEmail
 from tests.conftest import SECRET
 from tests.factories import ListingFactory, SiteFactory, UserFactory
@@ -64,7 +65,7 @@ def notified(session: Session, listing) -> list[int]:  # type: ignore[no-untyped
 
 
 def run_fanout(session: Session, listing) -> list[int]:  # type: ignore[no-untyped-def]
-    return fan_out(session, CTX, listing.id, today=date.today())
+    return fan_out(session, CTX, listing.id, today=swedish_today())
 
 
 # --- the rule ----------------------------------------------------------------------------------
@@ -254,7 +255,7 @@ def test_preview_uses_the_same_rule(session):
     own = ListingFactory(
         site=SiteFactory(organisation=buyer.organisation, lon=FALUN[0], lat=FALUN[1])
     )
-    found, total, metres = alerts.preview(session, sub, actor=buyer, today=date.today())
+    found, total, metres = alerts.preview(session, sub, actor=buyer, today=swedish_today())
     assert [item.id for item in found] == [inside.id] and total == 1
     assert metres[inside.id] == pytest.approx(20_000, abs=5)
     assert outside.id not in metres and own.id not in metres
@@ -325,7 +326,7 @@ def test_daily_digest_once_per_period_grouped_by_alert(session):
     for listing in listings:
         run_fanout(session, listing)
     now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
-    ids = build_digests(sessions_for(session), CTX, "daily", now=now, today=date.today())
+    ids = build_digests(sessions_for(session), CTX, "daily", now=now, today=swedish_today())
     assert len(ids) == 1  # the quiet user gets nothing: nothing new
     email = session.get(OutboxEmail, ids[0])
     assert email.key == f"digest:daily:2026-11-27:{buyer.id}"
@@ -342,12 +343,12 @@ def test_daily_digest_once_per_period_grouped_by_alert(session):
     run_fanout(session, late)
     assert (
         build_digests(
-            sessions_for(session), CTX, "daily", now=now + timedelta(hours=3), today=date.today()
+            sessions_for(session), CTX, "daily", now=now + timedelta(hours=3), today=swedish_today()
         )
         == []
     )
     next_day = build_digests(
-        sessions_for(session), CTX, "daily", now=now + timedelta(days=1), today=date.today()
+        sessions_for(session), CTX, "daily", now=now + timedelta(days=1), today=swedish_today()
     )
     assert len(next_day) == 1 and "late bark" in session.get(OutboxEmail, next_day[0]).text
 
@@ -367,7 +368,7 @@ def test_digest_drops_closed_listings_and_paused_or_deleted_alerts(session):
     alerts.delete_subscription(session, actor=deleted_user, subscription_id=deleted_sub.id)
     session.flush()
     now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-    ids = build_digests(sessions_for(session), CTX, "weekly", now=now, today=date.today())
+    ids = build_digests(sessions_for(session), CTX, "weekly", now=now, today=swedish_today())
     emails = [session.get(OutboxEmail, i) for i in ids]
     assert sorted(e.to_address for e in emails) == sorted([closed_user.email, reader.email])
     assert all(closing.title not in e.text and staying.title in e.text for e in emails)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -15,10 +14,11 @@ from marketplace.services import deals as service
 from marketplace.services.conversations import InquiryInput, start_inquiry
 from marketplace.services.errors import DomainError
 from models import Deal, Listing, User
+from models.base import swedish_today
 from tests.factories import ListingFactory, SiteFactory, UserFactory
 from tests.workers.conftest import factories_on, jobs_db, sessions  # noqa: F401 - fixtures
 
-TODAY = date.today()
+TODAY = swedish_today()
 
 
 def _world(maker: sessionmaker[Session], remaining: str = "100") -> dict[str, int]:

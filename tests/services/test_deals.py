@@ -16,10 +16,11 @@ from marketplace.services.deals import Terms
 from marketplace.services.errors import DomainError, Forbidden, NotFound
 from marketplace.services.factors import factors_by_key, load_defaults
 from marketplace.services.impact import ImpactInputs, estimate
+from models.base import swedish_today
 from models.deals import DealEvent
 from tests.factories import ListingFactory, SiteFactory, UserFactory
 
-TODAY = date.today()
+TODAY = swedish_today()
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import func, select
 
@@ -11,6 +9,7 @@ from marketplace.services.conversations import unread_count
 from marketplace.services.deliveries import realised_totals
 from marketplace.services.demo import DEMO_PASSWORD, DemoRefused, load_demo
 from models import Conversation, Deal, Listing, Organisation, Site, User
+from models.base import swedish_today
 from tests.conftest import text_of
 
 
@@ -19,7 +18,7 @@ def count(session, model, *where):  # type: ignore[no-untyped-def]
 
 
 def test_demo_loads_once_with_firms_across_the_region(session):
-    load_demo(session, production=False, today=date.today())
+    load_demo(session, production=False, today=swedish_today())
     firms, listings = count(session, Organisation), count(session, Listing)
     assert 20 <= firms <= 35
     assert count(session, Listing, Listing.status == "published") >= 40
@@ -31,18 +30,20 @@ def test_demo_loads_once_with_firms_across_the_region(session):
     assert count(session, Listing, Listing.visibility == "anonymous") >= 1
     assert count(session, Listing, Listing.is_hazardous.is_(True)) >= 1
 
-    assert load_demo(session, production=False, today=date.today()) == "Demo data already loaded."
+    assert (
+        load_demo(session, production=False, today=swedish_today()) == "Demo data already loaded."
+    )
     assert (count(session, Organisation), count(session, Listing)) == (firms, listings)
 
 
 def test_demo_refuses_production(session):
     with pytest.raises(DemoRefused):
-        load_demo(session, production=True, today=date.today())
+        load_demo(session, production=True, today=swedish_today())
     assert count(session, User) == 0
 
 
 def test_demo_logins(client, session):
-    load_demo(session, production=False, today=date.today())
+    load_demo(session, production=False, today=swedish_today())
     session.flush()
     client.login("seller@demo.example", DEMO_PASSWORD)
     page = text_of(client.get("/firm"))
@@ -81,7 +82,7 @@ def test_cli_demo_load_refuses_in_production(database_url, tmp_path):
 
 
 def test_demo_has_completed_deals_with_realised_savings(session):
-    load_demo(session, production=False, today=date.today())
+    load_demo(session, production=False, today=swedish_today())
     completed = count(session, Deal, Deal.status == "completed")
     assert completed >= 3
     region = realised_totals(session)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -34,12 +33,13 @@ from marketplace.services.factors import (
 )
 from marketplace.services.matching import find_matches
 from models import Listing, User
+from models.base import swedish_today
 from models.impact import StoredEstimate
 from tests.factories import ListingFactory, OrganisationFactory, SiteFactory, UserFactory
 
 GEOD = Geod(ellps="GRS80")
 FALUN = MUNICIPALITY_BY_CODE["2080"]
-TODAY = date.today()
+TODAY = swedish_today()
 
 
 def point(km: float, azimuth: float = 90.0) -> tuple[float, float]:

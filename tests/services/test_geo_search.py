@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,11 +16,11 @@ from geo.gazetteer import MUNICIPALITY_BY_CODE
 from marketplace.services.listings import ListingInput, create_listing, publish_listing
 from marketplace.services.search import ListingFilters, search_listings
 from marketplace.services.sites import SiteInput, update_site
-from models.base import utcnow
+from models.base import swedish_today, utcnow
 from tests.factories import ListingFactory, SiteFactory, UserFactory
 
 GEOD = Geod(ellps="GRS80")
-TODAY = date.today()
+TODAY = swedish_today()
 RADII_KM = [5, 10, 25, 50, 120]
 TOWNS = ["2080", "2081", "2085", "2062", "1780", "2180"]
 FALUN = MUNICIPALITY_BY_CODE["2080"]

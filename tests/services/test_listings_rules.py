@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -24,9 +24,10 @@ from marketplace.services.listings import (
 from marketplace.services.search import ListingFilters, region_totals, search_listings
 from marketplace.services.taxonomy import seed_common_codes
 from models import Listing
+from models.base import swedish_today
 from tests.factories import ListingFactory, OrganisationFactory, SiteFactory, UserFactory
 
-TODAY = date.today()
+TODAY = swedish_today()
 YESTERDAY = TODAY - timedelta(days=1)
 
 

@@ -25,12 +25,13 @@ from marketplace.services.matching import (
     unmet_wants,
 )
 from marketplace.services.taxonomy import seed_common_codes
+from models.base import swedish_today
 from models.taxonomy import CATEGORY_BY_KEY
 from tests.factories import ListingFactory, OrganisationFactory, SiteFactory
 
 GEOD = Geod(ellps="GRS80")
 FALUN = MUNICIPALITY_BY_CODE["2080"]
-TODAY = date.today()
+TODAY = swedish_today()
 
 DISTANCE = "%(km)s km away"
 SAME_CODE = "same waste code %(code)s"

@@ -29,6 +29,7 @@ from marketplace.services.deals import Terms
 from marketplace.services.factors import load_defaults
 from marketplace.services.stats import StatsFilter
 from models.accounts import User
+from models.base import swedish_today
 from models.deals import Deal, Delivery
 from models.listings import Listing
 from models.organisations import Organisation
@@ -37,7 +38,7 @@ from tests.conftest import text_of
 from tests.factories import ListingFactory, OrganisationFactory, SiteFactory, UserFactory
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-TODAY = date.today()
+TODAY = swedish_today()
 FIELDS = (
     "month", "municipality", "municipality_name", "county", "county_name", "category", "offers",
     "wants", "offered_tonnes_per_year", "wanted_tonnes_per_year", "deliveries",

@@ -4,7 +4,7 @@ matches, the network of exchanges, and potentials kept up to date."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,9 +17,10 @@ from marketplace.services.factors import load_defaults
 from marketplace.services.matching import compatible_categories
 from marketplace.services.stats import StatsFilter
 from models import MatchPotential
+from models.base import swedish_today
 from tests.factories import ListingFactory, OrganisationFactory, SiteFactory, UserFactory
 
-TODAY = date.today()
+TODAY = swedish_today()
 WHOLE = StatsFilter(start=TODAY - timedelta(days=365), end=TODAY)
 CATEGORIES = ("sawdust", "bark", "wood_offcuts", "steel_slag", "aggregates", "bottom_ash")
 
@@ -108,12 +109,15 @@ def test_lonely_respects_the_filters(session, market):
 def test_potentials_and_untaken_matches(session):
     load_defaults(session)
     seller, buyer = UserFactory(), UserFactory()
-    offer = ListingFactory(site=SiteFactory(organisation=seller.organisation))
+    # Burnt today: going to the want instead replaces wood fibre, a saving (sold, it would not be).
+    offer = ListingFactory(
+        site=SiteFactory(organisation=seller.organisation), current_route="incineration"
+    )
     want = ListingFactory(
         site=SiteFactory(organisation=buyer.organisation, lat=60.7, lon=15.7), direction="want"
     )
     row = potentials.refresh_listing(session, offer.id, today=TODAY)
-    assert row is not None and row.counterpart_id == want.id and row.co2e_kg
+    assert row is not None and row.counterpart_id == want.id and row.co2e_kg > 0
     reverse = session.get(MatchPotential, want.id)
     assert reverse is not None and reverse.counterpart_id == offer.id  # the counterpart improved
     untaken = opportunities.untaken_matches(session, WHOLE)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -18,9 +17,10 @@ from marketplace.services.factors import load_defaults
 from marketplace.services.potentials import Candidate, allocate
 from marketplace.services.stats_sql import StatsFilter
 from models import Listing, MatchPotential, PotentialPair
+from models.base import swedish_today
 from tests.services.test_estimates import listing
 
-TODAY = date.today()
+TODAY = swedish_today()
 
 
 # --- the allocation as a pure function ----------------------------------------------------------

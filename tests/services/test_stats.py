@@ -32,6 +32,7 @@ from marketplace.services.factors import load_defaults
 from marketplace.services.potentials import refresh_all
 from marketplace.services.stats import StatsFilter
 from models.accounts import User
+from models.base import swedish_today
 from models.deals import Conversation, Deal, Delivery
 from models.listings import Listing
 from models.organisations import Organisation
@@ -41,7 +42,7 @@ from tests.factories import ListingFactory, OrganisationFactory, SiteFactory, Us
 from tests.workers.conftest import factories_on, jobs_db, sessions  # noqa: F401 - fixtures
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-TODAY = date.today()
+TODAY = swedish_today()
 SEED = 20240915
 
 # Firm name, SNI 2007 code, its section as SCB lists it, municipalities of its sites.

@@ -7,7 +7,6 @@ requests must not change the database; POST requests without a CSRF token are re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -25,6 +24,7 @@ from marketplace.services.factors import load_defaults
 from marketplace.services.notify import UNSUBSCRIBE_PURPOSE
 from marketplace.services.security import make_token
 from models import Base, ExportJob, Invitation, OutboxEmail
+from models.base import swedish_today
 from models.deals import Delivery
 from tests.conftest import SECRET
 from tests.factories import ListingFactory, SiteFactory, UserFactory
@@ -233,7 +233,7 @@ def world(session: Session) -> World:
     buyer = UserFactory(email="buyer@c.example")
     SiteFactory(organisation=buyer.organisation)
     conversation, _ = start_inquiry(
-        session, actor=buyer, listing_id=listing.id, data=InquiryInput("Hej"), today=date.today()
+        session, actor=buyer, listing_id=listing.id, data=InquiryInput("Hej"), today=swedish_today()
     )
     deal = propose_deal(
         session,
@@ -242,7 +242,7 @@ def world(session: Session) -> World:
         terms=Terms(quantity=Decimal("10"), price_sek=Decimal("100")),
     )
     delivery = Delivery(
-        deal=deal, quantity=Decimal("4"), delivered_on=date.today(), logged_by_id=buyer.id,
+        deal=deal, quantity=Decimal("4"), delivered_on=swedish_today(), logged_by_id=buyer.id,
         logged_by_org_id=buyer.organisation_id, status="pending",
     )  # fmt: skip
     session.add(delivery)
@@ -252,8 +252,8 @@ def world(session: Session) -> World:
         actor=staff,
         organisation_id=owner.organisation_id,
         body="Ring om spånet.",
-        follow_up_on=date.today(),
-        today=date.today(),
+        follow_up_on=swedish_today(),
+        today=swedish_today(),
     )
     job = ExportJob(requested_by_id=staff.id, table="listings", fmt="csv")
     session.add(job)

@@ -4,34 +4,16 @@ writes them."""
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
 
-from tests.conftest import text_of
+from tests.conftest import english_numbers, text_of, visible_text
 from tests.web.test_impact_web import slag_pair  # noqa: F401  (fixture)
 
 EN = {"Accept-Language": "en"}
 SV = {"Accept-Language": "sv"}
 WORKED = "quantity=1000&route=landfill&baseline_km=50&substitution=1&mode=truck&price=100"
-
-
-def visible_text(page: str) -> str:
-    """The page's text as a reader sees it: no scripts, styles, tags or attribute values."""
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    return html.unescape(re.sub(r"<[^>]+>", " ", page))
-
-
-def english_numbers(text: str) -> list[str]:
-    """Numbers in English format: dot decimals (0.1252) and comma thousands (1,848,000).
-
-    A Swedish decimal such as 0,775 is not a thousands group: a group after a leading 0 is
-    skipped (Swedish pages drop trailing zeros, so 69,300 can only be English).
-    """
-    dots = r"(?<![\w.,])\d+\.\d+(?![\w.])"
-    thousands = r"(?<![\w.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d])"
-    return re.findall(f"{dots}|{thousands}", text)
 
 
 def terms(page: str) -> dict[str, str]:

@@ -4,7 +4,7 @@ see what, and an anonymous listing's firm kept hidden until the seller accepts."
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from marketplace.services.factors import load_defaults
 from models import Conversation, Deal, Listing
+from models.base import swedish_today
 from tests.conftest import text_of, without_tokens
 from tests.factories import ListingFactory, SiteFactory, UserFactory
 
-TODAY = date.today().isoformat()
+TODAY = swedish_today().isoformat()
 
 
 @pytest.fixture
@@ -270,7 +271,7 @@ def test_a_delivery_counts_only_once_the_other_firm_confirms_it(make_client, ses
     seller.post(f"/messages/{conversation.id}/deal", terms("300"))
     deal = session.scalars(select(Deal)).one()
     buyer.post(f"/deals/{deal.id}/accept", {"version": "1"})
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (swedish_today() - timedelta(days=1)).isoformat()
     refused = buyer.post(
         f"/deals/{deal.id}/deliveries", {"quantity": "120", "delivered_on": yesterday}
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from marketplace.services.taxonomy import seed_common_codes
 from models import Listing, Site
+from models.base import swedish_today
 from tests.conftest import text_of
 from tests.factories import ListingFactory, SiteFactory, UserFactory
 
@@ -38,8 +39,8 @@ def offer_form(site, **changes):  # type: ignore[no-untyped-def]
         "price_sek": "150",
         "visibility": "public",
         "max_distance_km": "80",
-        "available_from": date.today().isoformat(),
-        "available_until": (date.today() + timedelta(days=365)).isoformat(),
+        "available_from": swedish_today().isoformat(),
+        "available_until": (swedish_today() + timedelta(days=365)).isoformat(),
     }
     form.update(changes)
     return form

@@ -8,7 +8,7 @@ import csv
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,6 +20,7 @@ from marketplace.services import stats
 from marketplace.services.demo import load_demo
 from marketplace.web.jobs import inline_context
 from models import Conversation, ExportJob, FirmNote, Listing, ListingReport, Organisation, User
+from models.base import swedish_today
 from tests.conftest import text_of
 from tests.factories import UserFactory
 from workers.context import use
@@ -30,7 +31,7 @@ STAFF = "staff@demo.example"
 
 @pytest.fixture
 def demo(session):  # type: ignore[no-untyped-def]
-    load_demo(session, production=False, today=date.today())
+    load_demo(session, production=False, today=swedish_today())
     return session
 
 
@@ -50,7 +51,7 @@ def staff_client(make_client):  # type: ignore[no-untyped-def]
 def test_dashboard_shows_realised_and_potential_apart_and_filters(make_client, demo):
     client = staff_client(make_client)
     page = text_of(client.get("/staff"))
-    f = stats.StatsFilter(start=date.today() - timedelta(days=364), end=date.today())
+    f = stats.StatsFilter(start=swedish_today() - timedelta(days=364), end=swedish_today())
     fig = stats.figures(demo, f)
     assert fig.realised.co2e_kg > 0 and fig.potential.co2e_kg > 0
     realised = page.split('id="realised"')[1].split("</dl>")[0]
@@ -78,7 +79,7 @@ def test_dashboard_shows_realised_and_potential_apart_and_filters(make_client, d
 
 def test_drill_downs_list_what_the_figures_count(make_client, demo):
     client = staff_client(make_client)
-    f = stats.StatsFilter(start=date.today() - timedelta(days=364), end=date.today())
+    f = stats.StatsFilter(start=swedish_today() - timedelta(days=364), end=swedish_today())
     offers = stats.drill_listings(demo, f, direction="offer")
     page = text_of(client.get("/staff/listings?direction=offer"))
     assert all(f'/listings/{item.id}"' in page for item in offers)
@@ -143,7 +144,7 @@ def test_csv_exports_are_made_for_a_swedish_spreadsheet(make_client, demo):
 
 def test_long_exports_run_in_the_background_with_a_download(make_client, demo):
     client = staff_client(make_client)
-    start = (date.today() - timedelta(days=3 * 365)).isoformat()
+    start = (swedish_today() - timedelta(days=3 * 365)).isoformat()
     response = client.get(f"/staff/export/listings.csv?from={start}")
     assert response.status_code == 303  # jobs run inline here, so it is already done
     job = demo.scalars(select(ExportJob)).one()
@@ -228,7 +229,7 @@ def test_members_report_listings(make_client, demo):
 def test_notes_stay_with_staff_and_follow_ups_remind(make_client, demo, app, mailbox):
     client = staff_client(make_client)
     firm = demo.scalars(select(User).where(User.email == "seller@demo.example")).one()
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (swedish_today() + timedelta(days=1)).isoformat()
     response = client.post(
         f"/staff/firms/{firm.organisation_id}/notes",
         {"body": "Fråga om barken till Runn.", "follow_up_on": tomorrow},
@@ -247,7 +248,7 @@ def test_notes_stay_with_staff_and_follow_ups_remind(make_client, demo, app, mai
         assert send_follow_ups() == 0
     [reminder] = mailbox.messages(STAFF)
     assert "Ornäs Biobränsle AB" in reminder["text"]
-    note = demo.scalars(select(FirmNote).where(FirmNote.follow_up_on == date.today())).one()
+    note = demo.scalars(select(FirmNote).where(FirmNote.follow_up_on == swedish_today())).one()
     client.post(f"/staff/notes/{note.id}/done")
     demo.refresh(note)
     assert note.done_at is not None

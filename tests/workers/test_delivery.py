@@ -9,7 +9,6 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from email.message import EmailMessage
 
 from sqlalchemy import func, insert, select
@@ -22,7 +21,7 @@ from marketplace.services import alerts, listings
 from marketplace.services.alerts import SubscriptionInput
 from models.accounts import User
 from models.alerts import AlertSubscription, Notification
-from models.base import utcnow
+from models.base import swedish_today, utcnow
 from models.outbox import OutboxEmail
 from tests.conftest import ROOT, SECRET
 from tests.factories import TEST_PASSWORD_HASH, ListingFactory, SiteFactory, UserFactory
@@ -47,7 +46,7 @@ def recipients(messages: list[EmailMessage]) -> Counter[str]:
 def publish(session: Session, seller: User, lon: float, lat: float, title: str) -> int:
     site = SiteFactory(organisation=seller.organisation, lon=lon, lat=lat)
     draft = ListingFactory(site=site, status="draft", published_at=None, title=title)
-    listings.publish_listing(session, actor=seller, listing_id=draft.id, today=date.today())
+    listings.publish_listing(session, actor=seller, listing_id=draft.id, today=swedish_today())
     return draft.id
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +23,7 @@ from marketplace.web.api.views import feature
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
 from marketplace.web.policy import policy
 from models.alerts import AlertSubscription
+from models.base import swedish_today
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
@@ -101,7 +101,7 @@ def map_area(sub: AlertSubscription) -> dict[str, Any]:
 
 def _preview(sub: AlertSubscription) -> dict[str, Any]:
     listings, total, metres = service.preview(
-        db.session, sub, actor=current_user, today=date.today()
+        db.session, sub, actor=current_user, today=swedish_today()
     )
     features = [
         feature(item, metres[item.id] / 1000 if item.id in metres else None) for item in listings

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request, url_for
@@ -26,6 +25,7 @@ from marketplace.web.impact.forms import EstimateForm, choice_from
 from marketplace.web.listings.params import parse_search
 from marketplace.web.policy import policy
 from marketplace.web.staff.params import parse_filter
+from models.base import swedish_today
 from models.deals import Deal
 from models.listings import Listing
 
@@ -88,7 +88,11 @@ def listings():  # type: ignore[no-untyped-def]
         parameter, message = next(iter(params.errors.items()))
         return _error(400, f"{parameter}: {message}", parameter)
     page = search.search_listings(
-        db.session, params.filters, today=date.today(), page=params.page, per_page=params.per_page
+        db.session,
+        params.filters,
+        today=swedish_today(),
+        page=params.page,
+        per_page=params.per_page,
     )
     return jsonify(
         {
@@ -106,7 +110,7 @@ def listings():  # type: ignore[no-untyped-def]
 @policy("public")
 def listing(listing_id: int):  # type: ignore[no-untyped-def]
     item = db.session.get(Listing, listing_id)
-    if item is None or not search.is_live(item, date.today()):
+    if item is None or not search.is_live(item, swedish_today()):
         abort(404, "no public listing with this id")
     return jsonify(feature(item))
 
@@ -173,13 +177,13 @@ def _explanation(reasons) -> str:  # type: ignore[no-untyped-def]
 def matches(listing_id: int):  # type: ignore[no-untyped-def]
     """Ranked matches as GeoJSON: each feature is the counterpart, with score and impact."""
     item = db.session.get(Listing, listing_id)
-    if item is None or not search.is_live(item, date.today()):
+    if item is None or not search.is_live(item, swedish_today()):
         abort(404, "no public listing with this id")
     limit = request.args.get("limit", 20, type=int) or 20
     if not 1 <= limit <= 50:
         return _error(400, "limit: must be a whole number from 1 to 50", "limit")
     features = []
-    for ranked in ranked_matches(db.session, item, today=date.today(), limit=limit):
+    for ranked in ranked_matches(db.session, item, today=swedish_today(), limit=limit):
         found = feature(ranked.match.listing, ranked.match.distance_km)
         found["properties"].update(
             listing_id=ranked.match.listing.id,
@@ -201,7 +205,7 @@ def impact():  # type: ignore[no-untyped-def]
         if not (raw.isascii() and raw.isdigit()):
             return _error(400, f"{name}: must be a listing id", name)
         found = db.session.get(Listing, int(raw)) if int(raw) <= 2**31 - 1 else None
-        if found is None or not search.is_live(found, date.today()) or found.direction != name:
+        if found is None or not search.is_live(found, swedish_today()) or found.direction != name:
             return _error(404, f"{name}: no public {name} with this id", name)
         ids[name] = found
     form = EstimateForm(request.args)
@@ -305,7 +309,7 @@ def deal(deal_id: int):  # type: ignore[no-untyped-def]
 @policy("staff")
 def stats_figures():  # type: ignore[no-untyped-def]
     """The dashboard's figures for the same filters; realised and potential kept apart."""
-    parsed = parse_filter(request.args, today=date.today())
+    parsed = parse_filter(request.args, today=swedish_today())
     if parsed.errors:
         parameter, message = next(iter(parsed.errors.items()))
         return _error(400, f"{parameter}: {message}", parameter)

@@ -4,7 +4,6 @@ Members of other firms get 404 for any conversation, whether it exists or not.""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -35,6 +34,7 @@ from marketplace.web.helpers import (
     options,
 )
 from marketplace.web.policy import policy
+from models.base import swedish_today
 from models.deals import Conversation
 from models.listings import Listing
 
@@ -81,7 +81,11 @@ def inquire(listing_id: int):  # type: ignore[no-untyped-def]
         )
         try:
             conversation, message = conv_service.start_inquiry(
-                db.session, actor=current_user, listing_id=listing.id, data=data, today=date.today()
+                db.session,
+                actor=current_user,
+                listing_id=listing.id,
+                data=data,
+                today=swedish_today(),
             )
         except DomainError as error:
             db.session.rollback()
@@ -93,7 +97,7 @@ def inquire(listing_id: int):  # type: ignore[no-untyped-def]
             flash(_("Your inquiry has been sent."), "success")
             return redirect(url_for("deals.conversation", conversation_id=conversation.id), 303)
     return render_template(
-        "deals/inquire.html", form=form, listing=listing, live=is_live(listing, date.today())
+        "deals/inquire.html", form=form, listing=listing, live=is_live(listing, swedish_today())
     ), form_status(form)
 
 

@@ -7,7 +7,6 @@ whether it exists or not.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +46,7 @@ from marketplace.web.helpers import (
     options,
 )
 from marketplace.web.policy import policy
+from models.base import swedish_today
 from models.deals import Conversation, Deal
 
 # --- deal terms --------------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def counter(deal_id: int):  # type: ignore[no-untyped-def]
 
 
 def _deal_page(deal: Deal, delivery_form: DeliveryForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
-    form = delivery_form or DeliveryForm(formdata=None, delivered_on=date.today())
+    form = delivery_form or DeliveryForm(formdata=None, delivered_on=swedish_today())
     confirmed = [d for d in deal.deliveries if d.is_confirmed]
     return render_template(
         "deals/deal.html",
@@ -274,7 +274,7 @@ def _delivery_input(form: DeliveryForm) -> dict[str, Any]:
         "quantity": form.quantity.data,
         "delivered_on": form.delivered_on.data,
         "note": form.note.data or "",
-        "today": date.today(),
+        "today": swedish_today(),
     }
 
 

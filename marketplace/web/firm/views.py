@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,6 +18,7 @@ from marketplace.web.firm.forms import OUTSIDE, FirmForm, InviteForm, RoleForm, 
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
 from marketplace.web.jobs import due_fanouts, fan_out_after_commit
 from marketplace.web.policy import policy
+from models.base import swedish_today
 
 bp = Blueprint("firm", __name__, url_prefix="/firm")
 
@@ -36,11 +35,11 @@ def overview():  # type: ignore[no-untyped-def]
         members=organisations.members(db.session, organisation_id),
         invitations=accounts.open_invitations(db.session, organisation_id),
         listings=firm_listings(db.session, organisation_id),
-        suggested=suggestions(db.session, organisation_id=organisation_id, today=date.today()),
+        suggested=suggestions(db.session, organisation_id=organisation_id, today=swedish_today()),
         unmet=unmet_wants(
             db.session,
             organisation_id=organisation_id,
-            today=date.today(),
+            today=swedish_today(),
             sites=firm_sites,
         ),
         totals=realised_totals(db.session, organisation_id),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -33,6 +31,7 @@ from marketplace.web.listings.forms import (
 )
 from marketplace.web.listings.params import SearchParams, parse_search
 from marketplace.web.policy import policy
+from models.base import swedish_today
 from models.sites import Site
 from models.taxonomy import CATEGORIES, DIRECTIONS, KINDS
 
@@ -77,7 +76,7 @@ def _search(per_page: int):  # type: ignore[no-untyped-def]
         )  # the form always sends a radius; without a centre it means nothing
     params = parse_search(args, sites=sites, default_per_page=per_page)
     page = search_listings(
-        db.session, params.filters, today=date.today(), page=params.page, per_page=per_page
+        db.session, params.filters, today=swedish_today(), page=params.page, per_page=per_page
     )
     ignored = [form[name].label.text if name in form else name for name in params.errors]
     return form, params, page, ignored
@@ -140,8 +139,8 @@ def detail(listing_id: int):  # type: ignore[no-untyped-def]
     )
     hints = service.quality_hints(listing) if shown.is_own else []
     matches = (
-        ranked_matches(db.session, listing, today=date.today(), limit=10)
-        if is_live(listing, date.today())
+        ranked_matches(db.session, listing, today=swedish_today(), limit=10)
+        if is_live(listing, swedish_today())
         else []
     )
     return render_template(
@@ -152,7 +151,7 @@ def detail(listing_id: int):  # type: ignore[no-untyped-def]
         matches=matches,
         viewer=viewer,
         conversation=conversation,
-        live=is_live(listing, date.today()),
+        live=is_live(listing, swedish_today()),
     )
 
 
@@ -286,7 +285,7 @@ def _transition(listing_id: int, action, message: str) -> bool:  # type: ignore[
 def publish(listing_id: int):  # type: ignore[no-untyped-def]
     def action(session, *, actor, listing_id):  # type: ignore[no-untyped-def]
         return service.publish_listing(
-            session, actor=actor, listing_id=listing_id, today=date.today()
+            session, actor=actor, listing_id=listing_id, today=swedish_today()
         )
 
     _transition(listing_id, action, _("The listing is published."))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, redirect, render_template, request, session
 from flask_login import current_user
 
@@ -14,6 +12,7 @@ from marketplace.services.stats import StatsFilter
 from marketplace.web.policy import policy
 from marketplace.web.security import safe_next
 from marketplace.web.staff.params import default_period, parse_filter
+from models.base import swedish_today
 
 bp = Blueprint("main", __name__)
 
@@ -21,7 +20,7 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @policy("public")
 def index():  # type: ignore[no-untyped-def]
-    today = date.today()
+    today = swedish_today()
     return render_template(
         "main/index.html",
         listings=newest_listings(db.session, today=today),
@@ -50,7 +49,7 @@ def health():  # type: ignore[no-untyped-def]
 @bp.get("/open-data")
 @policy("public")
 def open_data():  # type: ignore[no-untyped-def]
-    start, end = default_period(date.today())
+    start, end = default_period(swedish_today())
     return render_template("main/open_data.html", start=start, end=end, min_firms=exports.MIN_FIRMS)
 
 
@@ -61,12 +60,12 @@ def open_data_file(fmt: str):  # type: ignore[no-untyped-def]
     than three firms (services.exports.open_data_rows)."""
     if fmt not in exports.OPEN_DATA_FORMATS:
         abort(404)
-    parsed = parse_filter(request.args, today=date.today())
+    parsed = parse_filter(request.args, today=swedish_today())
     if parsed.errors:
         name, message = next(iter(parsed.errors.items()))
         return Response(f"{name}: {message}\n", status=400, mimetype="text/plain")
     f = parsed.filters
-    months = exports.whole_months(f.start, f.end, date.today())
+    months = exports.whole_months(f.start, f.end, swedish_today())
     rows = exports.open_data_rows(db.session, f.start, f.end)
     period = StatsFilter(start=months[0], end=months[1]) if months else None
     body = exports.render_open_data(rows, fmt, period)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,6 +27,7 @@ from marketplace.web.jobs import send_after_commit
 from marketplace.web.policy import policy
 from marketplace.web.staff.params import parse_filter
 from marketplace.web.staff.views import bp, filter_choices
+from models.base import swedish_today
 from models.listings import Listing
 from models.organisations import Organisation
 from workers.context import mail_context
@@ -60,10 +59,10 @@ class IntroductionForm(FlaskForm):
 @bp.get("/opportunities")
 @policy("staff")
 def opportunities():  # type: ignore[no-untyped-def]
-    parsed = parse_filter(request.args, today=date.today())
+    parsed = parse_filter(request.args, today=swedish_today())
     radius = request.args.get("radius_km", 50, type=int)
     radius = radius if radius in RADII else 50
-    f, today = parsed.filters, date.today()
+    f, today = parsed.filters, swedish_today()
     nodes, edges = network(db.session, f)
     live = live_rows(db.session, today)
     return render_template(
@@ -112,7 +111,7 @@ def introduce():  # type: ignore[no-untyped-def]
         try:
             conversation, message = service.introduce(
                 db.session, actor=current_user, offer_id=offer.id, want_id=want.id,
-                note=form.note.data or "", today=date.today(),
+                note=form.note.data or "", today=swedish_today(),
             )  # fmt: skip
         except DomainError as error:
             db.session.rollback()
@@ -141,7 +140,7 @@ def introduce():  # type: ignore[no-untyped-def]
 @bp.get("/moderation")
 @policy("staff")
 def moderation():  # type: ignore[no-untyped-def]
-    queue = service.moderation_queue(db.session, actor=current_user, today=date.today())
+    queue = service.moderation_queue(db.session, actor=current_user, today=swedish_today())
     return render_template("staff/moderation.html", queue=queue, form=ReasonForm(formdata=None))
 
 
@@ -196,7 +195,7 @@ def firms():  # type: ignore[no-untyped-def]
         "staff/firms.html",
         firms=list(db.session.scalars(stmt.limit(300))),
         query=query,
-        due=service.follow_ups_due(db.session, today=date.today()),
+        due=service.follow_ups_due(db.session, today=swedish_today()),
     )
 
 
@@ -208,7 +207,7 @@ def _firm_page(organisation: Organisation, form: NoteForm, status: int = 200):  
         totals=realised_totals(db.session, organisation.id),
         notes=service.firm_notes(db.session, actor=current_user, organisation_id=organisation.id),
         form=form,
-        today=date.today(),
+        today=swedish_today(),
     ), status
 
 
@@ -228,7 +227,8 @@ def add_note(organisation_id: int):  # type: ignore[no-untyped-def]
         try:
             service.add_note(
                 db.session, actor=current_user, organisation_id=organisation.id,
-                body=form.body.data or "", follow_up_on=form.follow_up_on.data, today=date.today(),
+                body=form.body.data or "", follow_up_on=form.follow_up_on.data,
+                today=swedish_today(),
             )  # fmt: skip
         except DomainError as error:
             db.session.rollback()

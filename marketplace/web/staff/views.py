@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from marketplace.web.helpers import category_label, fmt_number, locale
 from marketplace.web.jobs import enqueue
 from marketplace.web.policy import policy
 from marketplace.web.staff.params import parse_filter
+from models.base import swedish_today
 from models.staff import ExportJob
 from models.taxonomy import CATEGORIES
 from workers.jobs.exports import export_directory, run_export
@@ -41,7 +41,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
 def _filters() -> tuple[stats.StatsFilter, dict[str, str]]:
-    parsed = parse_filter(request.args, today=date.today())
+    parsed = parse_filter(request.args, today=swedish_today())
     return parsed.filters, parsed.errors
 
 
@@ -139,7 +139,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         months=months,
         categories=categories,
         towns=towns,
-        follow_ups=follow_ups_due(db.session, today=date.today(), author_id=current_user.id),
+        follow_ups=follow_ups_due(db.session, today=swedish_today(), author_id=current_user.id),
         reports=open_reports_count(db.session),
         pending=stats_sql.pending_deliveries(db.session, f),
         tables=list(exports.TABLES),
