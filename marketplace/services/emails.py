@@ -7,24 +7,21 @@ the same catalogues, so an email looks the same whichever process writes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
-from babel import Locale
-from babel.dates import format_date, format_datetime
-from babel.numbers import NumberPattern, parse_pattern
 from babel.support import NullTranslations, Translations
+
+from marketplace.services.formatting import TIMEZONE, day, moment, money, number
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
 TRANSLATIONS = ROOT / "marketplace" / "translations"
 LOCALES = ("sv", "en")
-TIMEZONE = "Europe/Stockholm"
+__all__ = ["LOCALES", "TIMEZONE", "Rendered", "number", "render_email", "translate"]
 
 
 @dataclass(frozen=True)
@@ -52,26 +49,11 @@ def _environment(locale: str) -> jinja2.Environment:
     env.install_gettext_translations(_translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.globals["current_locale"] = lambda: locale
     env.filters["number"] = lambda value, digits=0: number(value, digits, locale)
-    env.filters["day"] = lambda value: _format_day(value, locale)
+    env.filters["money"] = lambda value, digits=0: money(value, locale, digits)
+    env.filters["day"] = lambda value: (
+        moment(value, locale) if isinstance(value, datetime) else day(value, locale)
+    )
     return env
-
-
-@cache
-def _number_format(digits: int, locale: str) -> tuple[NumberPattern, Locale]:
-    pattern = parse_pattern(f"#,##0.{'#' * digits}" if digits else "#,##0")  # as on the pages
-    return pattern, Locale.parse(locale)
-
-
-def number(value: float, digits: int, locale: str) -> str:
-    """A number with the locale's separators (parsed patterns cached: babel re-parses each call)."""
-    pattern, parsed = _number_format(digits, locale)
-    return pattern.apply(Decimal(str(round(float(value), digits))), parsed)
-
-
-def _format_day(value: date | datetime, locale: str) -> str:
-    if isinstance(value, datetime):
-        return format_datetime(value, "d MMM yyyy HH:mm", tzinfo=ZoneInfo(TIMEZONE), locale=locale)
-    return format_date(value, "d MMM yyyy", locale=locale)
 
 
 def render_email(template: str, locale: str, **context: Any) -> Rendered:

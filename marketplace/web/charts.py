@@ -41,7 +41,9 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _default_fmt(v: float) -> str:
-    return f"{v:,.0f}"
+    """Whole numbers without a thousands mark, readable in either language (callers pass the
+    reader's format, `helpers.fmt_number`)."""
+    return f"{v:.0f}"
 
 
 def _n(v: float) -> str:

@@ -7,19 +7,95 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+from marketplace.services import formatting
+
+_SPACE = "[ \u00a0\u202f]"  # a space, a no-break space or a narrow one between thousands
+# Digits, plain or in groups of three with spaces; then a decimal part after a comma or a point.
+_PLAIN = re.compile(
+    rf"(?P<int>[0-9]+|[1-9][0-9]{{0,2}}(?:{_SPACE}[0-9]{{3}})+)"
+    r"(?:(?P<mark>[.,])(?P<frac>[0-9]+))?"
+)
+# English thousands with commas (1,200 and 1,234,567.5), and what looks like them with points.
+_COMMAS = re.compile(r"(?P<int>[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.(?P<frac>[0-9]+))?")
+_POINTS = re.compile(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+")
+_GROUP = re.compile(r"[1-9][0-9]{0,2}")  # an integer part that can stand before a thousands group
+
+GARBLED = _l("Enter a number, e.g. 1,200 or 0.5.")
+
+
+def parse_decimal(raw: str, locale: str) -> Decimal:
+    """A number as a Swedish or an English reader typed it; ValueError (a message) otherwise.
+
+    Both languages take a decimal comma or a decimal point ("300,5", "300.5") and spaces
+    between thousands ("1 200"). What the two readers would read differently is decided by the
+    language, and refused where it stays a guess: in English, commas before groups of three
+    are thousands ("1,200" is 1200, "1,234.5"), any other comma a decimal mark ("300,5"); in
+    Swedish the comma is always the decimal mark ("1,200" is 1,2), and a point before exactly
+    three digits ("1.200", "12.500", "1.200.000") is refused with both readings offered, since
+    it is the decimal point of the English keyboard as often as a thousands mark.
+    Exponents, NaN, infinities and digits other than 0–9 are refused.
+    """
+    text = raw.strip()
+    sign = "-" if text[:1] in ("-", "\u2212") else ""
+    body = text[1:] if sign or text[:1] == "+" else text
+    if (match := _PLAIN.fullmatch(body)) is not None:
+        whole = re.sub(_SPACE, "", match["int"])
+        mark, frac = match["mark"], match["frac"]
+        thousands_like = bool(_GROUP.fullmatch(match["int"])) and len(frac or "") == 3
+        if thousands_like and mark == "," and locale == "en":
+            return Decimal(sign + whole + frac)
+        if thousands_like and mark == "." and locale != "en":
+            raise ValueError(_ambiguous(text, sign + whole + frac, sign + whole + "." + frac))
+        return Decimal(sign + whole + ("." + frac if frac else ""))
+    if locale == "en" and (match := _COMMAS.fullmatch(body)) is not None:
+        whole, frac = match["int"].replace(",", ""), match["frac"]
+        return Decimal(sign + whole + ("." + frac if frac else ""))
+    if locale != "en" and _POINTS.fullmatch(body):
+        raise ValueError(_ambiguous(text, sign + body.replace(".", ""), None))
+    raise ValueError(GARBLED)
+
+
+def _ambiguous(typed: str, thousands: str, decimal: str | None) -> str:
+    """The message for a point that may be a thousands mark, with the number written both ways."""
+    if decimal is None:  # 1.200.000: three parts cannot be a decimal
+        return _("Write %(typed)s as %(thousands)s.", typed=typed, thousands=_shown(thousands))
+    return _(
+        "%(typed)s could mean %(thousands)s or %(decimal)s: write %(thousands)s or %(decimal)s.",
+        typed=typed,
+        thousands=_shown(thousands),
+        decimal=_shown(decimal),
+    )
+
+
+def _shown(value: str) -> str:
+    return input_text(Decimal(value), None, _locale())
+
+
+def _locale() -> str:
+    return formatting.language(get_locale())
+
+
+def input_text(value: Decimal | float | int, places: int | None, locale: str) -> str:
+    """A stored number as the reader writes it: "1 200,5" / "1,200.5"; nothing rounded away
+    (stored decimals without their trailing zeros, or exactly `places` decimals)."""
+    number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    if places is not None:
+        return formatting.number(number, places, locale, fixed=True)
+    exponent = number.normalize().as_tuple().exponent
+    return formatting.number(number, max(0, -int(exponent)), locale)
 
 
 class LocalDecimalField(DecimalField):
-    """Accepts '1 200,5' as well as '1200.5'; refuses NaN, infinities and exponents.
+    """A number typed as the reader writes it (`parse_decimal`), shown the same way.
 
     A text input with `inputmode="decimal"` (a number input would refuse a decimal comma in
-    some browsers and reformat it in others); a stored value is shown with the reader's
-    decimal mark, so a Swedish form shows 300,5 and sends it back as it is.
+    some browsers and reformat it in others); a stored value is shown in the reader's format,
+    so a Swedish form shows 1 200,5 and sends it back as it is.
     """
 
     widget = TextInput()
@@ -39,22 +115,20 @@ class LocalDecimalField(DecimalField):
         if raw == "":
             self.data = None
             return
-        compact = re.sub(r"[\s\u00a0\u202f]", "", raw)
-        if not _NUMBER.match(compact):
-            self.data = None
-            raise ValueError(_l("Enter a number, e.g. 1 200 or 0,5."))
         try:
-            self.data = Decimal(compact.replace(",", "."))
-        except InvalidOperation:
+            self.data = parse_decimal(raw, _locale())
+        except (ValueError, InvalidOperation) as error:
             self.data = None
-            raise ValueError(_l("Enter a number, e.g. 1 200 or 0,5.")) from None
+            message = str(error) if isinstance(error, ValueError) and error.args else GARBLED
+            raise ValueError(message) from None
 
     def _value(self) -> str:
-        """Stored decimals without their trailing zeros: 500.000 is shown as 500."""
-        if self.raw_data or not isinstance(self.data, Decimal):
-            return str(super()._value())
-        text = format(self.data.normalize(), "f") if self.places is None else super()._value()
-        return str(text).replace(".", ",") if str(get_locale() or "sv") == "sv" else str(text)
+        """What the reader typed when the form comes back, else the stored value in their format."""
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if isinstance(self.data, Decimal | float | int) and not isinstance(self.data, bool):
+            return input_text(self.data, self.places, _locale())
+        return str(super()._value())
 
 
 class MultiCheckboxField(SelectMultipleField):

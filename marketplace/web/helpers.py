@@ -8,13 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app, flash, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from geo.gazetteer import COUNTIES, COUNTY_BY_CODE, MUNICIPALITIES, MUNICIPALITY_BY_CODE
 from marketplace.extensions import db
+from marketplace.services import formatting
 from marketplace.services.conversations import unread_count
 from marketplace.services.errors import DomainError
 from marketplace.services.listings import disclosure
@@ -76,25 +77,38 @@ def county_name(code: str | None) -> str:
 
 
 def fmt_number(value: Decimal | float | int | None, digits: int = 3) -> str:
-    if value is None:
-        return ""
-    number = Decimal(str(value)).normalize()
-    fmt = "#,##0." + "#" * digits if digits else "#,##0"
-    return format_decimal(number, format=fmt)
+    """Up to `digits` decimals in the reader's format (services.formatting: half up, no −0)."""
+    return formatting.number(value, digits, locale())
+
+
+def fmt_money(value: Decimal | float | int | None, digits: int = 0) -> str:
+    """Kronor with the reader's label: "1 234 kr" / "1,234 SEK"."""
+    return formatting.money(value, locale(), digits)
+
+
+def fmt_count(value: int | None) -> str:
+    """A count for a plural message ("1 848 annonser"): thousands grouped, no decimals."""
+    return formatting.number(value, 0, locale())
 
 
 def fmt_coordinate(value: float | None) -> str:
     """A latitude or longitude with five decimals (about a metre) in the reader's format."""
-    return "" if value is None else format_decimal(value, format="0.00000")
+    return formatting.number(value, 5, locale(), fixed=True)
 
 
-def fmt_date(value: date | None) -> str:
-    return format_date(value, "medium") if value else ""
+def fmt_date(value: date | datetime | None) -> str:
+    """ "2 dec. 2026" / "2 Dec 2026", as in the emails."""
+    return formatting.day(value, locale())
+
+
+def fmt_month(value: str | date | None) -> str:
+    """ "nov. 2026" / "Nov 2026" for a month given as "2026-11" (the statistics' months)."""
+    return formatting.month(value, locale())
 
 
 def fmt_datetime(value: datetime | None) -> str:
-    """Date and time in Stockholm time (Flask-Babel's configured timezone)."""
-    return format_datetime(value, "d MMM yyyy HH:mm") if value else ""
+    """Date and time in Stockholm time."""
+    return formatting.moment(value, locale())
 
 
 def explain(reason: Any) -> str:
@@ -137,6 +151,10 @@ def register_template_helpers(app: Flask) -> None:
         county_name=county_name,
         fmt_number=fmt_number,
         fmt_coordinate=fmt_coordinate,
+        fmt_money=fmt_money,
+        fmt_count=fmt_count,
+        fmt_month=fmt_month,
+        currency_label=lambda: formatting.currency(locale()),
         fmt_date=fmt_date,
         fmt_datetime=fmt_datetime,
         format_ewc=format_ewc,

@@ -232,9 +232,14 @@ def test_a_site_with_listings_cannot_be_removed(client, session, seller):
     assert session.get(Site, site.id) is not None
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("300,5", "300.5"), ("300.5", "300.5"),
-                                               ("1 200,25", "1200.25")])  # fmt: skip
-def test_a_decimal_comma_or_point_is_read_as_typed(client, session, seller, typed, stored):
+@pytest.mark.parametrize(("typed", "stored", "english", "swedish"), [
+    ("300,5", "300.5", "300.5", "300,5"), ("300.5", "300.5", "300.5", "300,5"),
+    ("1 200,25", "1200.25", "1,200.25", "1\u00a0200,25"),
+    ("1\u00a0200", "1200", "1,200", "1\u00a0200"), ("0.500", "0.5", "0.5", "0,5"),
+])  # fmt: skip
+def test_a_decimal_comma_or_point_is_read_as_typed(
+    client, session, seller, typed, stored, english, swedish
+):
     _, site = seller
     form = offer_form(site, quantity=typed, price_sek="150,5", title=f"Spån {typed}")
     assert client.post("/listings/new?direction=offer&kind=material", form).status_code == 303
@@ -247,10 +252,16 @@ def test_a_decimal_comma_or_point_is_read_as_typed(client, session, seller, type
         return re.search(r'<input[^>]*name="quantity"[^>]*>', page).group(0)
 
     assert 'inputmode="decimal"' in shown() and 'type="text"' in shown()
-    assert f'value="{stored}"' in shown()  # the user reads English
+    assert f'value="{english}"' in shown()  # the user reads English
     user.locale = "sv"
     session.flush()
-    assert f'value="{stored.replace(".", ",")}"' in shown()  # and now Swedish
+    assert f'value="{swedish}"' in shown()  # and now Swedish
+    # What the form shows is read back as the same number.
+    form = offer_form(site, quantity=swedish, price_sek="150,5", title=f"Spån {typed}")
+    response = client.post(f"/listings/{listing.id}/edit", form)
+    assert response.status_code == 303, text_of(response)[:800]
+    session.expire_all()
+    assert listing_by_title(session, f"Spån {typed}").quantity == Decimal(stored)
 
 
 def test_an_ambiguous_or_garbled_number_is_refused_with_a_message(client, session, seller):

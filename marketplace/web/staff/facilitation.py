@@ -22,7 +22,12 @@ from marketplace.services.listings import firm_listings
 from marketplace.services.mail import sender_domain
 from marketplace.services.opportunities import live_rows, lonely, network, untaken_matches
 from marketplace.web import charts
-from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
+from marketplace.web.helpers import (
+    attach_domain_error,
+    flash_domain_error,
+    fmt_number,
+    form_status,
+)
 from marketplace.web.jobs import send_after_commit
 from marketplace.web.policy import policy
 from marketplace.web.staff.params import parse_filter
@@ -81,6 +86,7 @@ def opportunities():  # type: ignore[no-untyped-def]
             [(e.supplier_id, e.receiver_id, e.tonnes) for e in edges],
             title=_("Realised exchanges between firms"),
             unit="t",
+            fmt=lambda value: fmt_number(value, 0),
             empty_label=_("No deliveries in the period."),
         ),
         edges=edges,

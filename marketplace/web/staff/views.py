@@ -27,7 +27,7 @@ from marketplace.services import exports, stats, stats_sql
 from marketplace.services.facilitation import follow_ups_due, open_reports_count
 from marketplace.web import charts
 from marketplace.web.deals.forms import DELIVERY_STATUS_LABELS, STATUS_LABELS
-from marketplace.web.helpers import category_label, fmt_number, locale
+from marketplace.web.helpers import category_label, fmt_month, fmt_number, locale
 from marketplace.web.jobs import enqueue
 from marketplace.web.policy import policy
 from marketplace.web.staff.params import parse_filter
@@ -69,7 +69,7 @@ def _charts(f: stats.StatsFilter, months: list[dict[str, Any]], categories: list
     """The dashboard's charts, rendered here as inline SVG (no external service)."""
     base = f.as_params()
     month_chart = charts.month_chart(
-        [row["month"] for row in months],
+        [fmt_month(row["month"]) for row in months],
         [
             (_("Offers published"), [row["offers"] for row in months]),
             (_("Wants published"), [row["wants"] for row in months]),
@@ -81,7 +81,7 @@ def _charts(f: stats.StatsFilter, months: list[dict[str, Any]], categories: list
         empty_label=_("No data"),
     )
     realised_chart = charts.month_chart(
-        [row["month"] for row in months],
+        [fmt_month(row["month"]) for row in months],
         [(_("Realised t CO2e"), [row["realised_co2e_kg"] / 1000 for row in months])],
         title=_("Realised CO2e avoided per month (t)"),
         unit="t",
