@@ -30,7 +30,7 @@ from marketplace.services.conversations import (
     side_of,
     touch,
 )
-from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
+from marketplace.services.errors import N_, DomainError, Forbidden, NotFound, Problems
 from marketplace.services.estimates import default_route, route_of
 from marketplace.services.impact import ImpactInputError, ImpactInputs, validate_inputs
 from models.accounts import User
@@ -153,35 +153,64 @@ def default_terms(conversation: Conversation) -> Terms:
 # --- validation ------------------------------------------------------------------------------
 
 
-def _check(terms: Terms) -> None:
+def _check_quantity(terms: Terms) -> None:
+    if terms.quantity is None:
+        return  # a quantity that did not parse is the form's to report
     if not Decimal(0) < terms.quantity <= MAX_QUANTITY or terms.quantity.quantize(PRECISION) == 0:
         raise DomainError(
             N_("Enter a quantity above zero and below one billion."), field="quantity"
         )
+
+
+def _check_period(terms: Terms) -> None:
     if terms.recurrence not in RECURRENCES:
         raise DomainError(N_("Choose one of the options."), field="recurrence")
     if terms.recurrence != "once" and (terms.start_date is None or terms.end_date is None):
         raise DomainError(N_("A recurring deal needs a start and an end date."), field="end_date")
     if terms.start_date and terms.end_date and terms.end_date < terms.start_date:
         raise DomainError(N_("The end date must be on or after the start date."), field="end_date")
+
+
+def _check_option(value: str, allowed: tuple[str, ...], name: str) -> None:
+    if value not in allowed:
+        raise DomainError(N_("Choose one of the options."), field=name)
+
+
+def _check_price(terms: Terms) -> None:
+    if terms.price_model != "free" and (
+        terms.price_sek is None or not Decimal(0) <= terms.price_sek <= Decimal("10000000")
+    ):
+        raise DomainError(N_("Enter a price between 0 and 10 000 000 SEK."), field="price_sek")
+
+
+def _check_note(terms: Terms) -> None:
+    if len(terms.note) > 2000:
+        raise DomainError(N_("Use at most %(n)d characters."), field="note", n=2000)
+
+
+def _check_impact_inputs(terms: Terms) -> None:
+    try:  # the impact inputs' own rules (ratio 0–1, distances and prices ≥ 0)
+        inputs_for_terms(terms, "sawdust", 1.0, 0.0)
+    except ImpactInputError as exc:
+        raise DomainError(exc.message, field=exc.field) from None
+
+
+def check_terms(terms: Terms) -> None:
+    """Every rule the terms break, at once (DomainError.errors)."""
+    problems = Problems()
+    problems.run(_check_quantity, terms)
+    problems.run(_check_period, terms)
     for value, allowed, name in (
         (terms.price_model, DEAL_PRICE_MODELS, "price_model"),
         (terms.transport_by, TRANSPORT_BY, "transport_by"),
         (terms.transport_mode, TRANSPORT_MODES, "transport_mode"),
         (terms.baseline_route, DEAL_ROUTES, "baseline_route"),
     ):
-        if value not in allowed:
-            raise DomainError(N_("Choose one of the options."), field=name)
-    if terms.price_model != "free" and (
-        terms.price_sek is None or not Decimal(0) <= terms.price_sek <= Decimal("10000000")
-    ):
-        raise DomainError(N_("Enter a price between 0 and 10 000 000 SEK."), field="price_sek")
-    if len(terms.note) > 2000:
-        raise DomainError(N_("Use at most %(n)d characters."), field="note", n=2000)
-    try:  # the impact inputs' own rules (ratio 0–1, distances and prices ≥ 0)
-        inputs_for_terms(terms, "sawdust", 1.0, 0.0)
-    except ImpactInputError as exc:
-        raise DomainError(exc.message, field=exc.field) from None
+        problems.run(_check_option, value, allowed, name)
+    problems.run(_check_price, terms)
+    problems.run(_check_note, terms)
+    problems.run(_check_impact_inputs, terms)
+    problems.raise_if_any()
 
 
 def _receiver_site(session: Session, deal: Deal, terms: Terms, actor_side: str) -> int | None:
@@ -211,7 +240,7 @@ def _distance_km(session: Session, deal: Deal) -> float:
 
 
 def _apply_terms(session: Session, deal: Deal, terms: Terms, actor_side: str) -> None:
-    _check(terms)
+    check_terms(terms)
     deal.receiver_site_id = _receiver_site(session, deal, terms, actor_side)
     for name in (
         "quantity", "recurrence", "start_date", "end_date", "price_model", "transport_by",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def N_(message: str) -> str:
@@ -18,6 +21,31 @@ class DomainError(Exception):
         self.message = message
         self.field = field
         self.params = params
+        self.errors: list[DomainError] = [self]  # every rule one submission broke, in order
+
+
+class Problems:
+    """Collects every rule one submission breaks, so a form shows them all at once.
+
+    `run` calls a check and keeps its DomainError instead of stopping; `raise_if_any` raises
+    the first, carrying all of them in `errors`.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[DomainError] = []
+
+    def run(self, check: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        try:
+            return check(*args, **kwargs)
+        except DomainError as error:
+            self.errors.extend(error.errors)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            first = self.errors[0]
+            first.errors = list(self.errors)
+            raise first
 
 
 class AccessError(Exception):

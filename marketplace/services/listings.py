@@ -15,7 +15,7 @@ from geo.coarsen import coarse_point
 from geo.crs import to_sweref
 from geo.gazetteer import MUNICIPALITY_BY_CODE
 from geo.grid import cell_of
-from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
+from marketplace.services.errors import N_, DomainError, Forbidden, NotFound, Problems
 from marketplace.services.ownership import get_owned
 from models.accounts import User
 from models.base import utcnow
@@ -154,35 +154,61 @@ def _resolve_ewc(session: Session, data: ListingInput) -> EwcCode | None:
     return ewc
 
 
-def validate(session: Session, data: ListingInput) -> EwcCode | None:
-    """Check every rule a listing must satisfy; returns the EWC entry if one was given."""
-    _check_choice(data.direction, ("offer", "want"), "direction")
-    _check_choice(data.kind, tuple(KIND_UNITS), "kind")
-    if not data.title.strip() or len(data.title.strip()) > MAX_TITLE:
+def _check_text(data: ListingInput) -> None:
+    title = (data.title or "").strip()
+    if not title or len(title) > MAX_TITLE:
         raise DomainError(
             N_("Enter a title of at most %(n)d characters."), field="title", n=MAX_TITLE
         )
-    for name in ("description", "composition"):
-        if len(getattr(data, name) or "") > MAX_TEXT:
-            raise DomainError(N_("Use at most %(n)d characters."), field=name, n=MAX_TEXT)
+
+
+def _check_long_text(data: ListingInput, name: str) -> None:
+    if len(getattr(data, name) or "") > MAX_TEXT:
+        raise DomainError(N_("Use at most %(n)d characters."), field=name, n=MAX_TEXT)
+
+
+def _check_classification(data: ListingInput) -> None:
     category = CATEGORY_BY_KEY.get(data.category)
     if category is None or category.kind != data.kind:
         raise DomainError(N_("Choose a category that fits the resource kind."), field="category")
-    if data.unit not in KIND_UNITS[data.kind]:
+
+
+def _check_unit(data: ListingInput) -> None:
+    if data.unit not in KIND_UNITS.get(data.kind, ()):
         raise DomainError(N_("This unit does not fit the resource kind."), field="unit")
-    _check_choice(data.recurrence, RECURRENCES, "recurrence")
-    _check_choice(data.visibility, VISIBILITIES, "visibility")
+
+
+def _check_distance(data: ListingInput) -> None:
     if data.max_distance_km is not None and not 1 <= data.max_distance_km <= MAX_DISTANCE_KM:
         raise DomainError(
             N_("Enter a distance between 1 and %(n)d km."),
             field="max_distance_km",
             n=MAX_DISTANCE_KM,
         )
-    _check_quantities(data)
-    _check_dates(data)
-    _check_price(data)
-    _check_kind_details(data)
-    return _resolve_ewc(session, data)
+
+
+def validate(session: Session, data: ListingInput) -> EwcCode | None:
+    """Check every rule a listing must satisfy, all at once (DomainError.errors lists each
+    broken rule); returns the EWC entry if one was given."""
+    problems = Problems()
+    problems.run(_check_choice, data.direction, ("offer", "want"), "direction")
+    problems.run(_check_choice, data.kind, tuple(KIND_UNITS), "kind")
+    problems.run(_check_text, data)
+    for name in ("description", "composition"):
+        problems.run(_check_long_text, data, name)
+    problems.run(_check_classification, data)
+    problems.run(_check_unit, data)
+    problems.run(_check_choice, data.recurrence, RECURRENCES, "recurrence")
+    problems.run(_check_choice, data.visibility, VISIBILITIES, "visibility")
+    problems.run(_check_distance, data)
+    if data.quantity is not None:  # a quantity that did not parse is the form's to report
+        problems.run(_check_quantities, data)
+    problems.run(_check_dates, data)
+    problems.run(_check_price, data)
+    problems.run(_check_kind_details, data)
+    ewc = problems.run(_resolve_ewc, session, data)
+    problems.raise_if_any()
+    return ewc
 
 
 # --- writes ------------------------------------------------------------------------------

@@ -36,14 +36,19 @@ def flash_domain_error(error: DomainError) -> None:
     flash(translate(error.message, **error.params), "error")
 
 
-def attach_domain_error(form: Any, error: DomainError) -> None:
-    """Show a service's rule violation beside its field, or at the top of the form."""
-    text = translate(error.message, **error.params)
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*list(field.errors), text]
-    else:
-        form.form_errors.append(text)
+def attach_domain_error(form: Any, error: DomainError, *, beside_shape: bool = True) -> None:
+    """Show every rule a submission broke beside its field, or at the top of the form.
+
+    `beside_shape=False` skips fields that already show a shape error (their value did not
+    parse, so the rule's message would only repeat it).
+    """
+    for problem in error.errors:
+        text = translate(problem.message, **problem.params)
+        field = getattr(form, problem.field, None) if problem.field else None
+        if field is None:
+            form.form_errors.append(text)
+        elif (beside_shape or not field.errors) and text not in field.errors:
+            field.errors = [*list(field.errors), text]
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:

@@ -85,3 +85,35 @@ def test_dashboard_opportunities_and_an_introduction(browser, staff_server):
         assert f"{live.base}/messages/{conversation_id}" in body
         assert "CO2e" in body  # the match's estimate
     context.close()
+
+
+def test_the_dashboard_on_a_phone_keeps_titles_units_and_figures_on_screen(browser, staff_server):
+    live, _sink = staff_server
+    context = browser.new_context(
+        base_url=live.base, locale="sv-SE", viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    login(page, "staff@demo.example")
+    page.goto("/staff")
+    captions = page.locator(".chart-grid figcaption")
+    expect(captions).to_have_count(4)
+    for n in range(4):
+        caption = captions.nth(n)
+        expect(caption).to_be_visible()
+        assert "(" in caption.inner_text()  # every title says its unit
+    width = page.evaluate("document.documentElement.clientWidth")
+    for table in ("category", "municipality", "month"):
+        cells = page.locator(f"section[aria-labelledby='{table}-heading'] tbody tr:first-child td")
+        assert cells.count() >= 6
+        for n in range(cells.count()):
+            box = cells.nth(n).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (
+                table, n, box, width,
+            )  # fmt: skip
+    for svg in page.locator(".chart-grid svg").all():
+        box = svg.bounding_box()
+        assert box is not None and box["width"] <= width
+    assert_accessible(page)
+    page.screenshot(path=str(live.app.instance_path) + "/dashboard-390.png", full_page=True)
+    context.close()

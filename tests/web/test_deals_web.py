@@ -333,3 +333,28 @@ def test_a_disputed_delivery_is_corrected_through_the_pages(make_client, session
     session.refresh(delivery)
     assert delivery.status == "confirmed"
     assert seller.get(f"{base}/edit").status_code == 404  # confirmed deliveries are final
+
+
+def test_every_error_of_the_deal_terms_shows_at_once(make_client, session, market):
+    buyer = as_user(make_client, market["buyer"])
+    buyer.post(f"/listings/{market['offer'].id}/inquire", {"message": "Hej"})
+    conversation = session.scalars(select(Conversation)).one()
+    today = swedish_today()
+    bad = terms(
+        "abc",  # the form's own check
+        price_sek="",  # the rule: a price model "price" needs a price
+        recurrence="month",
+        start_date=today.isoformat(),
+        end_date=(today - timedelta(days=3)).isoformat(),  # the rule: ends before it starts
+        substitution_ratio="1,5",  # the form's own check
+    )
+    response = buyer.post(f"/messages/{conversation.id}/deal", bad)
+    page = text_of(response)
+    assert response.status_code == 422
+    for message in (
+        "Enter a price between 0 and 10 000 000 SEK.",
+        "The end date must be on or after the start date.",
+    ):
+        assert message in page, message
+    assert page.count('class="error"') >= 4
+    assert session.scalars(select(Deal)).all() == []

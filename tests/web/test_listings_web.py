@@ -271,3 +271,28 @@ def test_an_ambiguous_or_garbled_number_is_refused_with_a_message(client, sessio
         response = client.post("/listings/new?direction=offer&kind=material", form)
         assert response.status_code == 422, typed
         assert listing_by_title(session, f"Spån {typed}") is None
+
+
+def test_every_error_of_a_submission_shows_at_once(client, session, seller):
+    _, site = seller
+    form = offer_form(
+        site,
+        title="",  # the form's own check
+        quantity="-5",  # the form's own check
+        ewc_code="99 99 99",  # the service's rule: no such code
+        available_from=(swedish_today() + timedelta(days=30)).isoformat(),
+        available_until=swedish_today().isoformat(),  # the service's rule: ends before it starts
+        price_sek="",  # the service's rule: a price model "price" needs a price
+    )
+    response = client.post("/listings/new?direction=offer&kind=material", form)
+    page = text_of(response)
+    assert response.status_code == 422
+    for message in (
+        "Give the listing a title.",
+        "Enter a number between 0 and one billion.",
+        "Unknown waste code",
+        "Enter the price per unit in SEK.",
+    ):
+        assert message in page, message
+    assert page.count('class="error"') >= 5  # the dates too
+    assert session.scalar(select(func.count()).select_from(Listing)) == 0

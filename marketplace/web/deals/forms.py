@@ -108,6 +108,15 @@ class DealForm(FlaskForm):
             "1 when it replaces the same amount of virgin input; 0.5–0.9 when it is a lower grade."
         ),
     )
+    substitution_today = LocalDecimalField(
+        _l("Substitution ratio of today's use (if sold or used today)"),
+        validators=[Optional(), NumberRange(min=0, max=1)],
+        places=None,
+        description=_l(
+            "A stream already sold earns credit only for the grade the new use adds over"
+            " today's use; leave empty when the grade is the same."
+        ),
+    )
     virgin_price_sek = LocalDecimalField(
         _l("Price of the input it replaces (SEK per t)"),
         validators=[Optional(), NumberRange(min=0)],

@@ -65,7 +65,7 @@ def _deal_form(conversation: Conversation, terms: service.Terms, version: int | 
                      "note"):  # fmt: skip
             form[name].data = getattr(terms, name)
         for name in ("baseline_distance_km", "substitution_ratio", "virgin_price_sek",
-                     "displaced_heat_kg_per_mwh"):  # fmt: skip
+                     "displaced_heat_kg_per_mwh", "substitution_today"):  # fmt: skip
             value = getattr(terms, name)
             form[name].data = (
                 Decimal(str(value))
@@ -98,9 +98,24 @@ def _terms(form: DealForm) -> service.Terms:
         substitution_ratio=number("substitution_ratio", 1.0),  # type: ignore[arg-type]
         virgin_price_sek=number("virgin_price_sek") or 0.0,
         displaced_heat_kg_per_mwh=number("displaced_heat_kg_per_mwh", None),
+        substitution_today=number("substitution_today", None),
         receiver_site_id=int(site) if site and site.isdigit() else None,
         note=form.note.data or "",
     )
+
+
+def _checked_terms(form: DealForm) -> bool:
+    """Whether the terms may go to the service; when a field does not parse, the deal rules are
+    still checked on the rest, so every error shows in one round."""
+    if not form.is_submitted():
+        return False
+    if form.validate():
+        return True
+    try:
+        service.check_terms(_terms(form))
+    except DomainError as error:
+        attach_domain_error(form, error, beside_shape=False)
+    return False
 
 
 def _terms_page(conversation: Conversation, form: DealForm, deal: Deal | None, status: int):  # type: ignore[no-untyped-def]
@@ -119,7 +134,7 @@ def propose(conversation_id: int):  # type: ignore[no-untyped-def]
     if not conv_service.is_party(current_user, found):
         abort(403)
     form = _deal_form(found, service.default_terms(found), None)
-    if form.validate_on_submit():
+    if _checked_terms(form):
         try:
             deal = service.propose_deal(
                 db.session, actor=current_user, conversation_id=found.id, terms=_terms(form)
@@ -141,7 +156,7 @@ def counter(deal_id: int):  # type: ignore[no-untyped-def]
     if current_user.organisation_id not in deal.org_ids:
         abort(403)
     form = _deal_form(deal.conversation, service.terms_of(deal), deal.version)
-    if form.validate_on_submit():
+    if _checked_terms(form):
         version = int(form.version.data) if (form.version.data or "").isdigit() else 0
         try:
             service.counter_deal(

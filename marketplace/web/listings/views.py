@@ -193,6 +193,20 @@ def _listing_input(form: ListingForm, direction: str, kind: str) -> service.List
     )
 
 
+def _checked(form: ListingForm, direction: str, kind: str) -> bool:
+    """Whether a submission may go to the service. When a field does not parse, the listing's
+    rules are still checked on the rest, so every error shows at once, and nothing is saved."""
+    if not form.is_submitted():
+        return False
+    if form.validate():
+        return True
+    try:
+        service.validate(db.session, _listing_input(form, direction, kind))
+    except DomainError as error:
+        attach_domain_error(form, error, beside_shape=False)
+    return False
+
+
 def _render_form(form: ListingForm, direction: str, kind: str, listing=None, status=200):  # type: ignore[no-untyped-def]
     return render_template(
         "listings/form.html",
@@ -220,7 +234,7 @@ def new():  # type: ignore[no-untyped-def]
         flash(_("Add a site first: every listing belongs to one of your sites."), "info")
         return redirect(url_for("firm.new_site"))
     form = ListingForm(kind=kind, direction=direction, sites=sites)
-    if form.validate_on_submit():
+    if _checked(form, direction, kind):
         try:
             listing = service.create_listing(
                 db.session, actor=current_user, data=_listing_input(form, direction, kind)
@@ -245,7 +259,7 @@ def edit(listing_id: int):  # type: ignore[no-untyped-def]
     form = ListingForm(obj=listing, kind=listing.kind, direction=listing.direction, sites=sites)
     if not form.is_submitted() and listing.ewc is not None:
         form.ewc_code.data = listing.ewc.display_code.rstrip("*")
-    if form.validate_on_submit():
+    if _checked(form, listing.direction, listing.kind):
         try:
             service.update_listing(
                 db.session,

@@ -68,6 +68,12 @@ def _charts(f: stats.StatsFilter, months: list[dict[str, Any]], categories: list
             towns: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
     """The dashboard's charts, rendered here as inline SVG (no external service)."""
     base = f.as_params()
+    titles = {
+        "month": _("Offers and wants published and deals agreed, per month (number)"),
+        "realised": _("CO2e avoided by confirmed deliveries, per month (t CO2e)"),
+        "category": _("Tonnes offered per year, by category (t per year)"),
+        "map": _("Tonnes offered per year, by municipality (t per year)"),
+    }
     month_chart = charts.month_chart(
         [fmt_month(row["month"]) for row in months],
         [
@@ -75,7 +81,7 @@ def _charts(f: stats.StatsFilter, months: list[dict[str, Any]], categories: list
             (_("Wants published"), [row["wants"] for row in months]),
             (_("Deals agreed"), [row["deals_agreed"] for row in months]),
         ],
-        title=_("Listings and deals per month"),
+        title=titles["month"],
         unit="",
         fmt=_number(),
         empty_label=_("No data"),
@@ -83,7 +89,7 @@ def _charts(f: stats.StatsFilter, months: list[dict[str, Any]], categories: list
     realised_chart = charts.month_chart(
         [fmt_month(row["month"]) for row in months],
         [(_("Realised t CO2e"), [row["realised_co2e_kg"] / 1000 for row in months])],
-        title=_("Realised CO2e avoided per month (t)"),
+        title=titles["realised"],
         unit="t",
         fmt=_number(1),
         empty_label=_("No data"),
@@ -91,7 +97,7 @@ def _charts(f: stats.StatsFilter, months: list[dict[str, Any]], categories: list
     ranked = sorted(categories, key=lambda row: -row["offered_tonnes"])
     category_chart = charts.bar_chart(
         [(category_label(row["category"]), row["offered_tonnes"]) for row in ranked],
-        title=_("Tonnes offered per year, by category"),
+        title=titles["category"],
         unit="t",
         links=[
             url_for("staff.listings", **{**base, "category": row["category"]}) for row in ranked
@@ -104,7 +110,7 @@ def _charts(f: stats.StatsFilter, months: list[dict[str, Any]], categories: list
     outlines = boundary_service.outlines(db.session, "municipality")
     region = charts.region_map(
         values,
-        title=_("Tonnes offered per year, by municipality"),
+        title=titles["map"],
         unit="t",
         outlines=outlines or None,
         towns=[(m.code, m.name, m.lat, m.lon) for m in MUNICIPALITIES],
@@ -119,6 +125,7 @@ def _charts(f: stats.StatsFilter, months: list[dict[str, Any]], categories: list
         "realised_chart": realised_chart,
         "category_chart": category_chart,
         "region_map": region,
+        "chart_titles": titles,
     }
 
 
