@@ -69,7 +69,8 @@ def _who(conversation: Conversation, actor: User, recipient: User, locale: str) 
 
 
 def _amount(value: Decimal, locale: str) -> str:
-    return number(float(value), 0 if value >= 10 else 1, locale)
+    """A quantity as the deal page shows it (up to three decimals: 300,5 t stays 300,5)."""
+    return number(value, 3, locale)
 
 
 def headline(
