@@ -161,8 +161,7 @@ def _show_defaults(form: EstimateForm, est: Estimate | None, heat: bool) -> None
         _("Per year (a recurring stream).") if est.inputs.per == "year" else _("One-off.")
     )
     for assumption in est.assumptions:
-        name = "quantity" if assumption.input == "quantity" else assumption.input
-        target = form._fields.get(name)
+        target = form._fields.get(assumption.input)
         if target is not None and isinstance(assumption.value, int | float):
             target.render_kw = {
                 **(target.render_kw or {}),
