@@ -220,3 +220,21 @@ def test_alert_emails_write_numbers_as_the_pages_do(session, locale, quantity):
             assert english_numbers(body) == [], english_numbers(body)
         else:
             assert swedish_numbers(body) == [], swedish_numbers(body)
+
+
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_emails_and_pages_round_the_same_way(app, locale):
+    """One formatter behind both: 0,25 t is 0,3 t on the match card and in the email alike."""
+    from flask_babel import force_locale
+
+    from marketplace.services.emails import _environment
+    from marketplace.web.helpers import fmt_money, fmt_number
+
+    email_number = _environment(locale).filters["number"]
+    email_money = _environment(locale).filters["money"]
+    with app.test_request_context(), force_locale(locale):
+        for value in (0.25, 2.5, 1234.45, -0.04, 69300, 0.1252):
+            for digits in (0, 1, 2):
+                assert fmt_number(value, digits) == email_number(value, digits), (value, digits)
+            assert fmt_money(value) == email_money(value)
+        assert fmt_number(0.25, 1) == ("0,3" if locale == "sv" else "0.3")
