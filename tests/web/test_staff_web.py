@@ -57,7 +57,7 @@ def test_dashboard_shows_realised_and_potential_apart_and_filters(make_client, d
     realised = page.split('id="realised"')[1].split("</dl>")[0]
     potential = page.split('id="potential"')[1].split("</dl>")[0]
     assert f"<dd>{sv(fig.realised.co2e_kg / 1000)} t</dd>" in realised
-    assert f"<dd>{sv(fig.potential.co2e_kg / 1000)} t</dd>" in potential
+    assert f"<dd>{sv(fig.potential.co2e_kg / 1000)} t per år</dd>" in potential  # a state, per year
     assert "<svg" in page and 'class="chart chart-map"' in page
     # County 20 (Dalarna) and a category narrow the figures; the API agrees with the page.
     api = client.get("/api/v1/stats?county=20&category=steel_slag").get_json()
