@@ -1,9 +1,17 @@
 """SQLAlchemy 2.0 models and reference-data tables. Framework-free: no Flask here."""
 
-from models.accounts import Invitation, OrgRole, User
+from models.accounts import AuditEntry, Invitation, OrgRole, SignIn, User
 from models.alerts import AlertIndexState, AlertSubscription, Notification
 from models.base import Base
-from models.deals import Conversation, ConversationRead, Deal, DealEvent, Delivery, Message
+from models.deals import (
+    Conversation,
+    ConversationMute,
+    ConversationRead,
+    Deal,
+    DealEvent,
+    Delivery,
+    Message,
+)
 from models.geo import Boundary, Postcode
 from models.impact import Factor, FactorSet, StoredEstimate
 from models.listings import Listing
@@ -16,9 +24,11 @@ from models.taxonomy import EwcCode
 __all__ = [
     "AlertIndexState",
     "AlertSubscription",
+    "AuditEntry",
     "Base",
     "Boundary",
     "Conversation",
+    "ConversationMute",
     "ConversationRead",
     "Deal",
     "DealEvent",
@@ -39,6 +49,7 @@ __all__ = [
     "OutboxEmail",
     "Postcode",
     "PotentialPair",
+    "SignIn",
     "Site",
     "StoredEstimate",
     "User",

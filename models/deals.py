@@ -139,6 +139,18 @@ class ConversationRead(Base):
     read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class ConversationMute(Base):
+    """One person wants no email about one conversation (the inbox still shows it)."""
+
+    __tablename__ = "conversation_mutes"
+    __table_args__ = (UniqueConstraint("conversation_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Deal(Base):
     """The terms under negotiation or agreed; `version` counts proposals (for safe accepts)."""
 
