@@ -59,6 +59,9 @@ class Settings:
     token_max_age_invite: int = 7 * 24 * 3600
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = "© OpenStreetMap contributors"
+    # The personal-data controller named on /privacy (GDPR art. 13): the hosting region.
+    privacy_controller: str = ""
+    privacy_contact: str = ""  # an address or page for data-protection questions
     trusted_proxies: int = 0  # reverse proxies in front of the app (X-Forwarded-* hops)
     outbox_lease_seconds: int = 600  # a claimed email not sent by then is handed to another worker
 
@@ -107,6 +110,8 @@ class Settings:
             "LOGIN_RATE_LIMIT": "login_rate_limit",
             "TILE_URL": "tile_url",
             "TILE_ATTRIBUTION": "tile_attribution",
+            "PRIVACY_CONTROLLER": "privacy_controller",
+            "PRIVACY_CONTACT": "privacy_contact",
         }
         for var, attr in strings.items():
             if var in env:

@@ -26,6 +26,9 @@ class Organisation(Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Closed by its last owner (e.g. before deleting their account): listings withdrawn, no
+    # members; its deals and deliveries stay in the statistics.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
     sites: Mapped[list[Site]] = relationship(back_populates="organisation", order_by="Site.name")

@@ -1,4 +1,5 @@
-"""Accounts: registration, login, verification, password reset, invitations, roles."""
+"""Accounts: registration, login and sessions, verification, password reset, invitations, roles,
+deactivation."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from marketplace.services import audit
 from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
 from marketplace.services.security import (
     fingerprint,
@@ -14,7 +16,7 @@ from marketplace.services.security import (
     needs_rehash,
     verify_password,
 )
-from models.accounts import Invitation, OrgRole, User, new_session_token
+from models.accounts import Invitation, OrgRole, SignIn, User, new_session_token
 from models.base import utcnow
 from models.organisations import Organisation
 
@@ -130,16 +132,55 @@ def create_user(
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
-    """The active user with these credentials, or None; upgrades outdated hashes."""
+    """The active user with these credentials, or None; upgrades outdated hashes.
+
+    A deactivated account with the right password is told so (DomainError) rather than left to
+    guess: only someone who knows the password learns it."""
     user = find_user_by_email(session, email)
     if not verify_password(user.password_hash if user else None, password):
         return None
-    if user is None or not user.active:
+    if user is None or user.deleted_at is not None:
         return None
+    if not user.active:
+        raise DomainError(
+            N_("This account has been deactivated. Contact the administrator of the service.")
+        )
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
     return user
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+SIGN_INS_SHOWN = 10
+
+
+def record_sign_in(session: Session, user: User, *, user_agent: str = "") -> SignIn:
+    """Note a successful sign-in (shown on the account page; purged after the retention)."""
+    now = utcnow()
+    user.last_login_at = now
+    entry = SignIn(user_id=user.id, at=now, user_agent=(user_agent or "")[:200])
+    session.add(entry)
+    return entry
+
+
+def recent_sign_ins(session: Session, user: User, limit: int = SIGN_INS_SHOWN) -> list[SignIn]:
+    return list(
+        session.scalars(
+            select(SignIn)
+            .where(SignIn.user_id == user.id)
+            .order_by(SignIn.at.desc(), SignIn.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def end_sessions(session: Session, user: User, *, everywhere: bool = False) -> None:
+    """Rotate the session token: every session and remember-me cookie holding the old one stops
+    working (logout does this too, so a copied cookie is worthless after "Log out")."""
+    user.session_token = new_session_token()
+    if everywhere:
+        audit.record(session, "signed_out_everywhere", actor=user, subject=user)
 
 
 # --- email verification and password reset ----------------------------------------------
@@ -185,6 +226,7 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
     if not verify_password(user.password_hash, current):
         raise DomainError(N_("The current password is wrong."), field="current_password")
     set_password(session, user, new)
+    audit.record(session, "password_changed", actor=user, subject=user)
 
 
 def load_user(session: Session, user_id: str) -> User | None:
@@ -196,6 +238,11 @@ def load_user(session: Session, user_id: str) -> User | None:
     if user is None or not user.active or user.session_token != token:
         return None
     return user
+
+
+def is_live(user: User) -> bool:
+    """May sign in and receive email: neither deactivated nor deleted."""
+    return user.active and user.deleted_at is None
 
 
 def update_profile(session: Session, user: User, *, name: str, locale: str | None) -> None:
@@ -313,6 +360,11 @@ def set_member_role(session: Session, *, actor: User, member_id: int, role: str)
         raise DomainError(N_("Unknown role."))
     if role == OrgRole.MEMBER and member.org_role == OrgRole.OWNER:
         _ensure_another_owner(session, organisation.id, member.id)
+    if member.org_role != role:
+        audit.record(
+            session, "member_role_changed", actor=actor, subject=member,
+            organisation_id=organisation.id, before=member.org_role, after=role,
+        )  # fmt: skip
     member.org_role = role
 
 
@@ -323,6 +375,9 @@ def remove_member(session: Session, *, actor: User, member_id: int) -> None:
         raise NotFound()
     if member.org_role == OrgRole.OWNER:
         _ensure_another_owner(session, organisation.id, member.id)
+    audit.record(
+        session, "member_removed", actor=actor, subject=member, organisation_id=organisation.id
+    )
     member.organisation_id = None
     member.org_role = None
     member.session_token = new_session_token()
@@ -354,13 +409,64 @@ def set_platform_roles(
         raise NotFound()
     if actor is not None and user.id == actor.id and not is_admin:
         raise DomainError(N_("You cannot remove your own administrator role."))
+    before = {"is_staff": user.is_staff, "is_admin": user.is_admin}
+    after = {"is_staff": is_staff, "is_admin": is_admin}
+    if before != after:
+        audit.record(
+            session, "roles_changed", actor=actor, subject=user, before=before, after=after
+        )
     user.is_staff = is_staff
     user.is_admin = is_admin
     return user
 
 
+def _admin_target(session: Session, actor: User, user_id: int) -> User:
+    if not actor.is_admin:
+        raise Forbidden()
+    user = session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotFound()
+    return user
+
+
+def deactivate_user(session: Session, *, actor: User, user_id: int) -> User:
+    """Stop a person signing in or receiving email; their firm's records stay as they are."""
+    user = _admin_target(session, actor, user_id)
+    if user.id == actor.id:
+        raise DomainError(N_("You cannot deactivate your own account."))
+    if user.active:
+        user.active = False
+        user.deactivated_at = utcnow()
+        user.session_token = new_session_token()
+        audit.record(session, "user_deactivated", actor=actor, subject=user)
+    return user
+
+
+def reactivate_user(session: Session, *, actor: User, user_id: int) -> User:
+    user = _admin_target(session, actor, user_id)
+    if not user.active:
+        user.active = True
+        user.deactivated_at = None
+        audit.record(session, "user_reactivated", actor=actor, subject=user)
+    return user
+
+
+def user_for_admin_mail(session: Session, *, actor: User, user_id: int, kind: str) -> User:
+    """The user an administrator sends a verification ("verify") or reset ("reset") email to."""
+    user = _admin_target(session, actor, user_id)
+    if not user.active:
+        raise DomainError(N_("Reactivate the account before sending it email."))
+    if kind == "verify" and user.is_verified:
+        raise DomainError(N_("This address is already verified."))
+    audit.record(
+        session, "verification_sent" if kind == "verify" else "reset_sent", actor=actor,
+        subject=user,
+    )  # fmt: skip
+    return user
+
+
 def list_users(session: Session, *, query: str = "", limit: int = 200) -> list[User]:
-    stmt = select(User).order_by(User.email).limit(limit)
+    stmt = select(User).where(User.deleted_at.is_(None)).order_by(User.email).limit(limit)
     if query:
         stmt = stmt.where(User.email.contains(query.strip().lower(), autoescape=True))
     return list(session.scalars(stmt))

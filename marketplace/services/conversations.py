@@ -121,7 +121,8 @@ class PartyNames:
 
     def person(self, org_id: int | None, person: User | None) -> str:
         """The author of a message or change: "Name, Firm" or "Name (regional staff)"."""
-        name = person.name if person is not None else self.translate(FORMER_MEMBER)
+        known = person is not None and person.deleted_at is None
+        name = person.name if known and person is not None else self.translate(FORMER_MEMBER)
         if org_id is None:
             return self.translate(STAFF_PERSON, name=name)
         if self.hidden and org_id == self.listing_org_id:

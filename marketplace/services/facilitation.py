@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from marketplace.services import links
+from marketplace.services import audit, links
 from marketplace.services.conversations import (
     add_message,
     is_staff,
@@ -136,6 +136,10 @@ def unpublish(session: Session, *, actor: User, listing_id: int, reason: str) ->
     listing.status = "closed"
     listing.closed_at = utcnow()
     resolve_reports(session, actor=actor, listing_id=listing.id)
+    audit.record(
+        session, "listing_unpublished", actor=actor, organisation_id=listing.organisation_id,
+        target=f"listing:{listing.id}",
+    )  # fmt: skip
     return listing
 
 
@@ -211,6 +215,10 @@ def add_note(
     )
     session.add(note)
     session.flush()
+    audit.record(
+        session, "firm_note_written", actor=actor, organisation_id=organisation_id,
+        target=f"firm_note:{note.id}",
+    )  # fmt: skip
     return note
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from marketplace.services import audit
 from marketplace.services.errors import N_, DomainError
 from marketplace.services.factor_defaults import (
     DEFAULT_FACTORS,
@@ -87,6 +88,10 @@ def publish(
     ]
     session.add(factor_set)
     session.flush()
+    if actor is not None:  # the defaults loaded by the command line are not a person's act
+        audit.record(
+            session, "factor_set_published", actor=actor, target=f"factor_set:{factor_set.version}"
+        )
     return factor_set
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace.services.emails import Rendered
 from marketplace.services.mail import DeliveryError, Mailer, MailSettings, OutgoingEmail
+from models.accounts import User
 from models.base import utcnow
 from models.outbox import OutboxEmail
 
@@ -82,7 +83,10 @@ def _values(envelope: Envelope, domain: str, now: datetime) -> dict[str, object]
 def queue_many(
     session: Session, envelopes: list[Envelope], *, domain: str, now: datetime | None = None
 ) -> dict[str, int]:
-    """Add the emails whose keys are new, in one statement; {key: new id} for those added."""
+    """Add the emails whose keys are new, in one statement; {key: new id} for those added.
+
+    Nothing is queued for a deactivated or deleted account (by its id or its address)."""
+    envelopes = _without_inactive(session, envelopes)
     if not envelopes:
         return {}
     now = now or utcnow()
@@ -93,6 +97,27 @@ def queue_many(
     )
     rows = session.execute(stmt, [_values(e, domain, now) for e in envelopes]).all()
     return {key: email_id for key, email_id in rows}
+
+
+def _without_inactive(session: Session, envelopes: list[Envelope]) -> list[Envelope]:
+    if not envelopes:
+        return envelopes
+    ids = {e.user_id for e in envelopes if e.user_id is not None}
+    addresses = {e.to.strip().lower() for e in envelopes}
+    blocked = session.execute(
+        select(User.id, User.email).where(
+            User.active.is_(False), or_(User.id.in_(ids), User.email.in_(addresses))
+        )
+    ).all()
+    if not blocked:
+        return envelopes
+    blocked_ids = {row.id for row in blocked}
+    blocked_addresses = {row.email for row in blocked}
+    return [
+        e
+        for e in envelopes
+        if e.user_id not in blocked_ids and e.to.strip().lower() not in blocked_addresses
+    ]
 
 
 def queue(

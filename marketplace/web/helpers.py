@@ -116,6 +116,19 @@ def fmt_datetime(value: datetime | None) -> str:
     return formatting.moment(value, locale())
 
 
+def browser_label(user_agent: str) -> str:
+    """ "Firefox, Windows" for a sign-in's User-Agent header (ua-parser's rules)."""
+    from ua_parser import parse
+
+    result = parse(user_agent or "")
+    parts = [
+        part.family
+        for part in (result.user_agent, result.os)
+        if part is not None and part.family and part.family != "Other"
+    ]
+    return ", ".join(parts) or _("Unknown browser")
+
+
 def explain(reason: Any) -> str:
     """One factor of a match in words, in the current language."""
     params = {}
@@ -162,6 +175,7 @@ def register_template_helpers(app: Flask) -> None:
         currency_label=lambda: formatting.currency(locale()),
         fmt_date=fmt_date,
         fmt_datetime=fmt_datetime,
+        browser_label=browser_label,
         format_ewc=format_ewc,
         url_with=url_with,
         current_locale=locale,

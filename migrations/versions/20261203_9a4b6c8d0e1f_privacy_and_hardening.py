@@ -1,4 +1,5 @@
-"""Privacy and hardening (issue 14): sign-ins, audit log, conversation mutes, mail preferences.
+"""Privacy and hardening (issue 14): sign-ins, audit log, conversation mutes, mail preferences,
+closed firms.
 
 Reviewed by hand. Before the new unique indexes are created, duplicates that earlier versions
 allowed are resolved: of several open invitations to one address from one firm, all but the
@@ -55,6 +56,11 @@ def upgrade() -> None:
         )
         batch_op.add_column(
             sa.Column("deleted_at", models.base.UTCDateTime(timezone=True), nullable=True)
+        )
+
+    with op.batch_alter_table("organisations", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("closed_at", models.base.UTCDateTime(timezone=True), nullable=True)
         )
 
     op.create_table(
@@ -169,6 +175,8 @@ def downgrade() -> None:
     with op.batch_alter_table("sign_ins", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sign_ins_user_id"))
     op.drop_table("sign_ins")
+    with op.batch_alter_table("organisations", schema=None) as batch_op:
+        batch_op.drop_column("closed_at")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("deleted_at")
         batch_op.drop_column("deactivated_at")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from marketplace.web.auth.forms import new_password_fields
@@ -27,3 +27,12 @@ class PasswordForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     password, password_confirm = new_password_fields()
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[InputRequired(_l("Enter your password to confirm."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    close_firm = BooleanField(_l("Also close my firm (I am its last member)"))

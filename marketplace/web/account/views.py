@@ -1,32 +1,54 @@
-"""The logged-in user's own settings: name, language, password."""
+"""The logged-in user's own settings: name, language, password, sessions, and their personal
+data (export and account deletion, GDPR articles 15, 17 and 20)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, logout_user
 
 from marketplace.extensions import db
-from marketplace.services import accounts
+from marketplace.services import accounts, privacy
 from marketplace.services.errors import DomainError
-from marketplace.web.account.forms import PasswordForm, ProfileForm
+from marketplace.web.account.forms import DeleteAccountForm, PasswordForm, ProfileForm
+from marketplace.web.audit import record_read
+from marketplace.web.auth.forms import ConfirmForm
 from marketplace.web.helpers import attach_domain_error
 from marketplace.web.policy import policy
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-def _page(profile: ProfileForm, password: PasswordForm, status: int = 200):  # type: ignore[no-untyped-def]
-    return render_template("account/settings.html", profile=profile, password=password), status
+def _page(  # type: ignore[no-untyped-def]
+    profile: ProfileForm,
+    password: PasswordForm,
+    status: int = 200,
+    delete: DeleteAccountForm | None = None,
+):
+    return render_template(
+        "account/settings.html",
+        profile=profile,
+        password=password,
+        confirm=ConfirmForm(formdata=None),
+        delete=delete or DeleteAccountForm(formdata=None),
+        sign_ins=accounts.recent_sign_ins(db.session, current_user),
+        firm_on_deletion=privacy.firm_on_deletion(db.session, current_user),
+    ), status
+
+
+def _profile() -> ProfileForm:
+    profile = ProfileForm(formdata=None, obj=current_user)
+    profile.locale.data = current_user.locale or "sv"
+    return profile
 
 
 @bp.get("")
 @policy("user")
 def settings():  # type: ignore[no-untyped-def]
-    profile = ProfileForm(obj=current_user)
-    profile.locale.data = current_user.locale or "sv"
-    return _page(profile, PasswordForm(formdata=None))
+    return _page(_profile(), PasswordForm(formdata=None))
 
 
 @bp.post("/profile")
@@ -67,5 +89,61 @@ def change_password():  # type: ignore[no-untyped-def]
                 _("Your password has been changed. Other devices have been logged out."), "success"
             )
             return redirect(url_for("account.settings"), code=303)
-    profile = ProfileForm(formdata=None, obj=current_user)
-    return _page(profile, password, 422)
+    return _page(_profile(), password, 422)
+
+
+def _signed_out(message: str):  # type: ignore[no-untyped-def]
+    logout_user()
+    language = session.get("locale")
+    session.clear()
+    if language:
+        session["locale"] = language
+    flash(message, "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.post("/sign-out-everywhere")
+@policy("user")
+def sign_out_everywhere():  # type: ignore[no-untyped-def]
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("account.settings"), code=303)
+    accounts.end_sessions(db.session, current_user, everywhere=True)
+    db.session.commit()
+    return _signed_out(_("You have been signed out on every device, this one included."))
+
+
+@bp.get("/export")
+@policy("user")
+def export():  # type: ignore[no-untyped-def]
+    """Everything held about the signed-in person, as a JSON download (GDPR art. 15 and 20)."""
+    data = privacy.export_user_data(db.session, current_user)
+    # A read, but a security-relevant one (a stolen session would start here): logged.
+    record_read("data_exported", subject=current_user)
+    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+    response = Response(body, mimetype="application/json; charset=utf-8")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="my-data-{current_user.id}.json"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/delete")
+@policy("user")
+def delete():  # type: ignore[no-untyped-def]
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(
+                db.session,
+                current_user,
+                password=form.password.data,
+                close_firm_too=bool(form.close_firm.data),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            return _signed_out(_("Your account has been deleted. Thank you for using the service."))
+    return _page(_profile(), PasswordForm(formdata=None), 422, delete=form)

@@ -1,4 +1,5 @@
-"""Administration: platform roles, factor sets, and (for staff) email delivery."""
+"""Administration: users (roles, deactivation, account emails), the audit log, factor sets,
+and (for staff) email delivery."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from marketplace.extensions import db
-from marketplace.services import accounts, factors, outbox
+from marketplace.services import accounts, audit, factors, outbox
 from marketplace.services.errors import DomainError
+from marketplace.web.auth.views import send_reset, send_verification
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
 from marketplace.web.jobs import send_after_commit
 from marketplace.web.policy import policy
@@ -36,6 +38,74 @@ def users():  # type: ignore[no-untyped-def]
         users=accounts.list_users(db.session, query=query),
         query=query,
         form=RolesForm(formdata=None),
+    )
+
+
+def _back_to_users():  # type: ignore[no-untyped-def]
+    return redirect(url_for("admin.users", q=request.args.get("q") or None), code=303)
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@policy("admin")
+def deactivate(user_id: int):  # type: ignore[no-untyped-def]
+    if FlaskForm().validate_on_submit():
+        try:
+            user = accounts.deactivate_user(db.session, actor=current_user, user_id=user_id)
+        except DomainError as error:
+            db.session.rollback()
+            flash_domain_error(error)
+        else:
+            db.session.commit()
+            flash(
+                _("%(email)s is deactivated: no sign-in and no email.", email=user.email), "success"
+            )
+    return _back_to_users()
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@policy("admin")
+def reactivate(user_id: int):  # type: ignore[no-untyped-def]
+    if FlaskForm().validate_on_submit():
+        try:
+            user = accounts.reactivate_user(db.session, actor=current_user, user_id=user_id)
+        except DomainError as error:
+            db.session.rollback()
+            flash_domain_error(error)
+        else:
+            db.session.commit()
+            flash(_("%(email)s can sign in again.", email=user.email), "success")
+    return _back_to_users()
+
+
+@bp.post("/users/<int:user_id>/send/<any(verify, reset):mail>")
+@policy("admin")
+def send_account_email(user_id: int, mail: str):  # type: ignore[no-untyped-def]
+    if FlaskForm().validate_on_submit():
+        try:
+            user = accounts.user_for_admin_mail(
+                db.session, actor=current_user, user_id=user_id, kind=mail
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash_domain_error(error)
+        else:
+            (send_verification if mail == "verify" else send_reset)(user)  # commits
+            flash(_("An email is on its way to %(email)s.", email=user.email), "success")
+    return _back_to_users()
+
+
+@bp.get("/audit")
+@policy("admin")
+def audit_log():  # type: ignore[no-untyped-def]
+    action = request.args.get("action", "")
+    if action not in audit.ACTIONS:
+        action = ""
+    return render_template(
+        "admin/audit.html",
+        entries=audit.entries(db.session, action=action or None, limit=200),
+        actions=audit.ACTIONS,
+        action=action,
+        details_of=audit.details_of,
     )
 
 

@@ -29,7 +29,13 @@ from marketplace.web.auth.forms import (
     ResetPasswordForm,
 )
 from marketplace.web.emails import send_templated, signed_url
-from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status, locale
+from marketplace.web.helpers import (
+    attach_domain_error,
+    flash_domain_error,
+    form_status,
+    locale,
+    translate,
+)
 from marketplace.web.policy import policy
 from marketplace.web.security import safe_next
 
@@ -71,7 +77,22 @@ def send_verification(user: accounts.User) -> None:
     )
 
 
+def send_reset(user: accounts.User) -> None:
+    url = signed_url("auth.reset_password", "reset", accounts.reset_payload(user))
+    send_templated(
+        to=user.email,
+        locale=user.locale or locale(),
+        template="reset",
+        purpose="reset",
+        user=user,
+        url=url,
+    )
+
+
 def _start_session(user: accounts.User, remember: bool) -> None:
+    """Sign in (after the caller's changes are committed): a clean session, the sign-in noted."""
+    accounts.record_sign_in(db.session, user, user_agent=request.user_agent.string)
+    db.session.commit()
     language = session.get("locale")
     session.clear()  # no pre-login state survives into the authenticated session
     if language:
@@ -124,11 +145,18 @@ def login():  # type: ignore[no-untyped-def]
         return redirect(target)
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(db.session, email=form.email.data, password=form.password.data)
-        if user is None:
-            form.form_errors.append(_("Wrong email address or password."))
+        try:
+            user = accounts.authenticate(
+                db.session, email=form.email.data, password=form.password.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(translate(error.message, **error.params))
+            user = None
         else:
-            db.session.commit()
+            if user is None:
+                form.form_errors.append(_("Wrong email address or password."))
+        if user is not None:
             _start_session(user, remember=form.remember.data)
             return redirect(target, code=303)
     return render_template("auth/login.html", form=form), form_status(form)
@@ -137,6 +165,10 @@ def login():  # type: ignore[no-untyped-def]
 @bp.post("/logout")
 @policy("public")
 def logout():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        # A saved copy of the session or remember-me cookie must not open the account again.
+        accounts.end_sessions(db.session, current_user)
+        db.session.commit()
     logout_user()
     language = session.get("locale")
     session.clear()
@@ -193,16 +225,8 @@ def forgot_password():  # type: ignore[no-untyped-def]
     form = EmailForm()
     if form.validate_on_submit():
         user = accounts.find_user_by_email(db.session, form.email.data)
-        if user is not None and user.active:
-            url = signed_url("auth.reset_password", "reset", accounts.reset_payload(user))
-            send_templated(
-                to=user.email,
-                locale=user.locale or locale(),
-                template="reset",
-                purpose="reset",
-                user=user,
-                url=url,
-            )
+        if user is not None and accounts.is_live(user):
+            send_reset(user)
         # The same answer whether or not the address has an account.
         flash(
             _(

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_login import current_user
 
 from marketplace.extensions import db
@@ -38,6 +47,18 @@ def set_language():  # type: ignore[no-untyped-def]
             current_user.locale = language
             db.session.commit()
     return redirect(safe_next(request.form.get("next")), code=303)
+
+
+@bp.get("/privacy")
+@policy("public")
+def privacy():  # type: ignore[no-untyped-def]
+    """The privacy notice (GDPR art. 13): what is stored, why, for how long, whom to ask."""
+    settings = current_app.extensions["settings"]
+    retention = {
+        name: getattr(settings, f"{name}_retention_days", None)
+        for name in ("outbox", "notification", "sign_in")
+    }
+    return render_template("main/privacy.html", settings=settings, retention=retention)
 
 
 @bp.get("/healthz")

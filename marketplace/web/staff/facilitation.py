@@ -22,6 +22,7 @@ from marketplace.services.listings import firm_listings
 from marketplace.services.mail import sender_domain
 from marketplace.services.opportunities import live_rows, lonely, network, untaken_matches
 from marketplace.web import charts
+from marketplace.web.audit import record_read
 from marketplace.web.helpers import (
     attach_domain_error,
     flash_domain_error,
@@ -221,6 +222,7 @@ def _firm_page(organisation: Organisation, form: NoteForm, status: int = 200):  
 @policy("staff")
 def firm(organisation_id: int):  # type: ignore[no-untyped-def]
     organisation = db.session.get(Organisation, organisation_id) or abort(404)
+    record_read("firm_notes_viewed", organisation_id=organisation.id)
     return _firm_page(organisation, NoteForm(formdata=None))
 
 

@@ -26,6 +26,7 @@ from marketplace.services import deliveries as deliveries_service
 from marketplace.services import exports, stats, stats_sql
 from marketplace.services.facilitation import follow_ups_due, open_reports_count
 from marketplace.web import charts
+from marketplace.web.audit import record_read
 from marketplace.web.deals.forms import DELIVERY_STATUS_LABELS, STATUS_LABELS
 from marketplace.web.helpers import category_label, fmt_month, fmt_number, locale
 from marketplace.web.jobs import enqueue
@@ -220,6 +221,7 @@ def export(table: str, fmt: str):  # type: ignore[no-untyped-def]
         return redirect(url_for("staff.export_job", job_id=job.id), 303)
     rows = exports.TABLES[table](db.session, f)
     body = exports.render(rows, fmt, f, locale=locale(), title=table)
+    record_read("export_downloaded", target=f"{table}.{fmt}", period=f"{f.start}/{f.end}")
     return _download(body, fmt, f"{table}-{f.start}-{f.end}.{fmt}")
 
 
@@ -256,4 +258,5 @@ def download_export(job_id: int):  # type: ignore[no-untyped-def]
     if job is None or job.status != "done" or not job.filename:
         abort(404)
     directory = export_directory(Path(current_app.extensions["settings"].instance_path))
+    record_read("export_downloaded", target=f"export_job:{job.id}", table=job.table)
     return send_from_directory(directory, job.filename, as_attachment=True)
