@@ -94,6 +94,19 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
 
 
 @pytest.fixture
+def production_app(database_url: str, tmp_path: Path) -> Flask:
+    """The app as deployed (secure cookies, https base URL) on the test database."""
+    settings = Settings(
+        env="production",
+        secret_key=SECRET,
+        database_url=database_url,
+        instance_path=tmp_path,
+        base_url="https://marketplace.example",
+    )
+    return create_app(settings)
+
+
+@pytest.fixture
 def connection(engine: Engine) -> Iterator[Connection]:
     conn = engine.connect()
     transaction = conn.begin()

@@ -13,6 +13,9 @@ from marketplace.services import audit
 
 
 def record_read(action: str, **fields: Any) -> None:
+    # End the request's read transaction first: SQLite must not hold a read lock in this
+    # request while another of its sessions writes (and tests nest both in one connection).
+    db.session.commit()
     with db.write_session() as session:
         audit.record(session, action, actor=current_user, **fields)
         session.commit()

@@ -6,11 +6,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from marketplace import create_app
-from marketplace.config import Settings
 from marketplace.services.security import hash_password
 from marketplace.web.security import safe_next
-from tests.conftest import SECRET
 from tests.factories import TEST_PASSWORD, UserFactory
 
 EVIL = [
@@ -77,18 +74,6 @@ def test_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "<script>" not in response.get_data(as_text=True)  # no inline script for the CSP
-
-
-@pytest.fixture
-def production_app(database_url, tmp_path):  # type: ignore[no-untyped-def]
-    settings = Settings(
-        env="production",
-        secret_key=SECRET,
-        database_url=database_url,
-        instance_path=tmp_path,
-        base_url="https://marketplace.example",
-    )
-    return create_app(settings)
 
 
 def test_production_cookies_are_secure_httponly_lax(production_app, session):
