@@ -12,6 +12,7 @@ from marketplace.services.accounts import (
     invite_member,
     load_user,
     open_invitation,
+    record_sign_in,
     register_firm_owner,
     remove_member,
     reset_payload,
@@ -88,6 +89,8 @@ def test_password_equal_to_email_is_refused_ignoring_case_and_spaces(session):
 def test_authenticate_with_the_right_password(session):
     user = UserFactory(email="per@firma.se")
     assert authenticate(session, email=" PER@firma.se", password=TEST_PASSWORD) is user
+    assert user.last_login_at is None  # set by record_sign_in when the session starts
+    record_sign_in(session, user, user_agent="Firefox")
     assert user.last_login_at is not None
 
 
@@ -101,9 +104,11 @@ def test_authenticate_refuses_wrong_credentials(session, email, password):
     assert user.last_login_at is None
 
 
-def test_authenticate_refuses_an_inactive_user(session):
+def test_authenticate_tells_a_deactivated_user_only_with_the_right_password(session):
     UserFactory(email="per@firma.se", active=False)
-    assert authenticate(session, email="per@firma.se", password=TEST_PASSWORD) is None
+    assert authenticate(session, email="per@firma.se", password="wrong password") is None
+    with pytest.raises(DomainError, match="deactivated"):
+        authenticate(session, email="per@firma.se", password=TEST_PASSWORD)
 
 
 # --- signed tokens ------------------------------------------------------------------------------
