@@ -108,7 +108,7 @@ def _world(session):  # type: ignore[no-untyped-def]
         org_role="member",
     )
     saw_site = SiteFactory(organisation=seller.organisation, lat=61.383, lon=15.814)
-    pellet_site = SiteFactory(organisation=buyer.organisation, lat=60.477, lon=15.447)
+    SiteFactory(organisation=buyer.organisation, lat=60.477, lon=15.447)
     offer = ListingFactory(
         site=saw_site, quantity=Decimal("8000"), recurrence="year", price_model="price",
         price_sek=Decimal("210"),
