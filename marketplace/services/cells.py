@@ -20,10 +20,15 @@ def formula_like(value: Any) -> bool:
 
 
 def neutralise(value: Any) -> Any:
-    """The value for a CSV cell: formula-like text gets a leading apostrophe."""
-    return "'" + value if formula_like(value) else value
+    """The value for a CSV cell: formula-like text gets a leading apostrophe (and so does text
+    that already starts with apostrophes before such a character, so `plain` reverses it)."""
+    if isinstance(value, str) and formula_like(value.lstrip("'")):
+        return "'" + value
+    return value
 
 
 def plain(value: str) -> str:
     """The text a neutralised cell stood for (for CSV read back in, e.g. factor sets)."""
-    return value[1:] if value.startswith("'") and formula_like(value[1:]) else value
+    if value.startswith("'") and formula_like(value.lstrip("'")):
+        return value[1:]
+    return value
