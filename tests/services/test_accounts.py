@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.services import accounts
 from marketplace.services.accounts import (
     FirmDetails,
     accept_invitation,
@@ -16,8 +17,8 @@ from marketplace.services.accounts import (
     register_firm_owner,
     remove_member,
     resend_invitation,
-    revoke_invitation,
     reset_payload,
+    revoke_invitation,
     set_member_role,
     set_password,
     set_platform_roles,
@@ -25,7 +26,6 @@ from marketplace.services.accounts import (
     verification_payload,
     verify_email,
 )
-from marketplace.services import accounts
 from marketplace.services.errors import DomainError, Forbidden, NotFound
 from marketplace.services.security import TokenError, make_token, read_token
 from models import Invitation, Organisation, User

@@ -74,8 +74,8 @@ def test_xlsx_cells_that_would_run_as_formulas_are_text():
 @pytest.mark.parametrize(
     ("value", "written"),
     [("=1+1", "'=1+1"), ("+1", "'+1"), ("-x", "'-x"), ("@x", "'@x"), ("\tx", "'\tx"),
-     ("\rx", "'\rx"), ("a=1", "a=1"), (" =1", " =1"), ("'=1", "''=1"), ("'x", "'x"), ("", ""), (-3, -3),
-     (2.5, 2.5), (None, None)],
+     ("\rx", "'\rx"), ("a=1", "a=1"), (" =1", " =1"), ("'=1", "''=1"), ("'x", "'x"),
+     ("", ""), (-3, -3), (2.5, 2.5), (None, None)],
 )  # fmt: skip
 def test_neutralise_prefixes_only_formula_like_text(value, written):
     assert neutralise(value) == written

@@ -102,7 +102,8 @@ def test_mail_actions_from_one_client_address_are_limited_together(make_client, 
     owner = UserFactory()
     client = signed_in(make_client, owner)
     for n in range(2):
-        assert client.post("/firm/members/invite", {"email": f"c{n}@firm.example"}).status_code == 303
+        response = client.post("/firm/members/invite", {"email": f"c{n}@firm.example"})
+        assert response.status_code == 303
     # A second account from the same client address shares the client's count.
     other = signed_in(make_client, UserFactory())
     assert other.post("/firm/members/invite", {"email": "x@firm.example"}).status_code == 303

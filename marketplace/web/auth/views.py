@@ -20,6 +20,7 @@ from marketplace.services import accounts
 from marketplace.services.errors import DomainError
 from marketplace.services.security import TokenError, read_token
 from marketplace.services.validation import normalise_org_number
+from marketplace.web import limits
 from marketplace.web.auth.forms import (
     AcceptInvitationForm,
     ConfirmForm,
@@ -28,7 +29,6 @@ from marketplace.web.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from marketplace.web import limits
 from marketplace.web.emails import send_templated, signed_url
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status, locale
 from marketplace.web.policy import policy
