@@ -58,6 +58,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "marketplace" / "translations"),
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_STRATEGY="moving-window",  # "10 per minute" holds for any 60 seconds
         RATELIMIT_HEADERS_ENABLED=True,
         TESTING=settings.env == "testing",
     )

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from limits import parse_many
+
 ENVIRONMENTS = ("development", "testing", "production")
 
 
@@ -28,6 +30,25 @@ def _int(name: str, raw: str) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be an integer, not {raw!r}") from None
+
+
+RATE_LIMITS = (
+    "login_rate_limit",
+    "invite_rate_limit",
+    "message_rate_limit",
+    "report_rate_limit",
+    "account_mail_rate_limit",
+    "client_rate_limit",
+)
+
+
+def _check_rate_limit(name: str, raw: str) -> None:
+    try:
+        parsed = parse_many(raw)
+    except ValueError:
+        parsed = []
+    if not parsed:
+        raise SettingsError(f"{name} must be limits like '10 per minute;50 per hour', not {raw!r}")
 
 
 def default_instance_path() -> Path:
@@ -54,6 +75,13 @@ class Settings:
     mail_default_sender: str = "Symbios <no-reply@localhost>"
     default_locale: str = "sv"
     login_rate_limit: str = "10 per minute;50 per hour"
+    # Actions that send mail or reach other people (limits syntax, `;` between limits): per
+    # user and per target address, and all of them together per client address.
+    invite_rate_limit: str = "10 per minute;30 per hour;100 per day"
+    message_rate_limit: str = "10 per minute;100 per hour;500 per day"
+    report_rate_limit: str = "10 per minute;30 per hour;100 per day"
+    account_mail_rate_limit: str = "5 per hour;20 per day"
+    client_rate_limit: str = "30 per minute;300 per hour;1000 per day"
     token_max_age_verify: int = 3 * 24 * 3600
     token_max_age_reset: int = 3600
     token_max_age_invite: int = 7 * 24 * 3600
@@ -108,6 +136,11 @@ class Settings:
             "MAIL_DEFAULT_SENDER": "mail_default_sender",
             "DEFAULT_LOCALE": "default_locale",
             "LOGIN_RATE_LIMIT": "login_rate_limit",
+            "INVITE_RATE_LIMIT": "invite_rate_limit",
+            "MESSAGE_RATE_LIMIT": "message_rate_limit",
+            "REPORT_RATE_LIMIT": "report_rate_limit",
+            "ACCOUNT_MAIL_RATE_LIMIT": "account_mail_rate_limit",
+            "CLIENT_RATE_LIMIT": "client_rate_limit",
             "TILE_URL": "tile_url",
             "TILE_ATTRIBUTION": "tile_attribution",
             "PRIVACY_CONTROLLER": "privacy_controller",
@@ -157,6 +190,8 @@ class Settings:
             raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://")
         if self.mail_use_tls and self.mail_use_ssl:
             raise SettingsError("Set MAIL_USE_TLS or MAIL_USE_SSL, not both")
+        for name in RATE_LIMITS:
+            _check_rate_limit(name.upper(), getattr(self, name))
 
     def resolved_secret_key(self) -> str:
         """The configured key; in development/testing a random key kept in the instance folder."""

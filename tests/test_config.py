@@ -74,6 +74,10 @@ def test_insecure_production_settings_are_refused(changes, variable):
         ({"MARKETPLACE_ENV": "staging"}, "MARKETPLACE_ENV"),
         ({"MARKETPLACE_ENV": "Production"}, "MARKETPLACE_ENV"),
         ({"DEFAULT_LOCALE": "de"}, "DEFAULT_LOCALE"),
+        ({"INVITE_RATE_LIMIT": "ten a minute"}, "INVITE_RATE_LIMIT"),
+        ({"MESSAGE_RATE_LIMIT": ""}, "MESSAGE_RATE_LIMIT"),
+        ({"CLIENT_RATE_LIMIT": "10 per fortnight"}, "CLIENT_RATE_LIMIT"),
+        ({"LOGIN_RATE_LIMIT": "-"}, "LOGIN_RATE_LIMIT"),
     ],
 )
 def test_malformed_values_are_refused_naming_the_variable(tmp_path, env, variable):
@@ -155,3 +159,22 @@ def test_production_never_falls_back_to_a_generated_secret(tmp_path):
     with pytest.raises(SettingsError, match="SECRET_KEY"):
         settings.resolved_secret_key()
     assert not (tmp_path / "dev-secret-key").exists()
+
+
+def test_rate_limits_have_defaults_and_come_from_the_environment(tmp_path):
+    defaults = Settings.from_env({"INSTANCE_PATH": str(tmp_path)})
+    assert defaults.invite_rate_limit.startswith("10 per minute")
+    assert defaults.message_rate_limit.startswith("10 per minute")
+    env = {
+        "INSTANCE_PATH": str(tmp_path),
+        "INVITE_RATE_LIMIT": " 3 per minute;20 per day ",
+        "MESSAGE_RATE_LIMIT": "5/minute",
+        "REPORT_RATE_LIMIT": "2 per hour",
+        "ACCOUNT_MAIL_RATE_LIMIT": "1 per hour",
+        "CLIENT_RATE_LIMIT": "100 per hour",
+    }
+    settings = Settings.from_env(env)
+    assert settings.invite_rate_limit == "3 per minute;20 per day"
+    assert (settings.message_rate_limit, settings.report_rate_limit) == ("5/minute", "2 per hour")
+    assert settings.account_mail_rate_limit == "1 per hour"
+    assert settings.client_rate_limit == "100 per hour"

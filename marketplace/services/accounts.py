@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.services import audit
@@ -59,6 +60,15 @@ def _ensure_email_free(session: Session, email: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What a registration did: `created` a firm and its owner `user`, or nothing, because
+    `user` already holds the address (the view then tells that user by email)."""
+
+    user: User
+    created: bool
+
+
 def register_firm_owner(
     session: Session,
     *,
@@ -67,21 +77,19 @@ def register_firm_owner(
     name: str,
     firm: FirmDetails,
     locale: str | None = None,
-) -> User:
-    """Create a firm and its first user (the owner); the email is not yet verified."""
-    _ensure_email_free(session, email)
+) -> Registration:
+    """Create a firm and its first user (the owner); the email is not yet verified.
+
+    An address that already has an account is not an error the registrant sees: the answer
+    must not tell who has an account. The rules that do not depend on the address run first,
+    and the password is hashed either way, so both cases take about as long."""
     check_password_rules(password, email)
-    taken = session.scalar(
-        select(Organisation.id).where(Organisation.org_number == firm.org_number)
-    )
-    if taken is not None:
-        raise DomainError(
-            N_(
-                "A firm with this organisation number is already registered. "
-                "Ask one of its members to invite you."
-            ),
-            field="org_number",
-        )
+    if session.scalar(select(Organisation.id).where(Organisation.org_number == firm.org_number)):
+        raise _firm_taken()
+    password_hash = hash_password(password)
+    existing = find_user_by_email(session, email)
+    if existing is not None:
+        return Registration(user=existing, created=False)
     organisation = Organisation(
         name=firm.name.strip(),
         org_number=firm.org_number,
@@ -93,14 +101,31 @@ def register_firm_owner(
     user = User(
         email=normalise_email(email),
         name=name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         organisation=organisation,
         org_role=OrgRole.OWNER,
         locale=locale,
     )
-    session.add_all([organisation, user])
-    session.flush()
-    return user
+    try:
+        with session.begin_nested():  # a concurrent registration may have taken either
+            session.add_all([organisation, user])
+            session.flush()
+    except IntegrityError:
+        existing = find_user_by_email(session, email)
+        if existing is None:
+            raise _firm_taken() from None
+        return Registration(user=existing, created=False)
+    return Registration(user=user, created=True)
+
+
+def _firm_taken() -> DomainError:
+    return DomainError(
+        N_(
+            "A firm with this organisation number is already registered. "
+            "Ask one of its members to invite you."
+        ),
+        field="org_number",
+    )
 
 
 def create_user(
@@ -260,7 +285,7 @@ def _require_owner(actor: User) -> Organisation:
 
 
 def invite_member(session: Session, *, actor: User, email: str) -> Invitation:
-    """Invite a colleague by email; re-inviting reuses the open invitation."""
+    """Invite a colleague by email; one open invitation per address and firm."""
     organisation = _require_owner(actor)
     email = normalise_email(email)
     existing = find_user_by_email(session, email)
@@ -268,17 +293,48 @@ def invite_member(session: Session, *, actor: User, email: str) -> Invitation:
         raise DomainError(N_("This person is already a member of your firm."), field="email")
     if existing is not None and existing.organisation_id is not None:
         raise DomainError(N_("This person already belongs to another firm."), field="email")
-    invitation = session.scalar(
+    if _open_invitation_for(session, organisation.id, email) is not None:
+        raise _already_invited(email)
+    invitation = Invitation(organisation=organisation, email=email, invited_by_id=actor.id)
+    try:
+        with session.begin_nested():  # the partial unique index decides a concurrent twin
+            session.add(invitation)
+            session.flush()
+    except IntegrityError:
+        raise _already_invited(email) from None
+    return invitation
+
+
+def _open_invitation_for(session: Session, organisation_id: int, email: str) -> Invitation | None:
+    return session.scalar(
         select(Invitation).where(
-            Invitation.organisation_id == organisation.id,
+            Invitation.organisation_id == organisation_id,
             Invitation.email == email,
             Invitation.accepted_at.is_(None),
             Invitation.revoked_at.is_(None),
         )
     )
-    if invitation is None:
-        invitation = Invitation(organisation=organisation, email=email, invited_by_id=actor.id)
-        session.add(invitation)
+
+
+def _already_invited(email: str) -> DomainError:
+    return DomainError(
+        N_(
+            "An invitation to %(email)s is already open. You can send it again or withdraw it "
+            "under Open invitations."
+        ),
+        field="email",
+        email=email,
+    )
+
+
+def resend_invitation(session: Session, *, actor: User, invitation_id: int) -> Invitation:
+    """The same open invitation, to be sent again (with a fresh link)."""
+    organisation = _require_owner(actor)
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organisation_id != organisation.id:
+        raise NotFound()
+    if not invitation.is_open:
+        raise DomainError(N_("This invitation has already been used or withdrawn."))
     invitation.created_at = utcnow()
     session.flush()
     return invitation

@@ -117,7 +117,7 @@ def _register_owner(session: Session, firm: DemoFirm, index: int) -> User:
         name=firm.owner,
         firm=details,
         locale="sv",
-    )
+    ).user
     owner.email_verified_at = utcnow()
     return owner
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
 from marketplace.services import spreadsheets, stats, stats_sql
+from marketplace.services.cells import neutralise
 from marketplace.services.stats import StatsFilter
 from models.accounts import User
 from models.base import swedish_today, utcnow
@@ -122,7 +123,7 @@ def to_csv(rows: Rows) -> str:
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({key: neutralise(value) for key, value in row.items()} for row in rows)
     return out.getvalue()
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.services import audit, links
@@ -57,16 +58,32 @@ def _text(value: str, field: str, *, required: bool = True) -> str:
 
 
 def report_listing(session: Session, *, actor: User, listing_id: int, reason: str) -> ListingReport:
-    """Any signed-in member may report a published listing to the regional staff."""
+    """Any signed-in member may report a published listing to the regional staff, once."""
     listing = session.get(Listing, listing_id)
     if listing is None or listing.status == "draft":
         raise NotFound()
+    mine = select(ListingReport.id).where(
+        ListingReport.listing_id == listing.id, ListingReport.reporter_id == actor.id
+    )
+    if session.scalar(mine) is not None:
+        raise _already_reported()
     report = ListingReport(
         listing_id=listing.id, reporter_id=actor.id, reason=_text(reason, "reason")
     )
-    session.add(report)
-    session.flush()
+    try:
+        with session.begin_nested():  # the unique constraint decides a concurrent twin
+            session.add(report)
+            session.flush()
+    except IntegrityError:
+        raise _already_reported() from None
     return report
+
+
+def _already_reported() -> DomainError:
+    return DomainError(
+        N_("You have already reported this listing. The regional staff will look at it."),
+        field="reason",
+    )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.services import audit
+from marketplace.services.cells import neutralise, plain
 from marketplace.services.errors import N_, DomainError
 from marketplace.services.factor_defaults import (
     DEFAULT_FACTORS,
@@ -153,10 +154,10 @@ def _number(line: int, name: str, raw: str | None, optional: bool = False) -> fl
 
 
 def _record(line: int, row: dict[str, str]) -> FactorRecord:
-    key = (row.get("key") or "").strip()
+    key = plain((row.get("key") or "").strip())
     if not key or len(key) > 80:
         raise DomainError(N_("Line %(line)d: every factor needs a key."), line=line)
-    source = (row.get("source") or "").strip()
+    source = plain((row.get("source") or "").strip())
     if not source:
         raise DomainError(N_("Line %(line)d: every factor needs a source."), line=line)
     year = _number(line, "year", row.get("year"))
@@ -167,12 +168,12 @@ def _record(line: int, row: dict[str, str]) -> FactorRecord:
     return FactorRecord(
         key=key,
         value=value,
-        unit=(row.get("unit") or "").strip()[:30],
+        unit=plain((row.get("unit") or "").strip())[:30],
         source=source,
         year=int(year),
         low=_number(line, "low", row.get("low"), optional=True),
         high=_number(line, "high", row.get("high"), optional=True),
-        note=(row.get("note") or "").strip(),
+        note=plain((row.get("note") or "").strip()),
     )
 
 
@@ -183,14 +184,14 @@ def to_csv(factor_set: FactorSet) -> str:
     for f in factor_set.factors:
         writer.writerow(
             [
-                f.key,
+                neutralise(f.key),
                 f.value,
-                f.unit,
-                f.source,
+                neutralise(f.unit),
+                neutralise(f.source),
                 f.year,
                 "" if f.low is None else f.low,
                 "" if f.high is None else f.high,
-                f.note,
+                neutralise(f.note),
             ]
         )
     return out.getvalue()

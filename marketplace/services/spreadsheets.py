@@ -5,7 +5,8 @@ and labels instead of internal keys (categories, municipalities, directions, sta
 rounded as the dashboard shows them, and in CSV the reader's number format: UTF-8 with a BOM
 (Excel reads UTF-8 only with it), and in Swedish `;` between fields and a decimal comma, since
 Swedish Excel takes the comma for the decimal mark. The .xlsx cells hold numbers as numbers,
-which Excel then shows in the reader's own format.
+which Excel then shows in the reader's own format. Text that a spreadsheet would run as a
+formula stays text in both (services.cells).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from geo.gazetteer import MUNICIPALITY_BY_CODE
+from marketplace.services.cells import formula_like, neutralise
 from marketplace.services.emails import number, translate
 from marketplace.services.errors import N_
 from models.taxonomy import CATEGORY_BY_KEY, UNITS
@@ -137,7 +139,7 @@ def to_csv(rows: Rows, locale: str) -> bytes:
     writer = csv.writer(out, delimiter=";" if locale == "sv" else ",", lineterminator="\r\n")
     if headers:
         writer.writerow(headers)
-    writer.writerows([_text(value, locale) for value in row] for row in body)
+    writer.writerows([_text(neutralise(value), locale) for value in row] for row in body)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -151,6 +153,11 @@ def to_xlsx(rows: Rows, locale: str, title: str = "Export") -> bytes:
         sheet.freeze_panes = "A2"
     for row in body:
         sheet.append(row)
+        for cell, value in zip(sheet[sheet.max_row], row, strict=True):
+            if formula_like(value):
+                # Text, as Excel keeps what is typed after an apostrophe: the value unchanged,
+                # marked "quote prefix", never a formula (even when the cell is edited).
+                cell.data_type, cell.quotePrefix = "s", True
     for n, header in enumerate(headers, start=1):
         width = max([len(str(header)), *(len(str(row[n - 1])) for row in body[:200])])
         sheet.column_dimensions[get_column_letter(n)].width = min(60, width + 2)

@@ -58,16 +58,21 @@ def test_register_verify_add_site_publish_and_find_it(page, browser, live_server
     page.get_by_label("Lösenord", exact=True).fill("gjutsand-i-hedemora")
     page.get_by_label("Upprepa lösenordet").fill("gjutsand-i-hedemora")
     page.get_by_role("button", name="Skapa konto").click()
-    page.wait_for_url("**/verify")
+    # The same answer whether or not the address had an account: nobody is signed in yet.
+    page.wait_for_url("**/register/sent")
+    assert page.get_by_text("karin@gjuteriet.example").is_visible()
+    assert_accessible(page)
 
-    # Read the verification email in the demo mailbox and confirm.
+    # Read the verification email in the demo mailbox, confirm, then log in.
     page.get_by_role("link", name="demobrevlådan").click()
     page.get_by_role("link", name="Bekräfta din e-postadress").first.click()
     link = re.search(r"http://127\.0\.0\.1:\d+/verify/\S+", page.locator("pre").inner_text())
     assert link
     page.goto(link.group(0))
     page.get_by_role("button", name="Bekräfta e-postadressen").click()
-    page.wait_for_url("**/firm")
+    page.wait_for_url("**/login")
+    login(page, "karin@gjuteriet.example", "gjutsand-i-hedemora")
+    page.goto("/firm")
 
     # Add a site.
     page.get_by_role("link", name="Lägg till anläggning").first.click()
@@ -128,5 +133,31 @@ def test_phone_sized_screen_and_english(browser, live_server):
     # Nothing is wider than the screen.
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
+    assert_accessible(page)
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_second_invitation_to_one_address_is_explained_and_can_be_sent_again(
+    browser, live_server, width
+):
+    context = browser.new_context(
+        base_url=live_server, locale="sv-SE", viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    login(page, "seller@demo.example")
+    page.goto("/firm")
+    address = f"kollega.{width}@demo.example"
+    for _ in range(2):
+        page.locator("#email").fill(address)
+        page.locator("form[action$='/members/invite'] button[type=submit]").click()
+        page.wait_for_load_state()
+    # The second time: the reason beside the field, the address still in it.
+    assert page.locator("#email-error").is_visible()
+    assert address in page.locator("#email-error").inner_text()
+    assert page.locator("#email").input_value() == address
+    assert_accessible(page)
+    page.get_by_role("button", name=f"Skicka igen {address}").click()
+    assert page.get_by_text(f"En inbjudan har skickats till {address}").is_visible()
     assert_accessible(page)
     context.close()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
+from marketplace.services import accounts
 from marketplace.services.accounts import (
     FirmDetails,
     accept_invitation,
@@ -15,7 +17,9 @@ from marketplace.services.accounts import (
     record_sign_in,
     register_firm_owner,
     remove_member,
+    resend_invitation,
     reset_payload,
+    revoke_invitation,
     set_member_role,
     set_password,
     set_platform_roles,
@@ -23,9 +27,9 @@ from marketplace.services.accounts import (
     verification_payload,
     verify_email,
 )
-from marketplace.services.errors import DomainError, Forbidden
+from marketplace.services.errors import DomainError, Forbidden, NotFound
 from marketplace.services.security import TokenError, make_token, read_token
-from models import Organisation, User
+from models import Invitation, Organisation, User
 from tests.factories import TEST_PASSWORD, UserFactory, org_number
 
 NEW_PASSWORD = "a much longer passphrase"
@@ -41,7 +45,9 @@ def register(session, email="Anna@Firma.SE", password=NEW_PASSWORD, orgnr=None):
 
 
 def test_register_creates_the_firm_and_its_unverified_owner(session):
-    user = register(session)
+    registration = register(session)
+    assert registration.created
+    user = registration.user
     session.expire_all()
     stored = session.get(User, user.id)
     assert stored.email == "anna@firma.se"
@@ -52,12 +58,40 @@ def test_register_creates_the_firm_and_its_unverified_owner(session):
     assert stored.password_hash != NEW_PASSWORD
 
 
-def test_register_refuses_an_email_in_use_in_any_case(session):
-    register(session, email="anna@firma.se")
-    with pytest.raises(DomainError) as exc:
-        register(session, email="  ANNA@Firma.se ")
-    assert exc.value.field == "email"
+def test_an_address_in_use_creates_nothing_and_names_its_account(session):
+    first = register(session, email="anna@firma.se").user
+    again = register(session, email="  ANNA@Firma.se ")
+    assert (again.created, again.user) == (False, first)
     assert session.query(Organisation).count() == 1
+    assert session.query(User).count() == 1
+
+
+def test_a_concurrent_registration_of_the_address_is_found_not_raised(session, monkeypatch):
+    """The address was free at the check but taken at the insert (a race): no error."""
+    first = register(session, email="anna@firma.se").user
+    real = accounts.find_user_by_email
+    calls = []
+
+    def first_misses(session, email):  # type: ignore[no-untyped-def]
+        calls.append(email)
+        return None if len(calls) == 1 else real(session, email)
+
+    monkeypatch.setattr(accounts, "find_user_by_email", first_misses)
+    again = register(session, email="anna@firma.se")
+    assert (again.created, again.user) == (False, first)
+    assert session.query(Organisation).count() == 1
+
+
+def test_an_address_in_use_still_gets_the_rules_that_do_not_depend_on_it(session):
+    """Errors about the password or the firm come first, the same for any address."""
+    orgnr = org_number()
+    register(session, email="anna@firma.se", orgnr=orgnr)
+    with pytest.raises(DomainError) as exc:
+        register(session, email="anna@firma.se", password="short")
+    assert exc.value.field == "password"
+    with pytest.raises(DomainError) as exc:
+        register(session, email="anna@firma.se", orgnr=orgnr)
+    assert exc.value.field == "org_number"
 
 
 def test_register_refuses_a_registered_org_number(session):
@@ -234,11 +268,54 @@ def test_cannot_invite_an_existing_member(session, owner):
     assert exc.value.field == "email"
 
 
-def test_reinviting_returns_the_open_invitation(session, owner):
+def test_one_open_invitation_per_address_and_firm(session, owner):
     first = invite_member(session, actor=owner, email="new@firma.se")
-    again = invite_member(session, actor=owner, email=" NEW@firma.se ")
-    assert again.id == first.id
-    assert again.email == "new@firma.se"
+    with pytest.raises(DomainError) as exc:
+        invite_member(session, actor=owner, email=" NEW@firma.se ")
+    assert exc.value.field == "email"
+    assert exc.value.params == {"email": "new@firma.se"}
+    assert session.query(Invitation).count() == 1
+    # Another firm may invite the same person, and once withdrawn the firm may invite again.
+    other = UserFactory(email="owner@annan.se")
+    assert invite_member(session, actor=other, email="new@firma.se").id != first.id
+    revoke_invitation(session, actor=owner, invitation_id=first.id)
+    assert invite_member(session, actor=owner, email="new@firma.se").id != first.id
+
+
+def test_the_database_refuses_a_second_open_invitation(session, owner):
+    """The partial unique index holds when two requests pass the check at the same time."""
+    session.add(Invitation(organisation_id=owner.organisation_id, email="twin@firma.se"))
+    session.flush()
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.add(Invitation(organisation_id=owner.organisation_id, email="twin@firma.se"))
+        session.flush()
+
+
+def test_a_concurrent_twin_invitation_is_a_domain_error(session, owner, monkeypatch):
+    """The check passed (as in a race), the index refuses: the owner sees the same message."""
+    session.add(Invitation(organisation_id=owner.organisation_id, email="twin@firma.se"))
+    session.flush()
+    monkeypatch.setattr(accounts, "_open_invitation_for", lambda *args: None)
+    with pytest.raises(DomainError) as exc:
+        invite_member(session, actor=owner, email="twin@firma.se")
+    assert exc.value.field == "email"
+    assert session.query(Invitation).count() == 1  # and the session is still usable
+
+
+def test_resending_refreshes_the_same_open_invitation(session, owner):
+    invitation = invite_member(session, actor=owner, email="new@firma.se")
+    invitation.created_at = invitation.created_at.replace(year=2025)
+    again = resend_invitation(session, actor=owner, invitation_id=invitation.id)
+    assert again is invitation and again.created_at.year == 2026
+    revoke_invitation(session, actor=owner, invitation_id=invitation.id)
+    with pytest.raises(DomainError):
+        resend_invitation(session, actor=owner, invitation_id=invitation.id)
+    other = UserFactory(email="owner@annan.se")
+    with pytest.raises(NotFound):
+        resend_invitation(session, actor=other, invitation_id=invitation.id)
+    member = UserFactory(organisation=owner.organisation, org_role="member")
+    with pytest.raises(Forbidden):
+        resend_invitation(session, actor=member, invitation_id=invitation.id)
 
 
 def test_accepting_creates_a_verified_member(session, owner):

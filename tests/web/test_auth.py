@@ -37,13 +37,16 @@ def test_register_verify_and_reach_the_firm(client, session, mailbox, language, 
     client.post("/language", {"language": language})
     response = register(client)
     assert response.status_code == 303
-    assert response.headers["Location"] == "/verify"
+    assert response.headers["Location"] == "/register/sent"
+    page = text_of(client.get("/register/sent"))
+    assert "anna@sagverket.example" in page
+    assert ("Check your email" in page) == (language == "en")
 
     user = session.scalar(select(User).where(User.email == "anna@sagverket.example"))
     assert user is not None and not user.is_verified and user.org_role == "owner"
     assert user.organisation.org_number == "556036-0793"
     assert user.locale == language
-    assert client.get("/firm").headers["Location"] == "/verify"  # unverified: no firm pages
+    assert client.get("/account").status_code == 302  # nobody is signed in by registering
 
     [email] = mailbox.messages("anna@sagverket.example")
     assert email["subject"] == subject
@@ -51,10 +54,12 @@ def test_register_verify_and_reach_the_firm(client, session, mailbox, language, 
     assert "Confirm" in text_of(client.get(link)) or "Bekräfta" in text_of(client.get(link))
     assert not session.get(User, user.id).is_verified  # following the link alone changes nothing
 
-    response = client.post(link, follow_redirects=True)
-    assert confirmed in text_of(response)
+    response = client.post(link)
+    assert response.headers["Location"] == "/login"
+    assert confirmed in text_of(client.get("/login"))
     session.expire_all()
     assert session.get(User, user.id).is_verified
+    client.login("anna@sagverket.example", REGISTRATION["password"])
     assert client.get("/firm").status_code == 200
 
 
@@ -75,7 +80,6 @@ def test_registration_errors_are_shown_beside_the_fields_and_nothing_is_saved(cl
 
 def test_registration_refuses_a_registered_org_number(client, session):
     assert register(client).status_code == 303
-    client.logout()
     response = register(client, email="other@sagverket.example")
     assert response.status_code == 422
     assert "already registered" in text_of(response) or "redan registrerat" in text_of(response)

@@ -42,6 +42,8 @@ def _error(status: int, message: str, parameter: str | None = None):  # type: ig
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    if exc.code == 429:
+        return _error(429, "too many requests; wait a little and try again")
     return _error(exc.code or 500, exc.description or exc.name)
 
 

@@ -20,6 +20,7 @@ from marketplace.services import accounts
 from marketplace.services.errors import DomainError
 from marketplace.services.security import TokenError, read_token
 from marketplace.services.validation import normalise_org_number
+from marketplace.web import limits
 from marketplace.web.auth.forms import (
     AcceptInvitationForm,
     ConfirmForm,
@@ -108,6 +109,10 @@ def register():  # type: ignore[no-untyped-def]
         return redirect(url_for("firm.overview"))
     form = RegisterForm()
     if form.validate_on_submit():
+        refused = limits.refusal("account_mail", address=form.email.data)
+        if refused:
+            form.email.errors = [*form.email.errors, refused]
+            return render_template("auth/register.html", form=form), 429
         firm = accounts.FirmDetails(
             name=form.firm_name.data,
             org_number=normalise_org_number(form.org_number.data) or "",
@@ -116,7 +121,7 @@ def register():  # type: ignore[no-untyped-def]
             contact_phone=form.contact_phone.data or None,
         )
         try:
-            user = accounts.register_firm_owner(
+            registration = accounts.register_firm_owner(
                 db.session,
                 email=form.email.data,
                 password=form.password.data,
@@ -129,10 +134,36 @@ def register():  # type: ignore[no-untyped-def]
             attach_domain_error(form, error)
         else:
             db.session.commit()
-            send_verification(user)
-            _start_session(user, remember=False)
-            return redirect(url_for("auth.unverified"), code=303)
+            _send_registration_mail(registration)
+            # The same answer whether or not the address already had an account.
+            email = accounts.normalise_email(form.email.data)
+            flash(_("We have sent an email to %(email)s.", email=email), "info")
+            return redirect(url_for("auth.registered"), code=303)
     return render_template("auth/register.html", form=form), form_status(form)
+
+
+def _send_registration_mail(registration: accounts.Registration) -> None:
+    """A new owner confirms the address; an existing account hears that someone tried."""
+    user = registration.user
+    if registration.created:
+        send_verification(user)
+    elif user.active:
+        base = _settings().base_url.rstrip("/")
+        send_templated(
+            to=user.email,
+            locale=user.locale or locale(),
+            template="registration_attempt",
+            purpose="registration_attempt",
+            user=user,
+            login_url=base + url_for("auth.login"),
+            reset_url=base + url_for("auth.forgot_password"),
+        )
+
+
+@bp.get("/register/sent")
+@policy("public")
+def registered():  # type: ignore[no-untyped-def]
+    return render_template("auth/registered.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -188,13 +219,16 @@ def unverified():  # type: ignore[no-untyped-def]
 
 @bp.post("/verify/resend")
 @policy("user")
-@limiter.limit("5 per hour", methods=["POST"])
 def resend_verification():  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("auth.unverified"), code=303)
     if not current_user.is_verified:
-        send_verification(current_user)
-        flash(_("We have sent a new link to %(email)s.", email=current_user.email), "info")
+        refused = limits.refusal("account_mail", user_id=current_user.id)
+        if refused:
+            flash(refused, "error")
+        else:
+            send_verification(current_user)
+            flash(_("We have sent a new link to %(email)s.", email=current_user.email), "info")
     return redirect(url_for("auth.unverified"), code=303)
 
 
@@ -224,6 +258,11 @@ def verify(token: str):  # type: ignore[no-untyped-def]
 def forgot_password():  # type: ignore[no-untyped-def]
     form = EmailForm()
     if form.validate_on_submit():
+        # Refused by address alike for accounts and strangers, so it reveals nothing either.
+        refused = limits.refusal("account_mail", address=form.email.data)
+        if refused:
+            form.email.errors = [*form.email.errors, refused]
+            return render_template("auth/forgot.html", form=form), 429
         user = accounts.find_user_by_email(db.session, form.email.data)
         if user is not None and accounts.is_live(user):
             send_reset(user)

@@ -16,6 +16,7 @@ from marketplace.services import conversations as conv_service
 from marketplace.services.errors import DomainError
 from marketplace.services.listings import get_visible_listing
 from marketplace.services.search import is_live
+from marketplace.web import limits
 from marketplace.web.deals.common import (
     Names,
     attempt,
@@ -70,7 +71,11 @@ def inquire(listing_id: int):  # type: ignore[no-untyped-def]
     form.counterpart_id.choices = _counterpart_choices(listing)
     if request.method == "GET" and request.args.get("counterpart", "").isdigit():
         form.counterpart_id.data = request.args["counterpart"]
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    refused = valid and limits.refusal("message", user_id=current_user.id)
+    if refused:
+        form.message.errors = [*form.message.errors, refused]
+    elif valid:
         counterpart = form.counterpart_id.data
         data = conv_service.InquiryInput(
             message=form.message.data or "",
@@ -98,7 +103,7 @@ def inquire(listing_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("deals.conversation", conversation_id=conversation.id), 303)
     return render_template(
         "deals/inquire.html", form=form, listing=listing, live=is_live(listing, swedish_today())
-    ), form_status(form)
+    ), 429 if refused else form_status(form)
 
 
 # --- conversations ---------------------------------------------------------------------------
@@ -151,6 +156,10 @@ def post_message(conversation_id: int):  # type: ignore[no-untyped-def]
     )
     form = MessageForm()
     if form.validate_on_submit():
+        refused = limits.refusal("message", user_id=current_user.id)
+        if refused:
+            form.body.errors = [*form.body.errors, refused]
+            return _conversation_page(found, form, 429)
         try:
             message = conv_service.post_message(
                 db.session, actor=current_user, conversation_id=found.id, body=form.body.data or ""

@@ -13,11 +13,13 @@ from marketplace.services.errors import DomainError
 from marketplace.services.estimates import suggestions
 from marketplace.services.listings import firm_listings
 from marketplace.services.matching import unmet_wants
+from marketplace.web import limits
 from marketplace.web.emails import send_templated, signed_url
 from marketplace.web.firm.forms import OUTSIDE, FirmForm, InviteForm, RoleForm, SiteForm
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
 from marketplace.web.jobs import due_fanouts, fan_out_after_commit
 from marketplace.web.policy import policy
+from models.accounts import Invitation
 from models.base import swedish_today
 
 bp = Blueprint("firm", __name__, url_prefix="/firm")
@@ -26,6 +28,10 @@ bp = Blueprint("firm", __name__, url_prefix="/firm")
 @bp.get("")
 @policy("firm")
 def overview():  # type: ignore[no-untyped-def]
+    return _overview_page(InviteForm(formdata=None))
+
+
+def _overview_page(invite_form: InviteForm, status: int = 200):  # type: ignore[no-untyped-def]
     organisation_id = current_user.organisation_id
     firm_sites = sites.firm_sites(db.session, organisation_id)
     return render_template(
@@ -43,9 +49,9 @@ def overview():  # type: ignore[no-untyped-def]
             sites=firm_sites,
         ),
         totals=realised_totals(db.session, organisation_id),
-        invite_form=InviteForm(formdata=None),
+        invite_form=invite_form,
         role_form=RoleForm(formdata=None),
-    )
+    ), status
 
 
 @bp.route("/edit", methods=["GET", "POST"])
@@ -144,22 +150,51 @@ def delete_site(site_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/members/invite")
 @policy("owner")
 def invite():  # type: ignore[no-untyped-def]
+    """Invite a colleague; problems are shown beside the address, which stays in the field."""
     form = InviteForm()
     if not form.validate_on_submit():
-        for message in form.email.errors:
-            flash(message, "error")
-        return redirect(url_for("firm.overview"), code=303)
+        return _overview_page(form, 422)
+    refused = limits.refusal("invite", user_id=current_user.id, address=form.email.data)
+    if refused:
+        form.email.errors = [*form.email.errors, refused]
+        return _overview_page(form, 429)
     try:
         invitation = accounts.invite_member(db.session, actor=current_user, email=form.email.data)
     except DomainError as error:
         db.session.rollback()
+        attach_domain_error(form, error)
+        return _overview_page(form, 422)
+    db.session.commit()
+    _send_invitation(invitation)
+    return redirect(url_for("firm.overview"), code=303)
+
+
+@bp.post("/invitations/<int:invitation_id>/resend")
+@policy("owner")
+def resend_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
+    try:
+        invitation = accounts.resend_invitation(
+            db.session, actor=current_user, invitation_id=invitation_id
+        )
+    except DomainError as error:
+        db.session.rollback()
         flash_domain_error(error)
         return redirect(url_for("firm.overview"), code=303)
-    db.session.commit()
+    refused = limits.refusal("invite", user_id=current_user.id, address=invitation.email)
+    if refused:
+        db.session.rollback()
+        flash(refused, "error")
+    else:
+        db.session.commit()
+        _send_invitation(invitation)
+    return redirect(url_for("firm.overview"), code=303)
+
+
+def _send_invitation(invitation: Invitation) -> None:
     url = signed_url("auth.accept_invitation", "invite", accounts.invitation_payload(invitation))
     invitee = accounts.find_user_by_email(db.session, invitation.email)
     language = (invitee.locale if invitee else None) or current_user.locale or "sv"
-    if send_templated(
+    send_templated(
         to=invitation.email,
         locale=language,
         template="invite",
@@ -167,9 +202,8 @@ def invite():  # type: ignore[no-untyped-def]
         inviter=current_user,
         organisation=current_user.organisation,
         url=url,
-    ):
-        flash(_("An invitation has been sent to %(email)s.", email=invitation.email), "success")
-    return redirect(url_for("firm.overview"), code=303)
+    )
+    flash(_("An invitation has been sent to %(email)s.", email=invitation.email), "success")
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")

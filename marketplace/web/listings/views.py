@@ -15,6 +15,7 @@ from marketplace.services.estimates import ranked_matches
 from marketplace.services.search import is_live, search_listings
 from marketplace.services.sites import firm_sites
 from marketplace.services.taxonomy import common_codes
+from marketplace.web import limits
 from marketplace.web.helpers import (
     attach_domain_error,
     flash_domain_error,
@@ -326,6 +327,10 @@ def delete(listing_id: int):  # type: ignore[no-untyped-def]
 def report(listing_id: int):  # type: ignore[no-untyped-def]
     """Tell the regional staff that a listing is wrong, misleading or unlawful."""
     reason = (request.form.get("reason") or "").strip()
+    refused = limits.refusal("report", user_id=current_user.id)
+    if refused:
+        flash(refused, "error")
+        return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
     try:
         facilitation.report_listing(
             db.session, actor=current_user, listing_id=listing_id, reason=reason
