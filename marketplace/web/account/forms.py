@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from marketplace.web.auth.forms import new_password_fields
@@ -27,3 +27,22 @@ class PasswordForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     password, password_confirm = new_password_fields()
+
+
+class MessageMailForm(FlaskForm):
+    """How to hear about new messages in conversations (account settings, own form)."""
+
+    message_mail = RadioField(
+        _l("How do you want to hear about new messages?"),
+        choices=options(
+            [
+                ("each", _l("An email for each new message")),
+                ("daily", _l("One summary a day, from 07:00, of the messages I have not read")),
+            ]
+        ),
+        validators=[InputRequired(_l("Choose how to hear about new messages."))],
+        description=_l(
+            "Other news in a conversation (an inquiry accepted, deals, deliveries) is emailed at"
+            " once either way. To get no email about one conversation, mute it on its page."
+        ),
+    )
