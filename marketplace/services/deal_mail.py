@@ -2,9 +2,9 @@
 
 Recipients are the active, verified members of the other firm (both firms when regional staff
 act), less those who muted the conversation and, for messages, those who chose a daily summary
-(`services.message_mail`). Names follow the anonymity rule of the pages (`conversations.PartyNames`): until the
-listing's firm accepts the inquiry, the inquirer's emails call it "the firm behind the listing",
-never by name.
+(`services.message_mail`). Names follow the anonymity rule of the pages
+(`conversations.PartyNames`): until the listing's firm accepts the inquiry, the inquirer's emails
+call it "the firm behind the listing", never by name.
 """
 
 from __future__ import annotations

@@ -59,9 +59,7 @@ def wanting_email(
     ]
 
 
-def set_muted(
-    session: Session, *, actor: User, conversation_id: int, muted: bool
-) -> Conversation:
+def set_muted(session: Session, *, actor: User, conversation_id: int, muted: bool) -> Conversation:
     """Mute or unmute a conversation for the actor (a member of one of the two firms)."""
     conversation = get_conversation(session, actor=actor, conversation_id=conversation_id)
     if not is_party(actor, conversation):
@@ -112,4 +110,3 @@ def set_message_mail(
     )
     user.messages_summarised_until = None
     return email_id
-

@@ -118,7 +118,9 @@ def test_a_muted_conversation_emails_the_colleague_but_not_the_muted_member(
     # Only the inquiry, from before the mute.
     assert [e.purpose for e in emails_to(session, market["seller"], "message:")] == ["conv.inquiry"]
     [to_colleague] = [
-        e for e in emails_to(session, market["colleague"], "message:") if e.purpose == "conv.message"
+        e
+        for e in emails_to(session, market["colleague"], "message:")
+        if e.purpose == "conv.message"
     ]
     assert "Kan ni leverera i januari?" in to_colleague.text
     assert [m["subject"] for m in mailbox.messages("seller@saw.example")] == []
@@ -166,9 +168,7 @@ def choose(client, value: str):  # type: ignore[no-untyped-def]
     return client.post("/account/message-mail", {"message_mail": value})
 
 
-def test_the_settings_form_saves_the_choice_and_refuses_anything_else(
-    make_client, session, market
-):
+def test_the_settings_form_saves_the_choice_and_refuses_anything_else(make_client, session, market):
     seller = as_user(make_client, market["seller"])
     page = text_of(seller.get("/account"))
     assert "Emails about new messages" in page
@@ -188,7 +188,10 @@ def test_the_settings_form_saves_the_choice_and_refuses_anything_else(
         assert 'id="message_mail-error"' in text_of(response)
     session.refresh(market["seller"])
     assert market["seller"].message_mail == "daily"
-    assert seller.post("/account/message-mail", {"message_mail": "each"}, csrf=False).status_code == 400
+    assert (
+        seller.post("/account/message-mail", {"message_mail": "each"}, csrf=False).status_code
+        == 400
+    )
 
 
 def test_daily_means_no_email_per_message_and_one_summary_a_day(
@@ -257,7 +260,9 @@ def test_the_summary_skips_muted_and_read_conversations_and_inactive_or_deleted_
     buyer.post(f"/listings/{other_offer.id}/inquire", {"message": "Och barken?"})
     buyer.post(f"/listings/{third.id}/inquire", {"message": "Och flisen?"})
     muted, read = [
-        c for c in session.scalars(select(Conversation).order_by(Conversation.id)) if c.id != first.id
+        c
+        for c in session.scalars(select(Conversation).order_by(Conversation.id))
+        if c.id != first.id
     ]
     seller.post(f"/messages/{muted.id}/mute", {"muted": "1"})
     seller.post(f"/messages/{read.id}/read")
