@@ -40,6 +40,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(geo)
     app.cli.add_command(impact)
     app.cli.add_command(stats)
+    app.cli.add_command(ops)
 
 
 @click.group(cls=AppGroup, help="The List of Waste (EWC) and material categories.")
@@ -246,3 +247,26 @@ def stats_refresh_command() -> None:
     with db.write_session() as session, session.begin():
         count = refresh_all(session, today=swedish_today())
     click.echo(f"{count} published listings have a match.")
+
+
+@click.group(cls=AppGroup, help="Operations: retention of personal data.")
+def ops() -> None:
+    pass
+
+
+@ops.command("purge")
+def purge_command() -> None:
+    """Blank sent emails, delete notifications and sign-ins past their retention period."""
+    from marketplace.services.retention import purge
+    from models.base import utcnow
+    from workers.context import retention_periods
+
+    periods = retention_periods(current_app.extensions["settings"])
+    with db.write_session() as session, session.begin():
+        report = purge(session, periods, now=utcnow())
+    click.echo(
+        f"{report.emails_blanked} sent emails blanked (older than {periods.outbox_days} days), "
+        f"{report.notifications_deleted} notifications deleted (older than "
+        f"{periods.notification_days} days), {report.sign_ins_deleted} sign-ins deleted "
+        f"(older than {periods.sign_in_days} days)."
+    )

@@ -10,6 +10,11 @@ from pathlib import Path
 from limits import parse_many
 
 ENVIRONMENTS = ("development", "testing", "production")
+RETENTION_SETTINGS = (
+    "OUTBOX_RETENTION_DAYS",
+    "NOTIFICATION_RETENTION_DAYS",
+    "SIGN_IN_RETENTION_DAYS",
+)  # environment variables; the attribute is the lower-case name
 
 
 class SettingsError(ValueError):
@@ -92,6 +97,11 @@ class Settings:
     privacy_contact: str = ""  # an address or page for data-protection questions
     trusted_proxies: int = 0  # reverse proxies in front of the app (X-Forwarded-* hops)
     outbox_lease_seconds: int = 600  # a claimed email not sent by then is handed to another worker
+    # Retention (GDPR art. 5(1)(e)): the nightly purge blanks sent emails' bodies and recipient
+    # addresses, and deletes notifications and sign-in records, older than these many days.
+    outbox_retention_days: int = 90
+    notification_retention_days: int = 365
+    sign_in_retention_days: int = 90
 
     @property
     def is_production(self) -> bool:
@@ -160,6 +170,9 @@ class Settings:
             values["outbox_lease_seconds"] = _int(
                 "OUTBOX_LEASE_SECONDS", env["OUTBOX_LEASE_SECONDS"]
             )
+        for var in RETENTION_SETTINGS:
+            if var in env:
+                values[var.lower()] = _int(var, env[var])
         if "INSTANCE_PATH" in env:
             values["instance_path"] = Path(env["INSTANCE_PATH"])
         values.update(overrides)
@@ -186,6 +199,9 @@ class Settings:
             raise SettingsError("MAIL_PORT must be between 1 and 65535")
         if not 1 <= self.outbox_lease_seconds <= 86_400:
             raise SettingsError("OUTBOX_LEASE_SECONDS must be between 1 and 86400")
+        for var in RETENTION_SETTINGS:
+            if not 1 <= getattr(self, var.lower()) <= 36_500:
+                raise SettingsError(f"{var} must be between 1 and 36500 (days)")
         if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://")
         if self.mail_use_tls and self.mail_use_ssl:

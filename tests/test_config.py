@@ -178,3 +178,34 @@ def test_rate_limits_have_defaults_and_come_from_the_environment(tmp_path):
     assert (settings.message_rate_limit, settings.report_rate_limit) == ("5/minute", "2 per hour")
     assert settings.account_mail_rate_limit == "1 per hour"
     assert settings.client_rate_limit == "100 per hour"
+
+
+def test_retention_periods_default_and_come_from_the_environment(tmp_path):
+    settings = Settings.from_env({"INSTANCE_PATH": str(tmp_path)})
+    assert (
+        settings.outbox_retention_days,
+        settings.notification_retention_days,
+        settings.sign_in_retention_days,
+    ) == (90, 365, 90)
+    settings = Settings.from_env(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "OUTBOX_RETENTION_DAYS": " 30 ",
+            "NOTIFICATION_RETENTION_DAYS": "730",
+            "SIGN_IN_RETENTION_DAYS": "7",
+        }
+    )
+    assert (
+        settings.outbox_retention_days,
+        settings.notification_retention_days,
+        settings.sign_in_retention_days,
+    ) == (30, 730, 7)
+
+
+@pytest.mark.parametrize(
+    "variable", ["OUTBOX_RETENTION_DAYS", "NOTIFICATION_RETENTION_DAYS", "SIGN_IN_RETENTION_DAYS"]
+)
+@pytest.mark.parametrize("raw", ["0", "-1", "ninety", "90.5", "36501"])
+def test_bad_retention_periods_are_refused(tmp_path, variable, raw):
+    with pytest.raises(SettingsError, match=variable):
+        Settings.from_env({"INSTANCE_PATH": str(tmp_path), variable: raw})

@@ -1,4 +1,4 @@
-"""`python -m workers worker|scheduler|sweep|digests` — the background processes.
+"""`python -m workers worker|scheduler|sweep|digests|summaries` — the background processes.
 
 Configuration comes from the same environment variables as the web app (README
 "Configuration"); `REDIS_URL` is required for `worker` and `scheduler`.
@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     sweep.add_argument("--grace", type=int, default=120, help="seconds to leave fresh work alone")
     digests = commands.add_parser("digests", help="build this period's digests now")
     digests.add_argument("cadence", choices=("daily", "weekly"))
+    commands.add_parser("summaries", help="build the day's message summaries now (from 07:00)")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -45,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         from workers.jobs.maintenance import sweep as run_sweep
 
         print(run_sweep(args.grace))
+        return 0
+    if args.command == "summaries":
+        from workers.jobs.mail import send_message_summaries
+
+        print(send_message_summaries())
         return 0
     from workers.jobs.alerts import send_digests
 

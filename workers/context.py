@@ -22,6 +22,7 @@ from marketplace.services.emails import TIMEZONE
 from marketplace.services.mail import MailSettings, sender_domain
 from marketplace.services.notify import MailContext
 from marketplace.services.outbox import LEASE
+from marketplace.services.retention import RetentionPeriods
 from models.base import utcnow
 from models.engine import make_engine, writer_engine
 
@@ -48,6 +49,14 @@ def mail_context(settings: Settings) -> MailContext:
         base_url=settings.base_url.rstrip("/"),
         secret=settings.resolved_secret_key(),
         domain=sender_domain(settings.mail_default_sender),
+    )
+
+
+def retention_periods(settings: Settings) -> RetentionPeriods:
+    return RetentionPeriods(
+        outbox_days=settings.outbox_retention_days,
+        notification_days=settings.notification_retention_days,
+        sign_in_days=settings.sign_in_retention_days,
     )
 
 

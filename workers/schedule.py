@@ -1,8 +1,8 @@
 """Periodic work, run by RQ's cron scheduler (`python -m workers scheduler`).
 
-Digest sweeps run every hour: each creates only what its period still owes (the outbox keys are
-unique per user and period), so a scheduler that was down catches up at its next run and one
-that runs twice sends nothing twice.
+Digest and message-summary sweeps run every hour: each creates only what its period still owes
+(the outbox keys are unique per user and period), so a scheduler that was down catches up at its
+next run and one that runs twice sends nothing twice. The retention purge runs nightly.
 """
 
 from __future__ import annotations
@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from workers.jobs.alerts import send_digests
-from workers.jobs.maintenance import expire, refresh_potentials, send_follow_ups, sweep
+from workers.jobs.mail import send_message_summaries
+from workers.jobs.maintenance import (
+    expire,
+    purge_expired,
+    refresh_potentials,
+    send_follow_ups,
+    sweep,
+)
 from workers.queues import ALERTS, MAIL, MAINTENANCE, TIMEOUTS
 
 
@@ -36,6 +43,8 @@ def build_scheduler(connection: Any) -> Any:
         (expire, MAINTENANCE, (), {"cron": "20 * * * *"}),
         (refresh_potentials, MAINTENANCE, (), {"cron": "40 2 * * *"}),  # nightly, UTC
         (send_follow_ups, MAIL, (), {"cron": "0 6 * * *"}),  # staff reminders, 07:00/08:00 local
+        (send_message_summaries, MAIL, (), {"cron": "15 * * * *"}),  # from 07:00 local
+        (purge_expired, MAINTENANCE, (), {"cron": "50 2 * * *"}),  # nightly, UTC (retention)
     ]
     for func, queue, args, timing in entries:
         job = JsonCronJob(

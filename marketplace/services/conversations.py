@@ -372,10 +372,12 @@ def unread_count(session: Session, actor: User) -> int:
 
 
 def members_to_notify(session: Session, org_ids: list[int], *, exclude: int | None) -> list[User]:
-    """Active, verified members of the given firms (not the person who acted)."""
+    """Active, verified members of the given firms (not the person who acted, nor a deleted
+    account)."""
     stmt = select(User).where(
         User.organisation_id.in_(org_ids),
         User.active.is_(True),
+        User.deleted_at.is_(None),
         User.email_verified_at.is_not(None),
     )
     if exclude is not None:

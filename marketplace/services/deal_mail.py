@@ -1,9 +1,10 @@
 """Emails about conversations and deals: each message or deal change tells the other side.
 
 Recipients are the active, verified members of the other firm (both firms when regional staff
-act). Names follow the anonymity rule of the pages (`conversations.PartyNames`): until the
-listing's firm accepts the inquiry, the inquirer's emails call it "the firm behind the listing",
-never by name.
+act), less those who muted the conversation and, for messages, those who chose a daily summary
+(`services.message_mail`). Names follow the anonymity rule of the pages
+(`conversations.PartyNames`): until the listing's firm accepts the inquiry, the inquirer's emails
+call it "the firm behind the listing", never by name.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from marketplace.services.conversations import PartyNames, is_party, members_to_
 from marketplace.services.emails import number, render_email, translate
 from marketplace.services.errors import N_
 from marketplace.services.impact import Estimate
+from marketplace.services.message_mail import wanting_email
 from marketplace.services.notify import MailContext
 from marketplace.services.outbox import Envelope
 from models.accounts import User
@@ -115,7 +117,8 @@ def conversation_emails(
         else links.conversation(ctx.base_url, conversation.id)
     )
     envelopes = []
-    for recipient in members_to_notify(session, org_ids, exclude=actor.id):
+    members = members_to_notify(session, org_ids, exclude=actor.id)
+    for recipient in wanting_email(session, conversation, members, event):
         locale = recipient.locale or "sv"
         rendered = render_email(
             "conversation",

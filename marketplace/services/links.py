@@ -28,3 +28,7 @@ def deal(base_url: str, deal_id: int) -> str:
 
 def staff_firm(base_url: str, organisation_id: int) -> str:
     return f"{base_url.rstrip('/')}/staff/firms/{organisation_id}"
+
+
+def account(base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/account"

@@ -251,10 +251,12 @@ def test_scheduler_entries_use_json_jobs(redis):
     names = sorted(job.name for job in scheduler.get_jobs())
     assert names == [
         "expire",
+        "purge_expired",
         "refresh_potentials",
         "send_digests-daily",
         "send_digests-weekly",
         "send_follow_ups",
+        "send_message_summaries",
         "sweep",
     ]
     sweep_job = next(job for job in scheduler.get_jobs() if job.name == "sweep")

@@ -1,10 +1,11 @@
-"""Mail jobs: deliver outbox rows in batches over one connection."""
+"""Mail jobs: deliver outbox rows in batches over one connection; the daily message summaries."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Any
 
+from marketplace.services.message_summaries import build_message_summaries
 from marketplace.services.outbox import BATCH, deliver
 from workers.context import JobContext, current
 from workers.queues import MAIL
@@ -22,3 +23,11 @@ def send_emails(email_ids: list[int]) -> dict[str, Any]:
 def enqueue_delivery(ctx: JobContext, email_ids: list[int]) -> None:
     for start in range(0, len(email_ids), BATCH):
         ctx.dispatcher.enqueue(send_emails, email_ids[start : start + BATCH], queue=MAIL)
+
+
+def send_message_summaries() -> int:
+    """The day's summaries of new messages still owed (from 07:00); how many were created."""
+    ctx = current()
+    email_ids = build_message_summaries(ctx.sessions, ctx.notify, now=ctx.now())
+    enqueue_delivery(ctx, email_ids)
+    return len(email_ids)

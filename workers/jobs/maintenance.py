@@ -3,6 +3,7 @@ died, an enqueue after commit never happened) is enqueued again."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,8 @@ from marketplace.services.fanout import due_listing_ids
 from marketplace.services.listings import expire_listings
 from marketplace.services.outbox import due_ids, queue_many
 from marketplace.services.potentials import refresh_all
-from workers.context import current
+from marketplace.services.retention import purge
+from workers.context import current, retention_periods
 from workers.jobs.alerts import fan_out_listing
 from workers.jobs.mail import enqueue_delivery
 from workers.queues import ALERTS
@@ -61,3 +63,12 @@ def send_follow_ups() -> int:
         session.commit()
     enqueue_delivery(ctx, sorted(added.values()))
     return len(added)
+
+
+def purge_expired() -> dict[str, int]:
+    """Nightly: blank old sent emails, delete old notifications and sign-ins (retention)."""
+    ctx = current()
+    with ctx.sessions() as session:
+        report = purge(session, retention_periods(ctx.settings), now=ctx.now())
+        session.commit()
+    return asdict(report)

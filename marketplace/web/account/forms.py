@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from marketplace.web.auth.forms import new_password_fields
@@ -36,3 +36,22 @@ class DeleteAccountForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     close_firm = BooleanField(_l("Also close my firm (I am its last member)"))
+
+
+class MessageMailForm(FlaskForm):
+    """How to hear about new messages in conversations (account settings, own form)."""
+
+    message_mail = RadioField(
+        _l("How do you want to hear about new messages?"),
+        choices=options(
+            [
+                ("each", _l("An email for each new message")),
+                ("daily", _l("One summary a day, from 07:00, of the messages I have not read")),
+            ]
+        ),
+        validators=[InputRequired(_l("Choose how to hear about new messages."))],
+        description=_l(
+            "Other news in a conversation (an inquiry accepted, deals, deliveries) is emailed at"
+            " once either way. To get no email about one conversation, mute it on its page."
+        ),
+    )

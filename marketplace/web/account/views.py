@@ -1,23 +1,40 @@
 """The logged-in user's own settings: name, language, password, sessions, and their personal
-data (export and account deletion, GDPR articles 15, 17 and 20)."""
+data (export and account deletion, GDPR articles 15, 17 and 20), emails about new messages."""
 
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from marketplace.extensions import db
-from marketplace.services import accounts, privacy
+from marketplace.services import accounts, message_mail, privacy
 from marketplace.services.errors import DomainError
-from marketplace.web.account.forms import DeleteAccountForm, PasswordForm, ProfileForm
+from marketplace.web.account.forms import (
+    DeleteAccountForm,
+    MessageMailForm,
+    PasswordForm,
+    ProfileForm,
+)
 from marketplace.web.audit import record_read
 from marketplace.web.auth.forms import ConfirmForm
 from marketplace.web.helpers import attach_domain_error
+from marketplace.web.jobs import send_after_commit
 from marketplace.web.policy import policy
+from models.base import utcnow
+from workers.context import mail_context
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -27,7 +44,10 @@ def _page(  # type: ignore[no-untyped-def]
     password: PasswordForm,
     status: int = 200,
     delete: DeleteAccountForm | None = None,
+    message_mail_form: MessageMailForm | None = None,
 ):
+    if message_mail_form is None:
+        message_mail_form = MessageMailForm(formdata=None, message_mail=current_user.message_mail)
     return render_template(
         "account/settings.html",
         profile=profile,
@@ -36,6 +56,7 @@ def _page(  # type: ignore[no-untyped-def]
         delete=delete or DeleteAccountForm(formdata=None),
         sign_ins=accounts.recent_sign_ins(db.session, current_user),
         firm_on_deletion=privacy.firm_on_deletion(db.session, current_user),
+        message_mail_form=message_mail_form,
     ), status
 
 
@@ -147,3 +168,33 @@ def delete():  # type: ignore[no-untyped-def]
             db.session.commit()
             return _signed_out(_("Your account has been deleted. Thank you for using the service."))
     return _page(_profile(), PasswordForm(formdata=None), 422, delete=form)
+
+
+# --- emails about new messages (own form and section) -----------------------------------------
+
+
+@bp.post("/message-mail")
+@policy("user")
+def update_message_mail():  # type: ignore[no-untyped-def]
+    form = MessageMailForm()
+    if form.validate_on_submit():
+        settings = current_app.extensions["settings"]
+        try:
+            email_id = message_mail.set_message_mail(
+                db.session,
+                mail_context(settings),
+                current_user,
+                form.message_mail.data or "",
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            send_after_commit([email_id] if email_id else [])
+            flash(_("Your choice for emails about new messages has been saved."), "success")
+            if email_id:
+                flash(_("The messages since your last summary have been emailed to you."), "info")
+            return redirect(url_for("account.settings") + "#message-mail-heading", code=303)
+    return _page(_profile(), PasswordForm(formdata=None), 422, message_mail_form=form)

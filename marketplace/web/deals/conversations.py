@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.services import conversations as conv_service
+from marketplace.services import message_mail
 from marketplace.services.errors import DomainError
 from marketplace.services.listings import get_visible_listing
 from marketplace.services.search import is_live
@@ -115,7 +116,10 @@ def inbox():  # type: ignore[no-untyped-def]
     everyone = current_user.organisation_id is None or request.args.get("all") == "1"
     rows = conv_service.inbox(db.session, actor=current_user, everyone=everyone)
     return render_template(
-        "deals/inbox.html", rows=[(c, unread, Names(c)) for c, unread in rows], everyone=everyone
+        "deals/inbox.html",
+        rows=[(c, unread, Names(c)) for c, unread in rows],
+        everyone=everyone,
+        muted=message_mail.muted_conversation_ids(db.session, current_user.id),
     )
 
 
@@ -135,6 +139,7 @@ def _conversation_page(conversation: Conversation, form: MessageForm, status: in
         form=form,
         timeline=_timeline(conversation),
         unread=conv_service.unread_count(db.session, current_user) > 0,
+        muted=message_mail.is_muted(db.session, current_user.id, conversation.id),
         **page_context(conversation),
     ), status
 
@@ -225,3 +230,24 @@ def reopen(conversation_id: int):  # type: ignore[no-untyped-def]
         "reopened",
         _("The conversation is open again."),
     )
+
+
+@bp.post("/messages/<int:conversation_id>/mute")
+@policy("party")
+def mute(conversation_id: int):  # type: ignore[no-untyped-def]
+    """Mute (muted=1) or unmute the conversation's emails for the current user only."""
+    muted = request.form.get("muted") == "1"
+
+    def action() -> list[int]:
+        message_mail.set_muted(
+            db.session, actor=current_user, conversation_id=conversation_id, muted=muted
+        )
+        return []
+
+    attempt(
+        action,
+        _("Muted: you will get no email about this conversation.")
+        if muted
+        else _("You will get emails about this conversation again."),
+    )
+    return redirect(url_for("deals.conversation", conversation_id=conversation_id), 303)

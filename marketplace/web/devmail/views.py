@@ -9,6 +9,7 @@ from marketplace.services.mail import read_mailbox
 from marketplace.web.jobs import enqueue
 from marketplace.web.policy import policy
 from workers.jobs.alerts import send_digests
+from workers.jobs.mail import send_message_summaries
 from workers.jobs.maintenance import sweep
 from workers.queues import MAINTENANCE
 
@@ -51,10 +52,11 @@ def show_html(message_id: str):  # type: ignore[no-untyped-def]
 @bp.post("/run/<job>")
 @policy("development")
 def run(job: str):  # type: ignore[no-untyped-def]
-    """Demo without a scheduler: run a periodic job now (daily/weekly digests, the sweep)."""
+    """Demo without a scheduler: run a periodic job now (digests, message summaries, sweep)."""
     jobs = {
         "daily": (send_digests, ("daily",)),
         "weekly": (send_digests, ("weekly",)),
+        "messages": (send_message_summaries, ()),
         "sweep": (sweep, (0,)),
     }
     if job not in jobs:
