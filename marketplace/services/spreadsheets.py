@@ -139,7 +139,14 @@ def to_csv(rows: Rows, locale: str) -> bytes:
     writer = csv.writer(out, delimiter=";" if locale == "sv" else ",", lineterminator="\r\n")
     if headers:
         writer.writerow(headers)
-    writer.writerows([_text(neutralise(value), locale) for value in row] for row in body)
+    ids = [c == "id" or c.endswith("_id") for c in (list(rows[0]) if rows else [])]
+    writer.writerows(
+        [
+            str(value) if is_id and isinstance(value, int) else _text(neutralise(value), locale)
+            for value, is_id in zip(row, ids, strict=True)
+        ]
+        for row in body
+    )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -96,3 +96,12 @@ def test_a_factor_set_csv_is_neutralised_and_reads_back_unchanged():
     assert "'=HYPERLINK" in text and "'-10 % mot 2020" in text and ",-0.5," in text
     [record] = factors.parse_csv(text)
     assert (record.source, record.note, record.value) == (factor.source, factor.note, -0.5)
+
+
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_ids_are_written_without_thousands_separators(locale):
+    """A listing id of 12345 is an id, not a quantity: never "12 345" or "12,345"."""
+    rows = [{"id": 12345, "listing_id": 1234567, "count": 12345}]
+    text = to_csv(rows, locale).decode("utf-8-sig")
+    cells = text.splitlines()[1].split(";" if locale == "sv" else ",")
+    assert cells[:2] == ["12345", "1234567"]
