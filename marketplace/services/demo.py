@@ -76,6 +76,7 @@ def load_demo(session: Session, *, production: bool, today: date) -> str:
     load_defaults(session)  # realised figures need a factor set; a no-op when one exists
     _spread_publication(session, today)
     _load_deals(session, today)
+    _load_message_mail(session, today)
     _load_staff_work(session, today)
     refresh_all(session, today=today)  # the potential the statistics show beside realised
     return (
@@ -329,6 +330,26 @@ def _load_deals(session: Session, today: date) -> None:
         _backdate_deal(session, deal, today, first_delivery)
         for marker in (supplier, receiver):  # the story so far has been read by both
             conversations.mark_read(session, actor=marker, conversation_id=conversation.id)
+
+
+def _load_message_mail(session: Session, today: date) -> None:
+    """Löväsens gård reads its messages in a daily summary, the last one from yesterday; the
+    paper mill's newest message waits for today's (the demo mailbox's button sends it)."""
+    supplier, offer = _firm_listing(session, "vanerns-massabruk", "Mesa")
+    farmer, _ = _firm_listing(session, "lovasens-gard", "Kalk till åkermarken")
+    if farmer.organisation_id is None:
+        return
+    conversation = conversations.open_conversation_for(session, offer.id, farmer.organisation_id)
+    if conversation is None:
+        return
+    farmer.message_mail = "daily"
+    farmer.messages_summarised_until = _at(today - timedelta(days=1), 4)  # before 07:00 there
+    conversations.post_message(
+        session,
+        actor=supplier,
+        conversation_id=conversation.id,
+        body="Vi får mer mesa i vår. Säg till om ni vill ha 200 ton igen.",
+    )
 
 
 def _at(day: date, hour: int = 10) -> datetime:

@@ -202,7 +202,12 @@ def due_user_ids(session: Session, period: str) -> list[int]:
 
 
 def build_message_summaries(
-    sessions: sessionmaker[Session], ctx: MailContext, *, now: datetime, chunk: int = CHUNK
+    sessions: sessionmaker[Session],
+    ctx: MailContext,
+    *,
+    now: datetime,
+    grace: timedelta = GRACE,
+    chunk: int = CHUNK,
 ) -> list[int]:
     """Create the day's summaries that are owed; the new outbox ids (committed chunk by chunk)."""
     period = period_key("daily", now)
@@ -221,7 +226,7 @@ def build_message_summaries(
                     user,
                     key=f"messages:daily:{period}:{user.id}",
                     since=user.messages_summarised_until or now - FIRST_WINDOW,
-                    until=now - GRACE,
+                    until=now - grace,
                     now=now,
                 )
                 if email_id is not None:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
 
 from marketplace.services.conversations import unread_count
 from marketplace.services.deliveries import realised_totals
 from marketplace.services.demo import DEMO_PASSWORD, DemoRefused, load_demo
-from models import Conversation, Deal, Listing, Organisation, Site, User
-from models.base import swedish_today
+from marketplace.services.message_summaries import build_message_summaries
+from marketplace.services.notify import MailContext
+from models import Conversation, Deal, Listing, Organisation, OutboxEmail, Site, User
+from models.base import swedish_today, utcnow
 from tests.conftest import text_of
+
+FARMER = "kontakt@lovasens-gard.demo.example"  # on the daily summary of new messages
 
 
 def count(session, model, *where):  # type: ignore[no-untyped-def]
@@ -97,5 +104,21 @@ def test_demo_has_completed_deals_with_realised_savings(session):
         .where(Listing.visibility == "anonymous")
     ).all()
     assert anonymous and all(c.accepted_at is not None for c in anonymous)
-    # Nobody opens the demo to a pile of unread old conversations.
-    assert all(unread_count(session, u) == 0 for u in session.scalars(select(User)))
+    # Nobody opens the demo to a pile of unread old conversations; one farm has one new message,
+    # waiting for its daily summary.
+    unread = {u.email: unread_count(session, u) for u in session.scalars(select(User))}
+    assert {email: n for email, n in unread.items() if n} == {FARMER: 1}
+
+
+def test_demo_shows_a_daily_summary_of_new_messages(session):
+    load_demo(session, production=False, today=swedish_today())
+    farmer = session.scalars(select(User).where(User.email == FARMER)).one()
+    assert farmer.message_mail == "daily"
+    sessions = sessionmaker(
+        bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    ctx = MailContext(base_url="http://localhost", secret="s" * 32, domain="demo.example")
+    [email_id] = build_message_summaries(sessions, ctx, now=utcnow(), grace=timedelta(0))
+    summary = session.get(OutboxEmail, email_id)
+    assert summary is not None and summary.to_address == FARMER
+    assert "Vi får mer mesa i vår." in summary.text and "Vänerns" in summary.text

@@ -133,14 +133,14 @@ def test_a_muted_conversation_emails_the_colleague_but_not_the_muted_member(
 
     # The inbox and the unread count still show it, marked as muted.
     inbox = text_of(seller.get("/messages"))
-    assert re.search(r'nav-count">1<', inbox) and ">Muted<" in inbox
+    assert re.search(r'nav-count">1<', inbox) and 'tag--muted">Muted<' in inbox
 
     # Unmuted: the next message reaches the member again.
     assert seller.post(f"/messages/{conversation.id}/mute", {"muted": "0"}).status_code == 303
     assert "Mute this conversation" in text_of(seller.get(f"/messages/{conversation.id}"))
     buyer.post(f"/messages/{conversation.id}", {"body": "Hallå?"})
     assert ["Hallå?" in e.text for e in emails_to(session, market["seller"], "message:")][-1]
-    assert ">Muted<" not in text_of(seller.get("/messages"))
+    assert 'tag--muted">Muted<' not in text_of(seller.get("/messages"))
 
 
 def test_a_mute_is_personal_and_only_for_the_two_firms(make_client, session, market):
@@ -307,3 +307,13 @@ def test_going_back_to_an_email_per_message_sends_what_waited(
     buyer.post(f"/messages/{conversation.id}", {"body": "Nytt meddelande"})
     assert "Nytt meddelande" in emails_to(session, market["seller"], "message:")[-1].text
     assert run_summaries(app, local(1, 8)) == 0
+
+
+def test_no_email_per_message_to_inactive_or_deleted_members(make_client, session, market):
+    seller_org = market["seller"].organisation
+    inactive = UserFactory(organisation=seller_org, org_role="member", active=False)
+    deleted = UserFactory(organisation=seller_org, org_role="member", deleted_at=utcnow())
+    buyer = as_user(make_client, market["buyer"])
+    inquire(session, buyer, market["offer"])
+    assert emails_to(session, inactive) == [] and emails_to(session, deleted) == []
+    assert len(emails_to(session, market["seller"], "message:")) == 1

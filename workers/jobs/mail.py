@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
-from marketplace.services.message_summaries import build_message_summaries
+from marketplace.services.message_summaries import GRACE, build_message_summaries
 from marketplace.services.outbox import BATCH, deliver
 from workers.context import JobContext, current
 from workers.queues import MAIL
@@ -25,9 +26,11 @@ def enqueue_delivery(ctx: JobContext, email_ids: list[int]) -> None:
         ctx.dispatcher.enqueue(send_emails, email_ids[start : start + BATCH], queue=MAIL)
 
 
-def send_message_summaries() -> int:
-    """The day's summaries of new messages still owed (from 07:00); how many were created."""
+def send_message_summaries(grace_seconds: int = int(GRACE.total_seconds())) -> int:
+    """The day's summaries of new messages still owed (from 07:00); how many were created.
+    Messages newer than `grace_seconds` wait for the next day (they may not be committed yet)."""
     ctx = current()
-    email_ids = build_message_summaries(ctx.sessions, ctx.notify, now=ctx.now())
+    grace = timedelta(seconds=grace_seconds)
+    email_ids = build_message_summaries(ctx.sessions, ctx.notify, now=ctx.now(), grace=grace)
     enqueue_delivery(ctx, email_ids)
     return len(email_ids)

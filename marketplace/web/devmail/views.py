@@ -56,7 +56,7 @@ def run(job: str):  # type: ignore[no-untyped-def]
     jobs = {
         "daily": (send_digests, ("daily",)),
         "weekly": (send_digests, ("weekly",)),
-        "messages": (send_message_summaries, ()),
+        "messages": (send_message_summaries, (0,)),  # the message just written counts too
         "sweep": (sweep, (0,)),
     }
     if job not in jobs:
