@@ -21,6 +21,7 @@ SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "hei
 @pytest.mark.parametrize("size", sorted(SIZES))
 @pytest.mark.parametrize("language", ["sv-SE", "en-GB"])
 def test_account_privacy_and_audit_pages_are_accessible(browser, live_server, language, size):
+    limiter.reset()  # four sign-ins of the demo admin within a minute, on top of other journeys
     context = browser.new_context(base_url=live_server, locale=language, viewport=SIZES[size])
     page = context.new_page()
     page.set_default_timeout(10_000)
