@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from marketplace.web.auth.forms import new_password_fields
 from marketplace.web.helpers import options
+from marketplace.web.inputs import Form
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(
         _l("Your name"),
         validators=[InputRequired(_l("Enter your name.")), Length(max=120)],
@@ -20,7 +20,7 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=options([("sv", "Svenska"), ("en", "English")]))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"),
         validators=[InputRequired(_l("Enter your current password."))],

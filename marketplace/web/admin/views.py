@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -15,6 +14,7 @@ from marketplace.extensions import db
 from marketplace.services import accounts, factors, outbox
 from marketplace.services.errors import DomainError
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
+from marketplace.web.inputs import Form, query_text
 from marketplace.web.jobs import send_after_commit
 from marketplace.web.policy import policy
 from models.base import utcnow
@@ -22,7 +22,7 @@ from models.base import utcnow
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-class RolesForm(FlaskForm):
+class RolesForm(Form):
     is_staff = BooleanField(_l("Regional staff"))
     is_admin = BooleanField(_l("Administrator"))
 
@@ -30,7 +30,7 @@ class RolesForm(FlaskForm):
 @bp.get("/users")
 @policy("admin")
 def users():  # type: ignore[no-untyped-def]
-    query = request.args.get("q", "")[:100]
+    query = query_text("q", max_length=100)
     return render_template(
         "admin/users.html",
         users=accounts.list_users(db.session, query=query),
@@ -61,7 +61,7 @@ def set_roles(user_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.users", q=request.args.get("q") or None), code=303)
 
 
-class FactorSetForm(FlaskForm):
+class FactorSetForm(Form):
     label = StringField(
         _l("What changed"),
         validators=[

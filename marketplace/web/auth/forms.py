@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import URL, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from marketplace.services.validation import normalise_org_number, valid_sni
+from marketplace.web.inputs import Form
 
 
-def _org_number(_form: FlaskForm, field: StringField) -> None:
+def _org_number(_form: Form, field: StringField) -> None:
     if normalise_org_number(field.data or "") is None:
         raise ValidationError(
             _l(
@@ -20,7 +20,7 @@ def _org_number(_form: FlaskForm, field: StringField) -> None:
         )
 
 
-def _sni(_form: FlaskForm, field: StringField) -> None:
+def _sni(_form: Form, field: StringField) -> None:
     if field.data and not valid_sni(field.data):
         raise ValidationError(_l("Enter an SNI code such as 16.101 or 16101."))
 
@@ -58,7 +58,7 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
     return password, confirm
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(
         _l("Your name"),
         validators=[InputRequired(_l("Enter your name.")), Length(max=120)],
@@ -100,7 +100,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = PasswordField(
         _l("Password"),
@@ -110,19 +110,19 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     email = email_field()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button only: following a link never changes anything until the user confirms."""
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password, password_confirm = new_password_fields()
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     name = StringField(
         _l("Your name"),
         validators=[InputRequired(_l("Enter your name.")), Length(max=120)],
