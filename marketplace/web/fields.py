@@ -9,11 +9,12 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, IntegerField, SelectMultipleField
+from wtforms import DecimalField, Field, IntegerField, SelectMultipleField
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from marketplace.services import formatting
-from marketplace.services.validation import INT4_MAX, ascii_int
+from marketplace.services.validation import INT4_MAX, ascii_int, has_foreign_digits
 
 _SPACE = "[ \u00a0\u202f]"  # a space, a no-break space or a narrow one between thousands
 # Digits, plain or in groups of three with spaces; then a decimal part after a comma or a point.
@@ -27,7 +28,8 @@ _POINTS = re.compile(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+")
 _GROUP = re.compile(r"[1-9][0-9]{0,2}")  # an integer part that can stand before a thousands group
 
 GARBLED = _l("Enter a number, e.g. 1,200 or 0.5.")
-NOT_WHOLE = _l("Enter a whole number with the digits 0-9.")
+NOT_WHOLE = _l("Enter a whole number with the digits 0–9.")
+FOREIGN_DIGITS = _l("Write the number with the digits 0–9.")
 
 
 def parse_decimal(raw: str, locale: str) -> Decimal:
@@ -152,6 +154,13 @@ class WholeNumberField(IntegerField):
             self.raw_data = [""]
         elif self.data is None:
             raise ValueError(str(NOT_WHOLE))
+
+
+def ascii_digits(_form: Any, field: Field) -> None:
+    """Validator for a code (organisation number, postcode, SNI, EWC): digits other than
+    0-9 ("１２", "١٢", "²") get their own message rather than "not a valid code"."""
+    if isinstance(field.data, str) and has_foreign_digits(field.data):
+        raise StopValidation(str(FOREIGN_DIGITS))
 
 
 def choice_id(value: Any) -> int:

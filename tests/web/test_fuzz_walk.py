@@ -14,6 +14,7 @@ of a 500 page: either is a failure, with the request that caused it.
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,7 +39,9 @@ from tests.web.test_authorization import (
 )
 from tests.web.test_authorization import world as matrix_world  # noqa: F401 - the fixture
 
-EXAMPLES = 6  # random examples per route and method, besides the fixed ones below
+# Random examples per route and method, besides the fixed ones below; FUZZ_EXAMPLES=200 for a
+# deeper search (the default keeps the walk to about a minute per database).
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 
 HOSTILE = [
     "\x00",
@@ -122,6 +125,7 @@ FILL = {
     "municipality_code": "2080",
     "delivered_on": "2026-12-01",
     "substitution_ratio": "1",
+    "price_sek": "200",
     "email": "new.colleague@firm.example",
     "firm_name": "Fuzzbolaget AB",
     "org_number": "556036-0793",
@@ -252,9 +256,15 @@ class _Forms(HTMLParser):
                  "fields": {}}
             )  # fmt: skip
             return
-        if not self.forms or "name" not in a:
+        if not self.forms:
             return
         fields = self.forms[-1]["fields"]
+        if tag == "option" and self._select:
+            if "selected" in a or not fields[self._select]:
+                fields[self._select] = [a.get("value", "")]
+            return
+        if "name" not in a:
+            return
         name = a["name"]
         if tag == "input" and a.get("type") in ("checkbox", "radio"):
             fields.setdefault(name, [])
@@ -268,10 +278,6 @@ class _Forms(HTMLParser):
         elif tag == "textarea":
             self._textarea = name
             fields[name] = [""]
-        if tag == "option" and self._select:
-            current = fields.get(self._select, [])
-            if "selected" in a or not current:
-                fields[self._select] = [a.get("value", "")]
 
     def handle_data(self, data: str) -> None:
         if self._textarea and self.forms:

@@ -86,8 +86,7 @@ class FactorSetForm(Form):
 def new_factor_set():  # type: ignore[no-untyped-def]
     form = FactorSetForm()
     if request.method == "POST" and form.csv_file.data:
-        form.factors_csv.data = form.csv_file.data.read(200_000).decode("utf-8", "replace")
-        form.factors_csv.raw_data = [form.factors_csv.data]
+        form.take_text("factors_csv", form.csv_file.data.read(200_000).decode("utf-8", "replace"))
     if form.validate_on_submit():
         try:
             published = factors.publish(

@@ -8,7 +8,7 @@ from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringFi
 from wtforms.validators import Length, Optional
 
 from geo.gazetteer import COUNTIES, MUNICIPALITIES
-from marketplace.web.fields import LocalDecimalField, MultiCheckboxField
+from marketplace.web.fields import LocalDecimalField, MultiCheckboxField, ascii_digits
 from marketplace.web.helpers import locale, options
 from marketplace.web.inputs import Form
 from models.taxonomy import CATEGORIES
@@ -54,7 +54,7 @@ class AlertForm(Form):
     )
     ewc = StringField(
         _l("Waste codes or chapters"),
-        validators=[Optional(), Length(max=400)],
+        validators=[Optional(), Length(max=400), ascii_digits],
         description=_l("Optional. E.g. 03 01 05, or 03 for a whole chapter; separate with commas."),
     )
     keywords = StringField(

@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import URL, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from marketplace.services.validation import normalise_org_number, valid_sni
+from marketplace.web.fields import ascii_digits
 from marketplace.web.inputs import Form
 
 
@@ -76,13 +77,14 @@ class RegisterForm(Form):
         validators=[
             InputRequired(_l("Enter the organisation number.")),
             Length(max=20),
+            ascii_digits,
             _org_number,
         ],
         description=_l("Ten digits, as registered with Bolagsverket, e.g. 556036-0793."),
     )
     sni_code = StringField(
         _l("SNI code (optional)"),
-        validators=[Optional(), Length(max=7), _sni],
+        validators=[Optional(), Length(max=7), ascii_digits, _sni],
         description=_l("Industry classification, e.g. 16.101 for sawmills."),
     )
     website = StringField(

@@ -15,7 +15,7 @@ from wtforms.validators import URL, Email, InputRequired, Length, NumberRange, O
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITIES
 from marketplace.web.auth.forms import _sni, email_field
-from marketplace.web.fields import LocalDecimalField
+from marketplace.web.fields import LocalDecimalField, ascii_digits
 from marketplace.web.helpers import options
 from marketplace.web.inputs import Form
 
@@ -26,7 +26,9 @@ class FirmForm(Form):
     name = StringField(
         _l("Firm name"), validators=[InputRequired(_l("Enter the firm's name.")), Length(max=200)]
     )
-    sni_code = StringField(_l("SNI code (optional)"), validators=[Optional(), Length(max=7), _sni])
+    sni_code = StringField(
+        _l("SNI code (optional)"), validators=[Optional(), Length(max=7), ascii_digits, _sni]
+    )
     website = StringField(
         _l("Website (optional)"),
         validators=[
@@ -81,7 +83,7 @@ class SiteForm(Form):
     )
     postcode = StringField(
         _l("Postcode"),
-        validators=[Optional(), Length(max=7)],
+        validators=[Optional(), Length(max=7), ascii_digits],
         render_kw={"autocomplete": "postal-code", "inputmode": "numeric"},
     )
     town = StringField(

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from marketplace.services.factor_defaults import usual_route
-from marketplace.web.fields import LocalDecimalField, WholeNumberField, choice_id
+from marketplace.web.fields import LocalDecimalField, WholeNumberField, ascii_digits, choice_id
 from marketplace.web.helpers import locale, options, unit_label
 from marketplace.web.impact.forms import ROUTE_LABELS
 from marketplace.web.inputs import Form
@@ -95,7 +95,7 @@ class ListingForm(Form):
     )
     ewc_code = StringField(
         _l("Waste code (EWC)"),
-        validators=[Optional(), Length(max=12)],
+        validators=[Optional(), Length(max=12), ascii_digits],
         render_kw={"list": "ewc-codes", "autocomplete": "off"},
         description=_l(
             "Six digits, e.g. 03 01 05. Leave empty if the stream is not classified as waste."
