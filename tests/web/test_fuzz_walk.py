@@ -457,7 +457,7 @@ def test_no_input_gives_a_server_error(app, client, session, matrix_world, reads
         for value in EACH[where]:
             run = example(value=value, target=f"{where}:{name}")(run)
     for name in route.markers:
-        for value in PATH_HOSTILE[:3]:
+        for value in ("2147483648", str(2**63), "١٢", "\x00"):
             run = example(value=value, target=f"path:{name}")(run)
     settings(
         max_examples=EXAMPLES,
