@@ -39,7 +39,7 @@ class EwcCode(Base):
         return format_ewc(self.code, hazardous=self.is_hazardous)
 
 
-_EWC_INPUT = re.compile(r"^\s*(\d{2})\s*(\d{2})\s*(\d{2})\s*(\*?)\s*$")
+_EWC_INPUT = re.compile(r"^\s*([0-9]{2})\s*([0-9]{2})\s*([0-9]{2})\s*(\*?)\s*$")
 
 
 def normalise_ewc(raw: str) -> str | None:

@@ -32,7 +32,7 @@ from models.taxonomy import CATEGORY_BY_KEY, DIRECTIONS, KINDS
 MAX_SUBSCRIPTIONS = 50
 MAX_RADIUS_KM = 300
 PREVIEW_LIMIT = 500
-_EWC_TOKEN = re.compile(r"^\d{2}(\d{2}(\d{2})?)?$")
+_EWC_TOKEN = re.compile(r"^[0-9]{2}([0-9]{2}([0-9]{2})?)?$")
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ SECTIONS: dict[str, tuple[str, str, range]] = {
 
 def section_of(sni_code: str | None) -> str | None:
     digits = (sni_code or "")[:2]
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         return None
     division = int(digits)
     return next((key for key, (_, _, span) in SECTIONS.items() if division in span), None)

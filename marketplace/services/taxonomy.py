@@ -20,7 +20,7 @@ ENTRY_TYPES = {
     "Mirror hazardous": (True, True),
     "Mirror non-hazardous": (False, True),
 }
-_CODE = re.compile(r"^\d{6}$")
+_CODE = re.compile(r"^[0-9]{6}$")
 
 
 class ImportFileError(ValueError):

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask
-from werkzeug.routing import IntegerConverter, Map
 
 from marketplace.web.errors import register_error_handlers
 from marketplace.web.helpers import register_template_helpers
+from marketplace.web.inputs import IdConverter
 from marketplace.web.policy import check_all_declared, enforce_policy
 from marketplace.web.security import init_security
-
-
-class IdConverter(IntegerConverter):
-    """`<int:…>` limited to the database's integer range: larger ids are 404, not errors."""
-
-    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
 
 
 def register_web(app: Flask) -> None:

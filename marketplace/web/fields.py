@@ -9,10 +9,12 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, SelectMultipleField
+from wtforms import DecimalField, Field, IntegerField, SelectMultipleField
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from marketplace.services import formatting
+from marketplace.services.validation import INT4_MAX, ascii_int, has_foreign_digits
 
 _SPACE = "[ \u00a0\u202f]"  # a space, a no-break space or a narrow one between thousands
 # Digits, plain or in groups of three with spaces; then a decimal part after a comma or a point.
@@ -26,6 +28,8 @@ _POINTS = re.compile(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+")
 _GROUP = re.compile(r"[1-9][0-9]{0,2}")  # an integer part that can stand before a thousands group
 
 GARBLED = _l("Enter a number, e.g. 1,200 or 0.5.")
+NOT_WHOLE = _l("Enter a whole number with the digits 0–9.")
+FOREIGN_DIGITS = _l("Write the number with the digits 0–9.")
 
 
 def parse_decimal(raw: str, locale: str) -> Decimal:
@@ -113,7 +117,10 @@ class LocalDecimalField(DecimalField):
             return
         raw = str(valuelist[0]).strip()
         if raw == "":
+            # Only spaces is no number at all: InputRequired looks at raw_data, which would
+            # otherwise count " " as given and let the form through with no value.
             self.data = None
+            self.raw_data = [""]
             return
         try:
             self.data = parse_decimal(raw, _locale())
@@ -129,6 +136,41 @@ class LocalDecimalField(DecimalField):
         if isinstance(self.data, Decimal | float | int) and not isinstance(self.data, bool):
             return input_text(self.data, self.places, _locale())
         return str(super()._value())
+
+
+class WholeNumberField(IntegerField):
+    """A whole number in the digits 0-9 that the database's integer column can hold.
+
+    WTForms' IntegerField uses `int()`, which takes "１２", "١٢" and "1_000" as numbers and
+    any number of digits; only spaces counts as no input (as in `LocalDecimalField`).
+    """
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        raw = str(valuelist[0]).strip()
+        self.data = ascii_int(raw, high=INT4_MAX)
+        if raw == "":
+            self.raw_data = [""]
+        elif self.data is None:
+            raise ValueError(str(NOT_WHOLE))
+
+
+def ascii_digits(_form: Any, field: Field) -> None:
+    """Validator for a code (organisation number, postcode, SNI, EWC): digits other than
+    0-9 ("１２", "١٢", "²") get their own message rather than "not a valid code"."""
+    if isinstance(field.data, str) and has_foreign_digits(field.data):
+        raise StopValidation(str(FOREIGN_DIGITS))
+
+
+def choice_id(value: Any) -> int:
+    """`coerce` for a select of ids: ASCII digits within the integer range, else ValueError."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    parsed = ascii_int(str(value), low=1)
+    if parsed is None:
+        raise ValueError(str(NOT_WHOLE))
+    return parsed
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from marketplace.web.auth.forms import new_password_fields
 from marketplace.web.helpers import options
+from marketplace.web.inputs import Form
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(
         _l("Your name"),
         validators=[InputRequired(_l("Enter your name.")), Length(max=120)],
@@ -20,7 +20,7 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=options([("sv", "Svenska"), ("en", "English")]))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"),
         validators=[InputRequired(_l("Enter your current password."))],
@@ -29,7 +29,7 @@ class PasswordForm(FlaskForm):
     password, password_confirm = new_password_fields()
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(
         _l("Your password"),
         validators=[InputRequired(_l("Enter your password to confirm."))],
@@ -38,7 +38,7 @@ class DeleteAccountForm(FlaskForm):
     close_firm = BooleanField(_l("Also close my firm (I am its last member)"))
 
 
-class MessageMailForm(FlaskForm):
+class MessageMailForm(Form):
     """How to hear about new messages in conversations (account settings, own form)."""
 
     message_mail = RadioField(

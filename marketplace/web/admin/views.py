@@ -7,7 +7,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -17,6 +16,7 @@ from marketplace.services import accounts, audit, factors, outbox
 from marketplace.services.errors import DomainError
 from marketplace.web.auth.views import send_reset, send_verification
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
+from marketplace.web.inputs import Form, query_text
 from marketplace.web.jobs import send_after_commit
 from marketplace.web.policy import policy
 from models.base import utcnow
@@ -24,7 +24,7 @@ from models.base import utcnow
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-class RolesForm(FlaskForm):
+class RolesForm(Form):
     is_staff = BooleanField(_l("Regional staff"))
     is_admin = BooleanField(_l("Administrator"))
 
@@ -32,7 +32,7 @@ class RolesForm(FlaskForm):
 @bp.get("/users")
 @policy("admin")
 def users():  # type: ignore[no-untyped-def]
-    query = request.args.get("q", "")[:100]
+    query = query_text("q", max_length=100)
     return render_template(
         "admin/users.html",
         users=accounts.list_users(db.session, query=query),
@@ -48,7 +48,7 @@ def _back_to_users():  # type: ignore[no-untyped-def]
 @bp.post("/users/<int:user_id>/deactivate")
 @policy("admin")
 def deactivate(user_id: int):  # type: ignore[no-untyped-def]
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         try:
             user = accounts.deactivate_user(db.session, actor=current_user, user_id=user_id)
         except DomainError as error:
@@ -65,7 +65,7 @@ def deactivate(user_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/users/<int:user_id>/reactivate")
 @policy("admin")
 def reactivate(user_id: int):  # type: ignore[no-untyped-def]
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         try:
             user = accounts.reactivate_user(db.session, actor=current_user, user_id=user_id)
         except DomainError as error:
@@ -80,7 +80,7 @@ def reactivate(user_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/users/<int:user_id>/send/<any(verify, reset):mail>")
 @policy("admin")
 def send_account_email(user_id: int, mail: str):  # type: ignore[no-untyped-def]
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         try:
             user = accounts.user_for_admin_mail(
                 db.session, actor=current_user, user_id=user_id, kind=mail
@@ -131,7 +131,7 @@ def set_roles(user_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.users", q=request.args.get("q") or None), code=303)
 
 
-class FactorSetForm(FlaskForm):
+class FactorSetForm(Form):
     label = StringField(
         _l("What changed"),
         validators=[
@@ -156,8 +156,7 @@ class FactorSetForm(FlaskForm):
 def new_factor_set():  # type: ignore[no-untyped-def]
     form = FactorSetForm()
     if request.method == "POST" and form.csv_file.data:
-        form.factors_csv.data = form.csv_file.data.read(200_000).decode("utf-8", "replace")
-        form.factors_csv.raw_data = [form.factors_csv.data]
+        form.take_text("factors_csv", form.csv_file.data.read(200_000).decode("utf-8", "replace"))
     if form.validate_on_submit():
         try:
             published = factors.publish(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from geo.gazetteer import COUNTIES, MUNICIPALITIES
-from marketplace.web.fields import LocalDecimalField, MultiCheckboxField
+from marketplace.web.fields import LocalDecimalField, MultiCheckboxField, ascii_digits
 from marketplace.web.helpers import locale, options
+from marketplace.web.inputs import Form
 from models.taxonomy import CATEGORIES
 
 AREA_LABELS = {
@@ -32,7 +32,7 @@ KIND_LABELS = {
 POINT = ""  # site_id value for "the point I click on the map"
 
 
-class AlertForm(FlaskForm):
+class AlertForm(Form):
     name = StringField(
         _l("Name of the alert"),
         validators=[Optional(), Length(max=120)],  # required on save (service), not to preview
@@ -54,7 +54,7 @@ class AlertForm(FlaskForm):
     )
     ewc = StringField(
         _l("Waste codes or chapters"),
-        validators=[Optional(), Length(max=400)],
+        validators=[Optional(), Length(max=400), ascii_digits],
         description=_l("Optional. E.g. 03 01 05, or 03 for a whole chapter; separate with commas."),
     )
     keywords = StringField(

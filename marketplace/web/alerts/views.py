@@ -18,6 +18,7 @@ from marketplace.services.errors import DomainError
 from marketplace.services.notify import read_unsubscribe_token
 from marketplace.services.security import TokenError
 from marketplace.services.sites import firm_sites
+from marketplace.services.validation import ascii_int, ascii_number
 from marketplace.web.alerts.forms import POINT, AlertForm
 from marketplace.web.api.views import feature
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
@@ -28,22 +29,15 @@ from models.base import swedish_today
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
 
-def _number(raw: str | None) -> float | None:
-    try:
-        return float(raw) if raw not in (None, "") else None
-    except ValueError:
-        return None
-
-
 def _input(form: AlertForm) -> service.SubscriptionInput:
     site = form.site_id.data
     radius = form.radius_km.data
     return service.SubscriptionInput(
         name=form.name.data or "",
         area_kind=form.area_kind.data or "",
-        site_id=int(site) if site and site != POINT and site.isdigit() else None,
-        center_lon=_number(form.center_lon.data),
-        center_lat=_number(form.center_lat.data),
+        site_id=ascii_int(site, low=1) if site != POINT else None,
+        center_lon=ascii_number(form.center_lon.data),
+        center_lat=ascii_number(form.center_lat.data),
         radius_km=float(radius) if isinstance(radius, Decimal) else None,
         polygon_geojson=form.polygon.data or None,
         region_codes=tuple(form.regions.data or ()),

@@ -19,9 +19,11 @@ from marketplace.services import stats as stats_service
 from marketplace.services.errors import DomainError, NotFound
 from marketplace.services.estimates import estimate_pair, impact_summary, ranked_matches
 from marketplace.services.postcodes import find_postcode
+from marketplace.services.validation import ascii_int, ascii_number
 from marketplace.web.deals.common import Names as deal_names
 from marketplace.web.helpers import explain
 from marketplace.web.impact.forms import EstimateForm, choice_from
+from marketplace.web.inputs import query_int
 from marketplace.web.listings.params import parse_search
 from marketplace.web.policy import policy
 from marketplace.web.staff.params import parse_filter
@@ -44,7 +46,7 @@ def _error(status: int, message: str, parameter: str | None = None):  # type: ig
 def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
     if exc.code == 429:
         return _error(429, "too many requests; wait a little and try again")
-    return _error(exc.code or 500, exc.description or exc.name)
+    return _error(exc.code or 500, exc.description or exc.name, getattr(exc, "parameter", None))
 
 
 def feature(listing: Listing, distance_km: float | None = None) -> dict[str, Any]:
@@ -160,9 +162,8 @@ def postcode():  # type: ignore[no-untyped-def]
 @policy("public")
 def municipality():  # type: ignore[no-untyped-def]
     """The municipality at lat/lon, proposed when a site's location is picked on the map."""
-    try:
-        lat, lon = float(request.args["lat"]), float(request.args["lon"])
-    except (KeyError, ValueError):
+    lat, lon = ascii_number(request.args.get("lat")), ascii_number(request.args.get("lon"))
+    if lat is None or lon is None:
         return _error(400, "lat and lon must be numbers", "lat")
     if not in_sweden_bbox(lon, lat):
         return _error(400, "the point is outside Sweden", "lat")
@@ -181,9 +182,7 @@ def matches(listing_id: int):  # type: ignore[no-untyped-def]
     item = db.session.get(Listing, listing_id)
     if item is None or not search.is_live(item, swedish_today()):
         abort(404, "no public listing with this id")
-    limit = request.args.get("limit", 20, type=int) or 20
-    if not 1 <= limit <= 50:
-        return _error(400, "limit: must be a whole number from 1 to 50", "limit")
+    limit = query_int("limit", 20, low=1, high=50)
     features = []
     for ranked in ranked_matches(db.session, item, today=swedish_today(), limit=limit):
         found = feature(ranked.match.listing, ranked.match.distance_km)
@@ -206,7 +205,8 @@ def impact():  # type: ignore[no-untyped-def]
         raw = request.args.get(name, "")
         if not (raw.isascii() and raw.isdigit()):
             return _error(400, f"{name}: must be a listing id", name)
-        found = db.session.get(Listing, int(raw)) if int(raw) <= 2**31 - 1 else None
+        number = ascii_int(raw)  # None: more than the database's ids can be
+        found = db.session.get(Listing, number) if number is not None else None
         if found is None or not search.is_live(found, swedish_today()) or found.direction != name:
             return _error(404, f"{name}: no public {name} with this id", name)
         ids[name] = found

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import URL, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from marketplace.services.validation import normalise_org_number, valid_sni
+from marketplace.web.fields import ascii_digits
+from marketplace.web.inputs import Form
 
 
-def _org_number(_form: FlaskForm, field: StringField) -> None:
+def _org_number(_form: Form, field: StringField) -> None:
     if normalise_org_number(field.data or "") is None:
         raise ValidationError(
             _l(
@@ -20,7 +21,7 @@ def _org_number(_form: FlaskForm, field: StringField) -> None:
         )
 
 
-def _sni(_form: FlaskForm, field: StringField) -> None:
+def _sni(_form: Form, field: StringField) -> None:
     if field.data and not valid_sni(field.data):
         raise ValidationError(_l("Enter an SNI code such as 16.101 or 16101."))
 
@@ -58,7 +59,7 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
     return password, confirm
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(
         _l("Your name"),
         validators=[InputRequired(_l("Enter your name.")), Length(max=120)],
@@ -76,13 +77,14 @@ class RegisterForm(FlaskForm):
         validators=[
             InputRequired(_l("Enter the organisation number.")),
             Length(max=20),
+            ascii_digits,
             _org_number,
         ],
         description=_l("Ten digits, as registered with Bolagsverket, e.g. 556036-0793."),
     )
     sni_code = StringField(
         _l("SNI code (optional)"),
-        validators=[Optional(), Length(max=7), _sni],
+        validators=[Optional(), Length(max=7), ascii_digits, _sni],
         description=_l("Industry classification, e.g. 16.101 for sawmills."),
     )
     website = StringField(
@@ -100,7 +102,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = PasswordField(
         _l("Password"),
@@ -110,19 +112,19 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     email = email_field()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button only: following a link never changes anything until the user confirms."""
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password, password_confirm = new_password_fields()
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     name = StringField(
         _l("Your name"),
         validators=[InputRequired(_l("Enter your name.")), Length(max=120)],

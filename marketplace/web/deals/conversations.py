@@ -17,6 +17,7 @@ from marketplace.services import message_mail
 from marketplace.services.errors import DomainError
 from marketplace.services.listings import get_visible_listing
 from marketplace.services.search import is_live
+from marketplace.services.validation import ascii_int
 from marketplace.web import limits
 from marketplace.web.deals.common import (
     Names,
@@ -70,20 +71,20 @@ def inquire(listing_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("deals.conversation", conversation_id=existing.id))
     form = InquiryForm()
     form.counterpart_id.choices = _counterpart_choices(listing)
-    if request.method == "GET" and request.args.get("counterpart", "").isdigit():
-        form.counterpart_id.data = request.args["counterpart"]
+    counterpart = ascii_int(request.args.get("counterpart"), low=1)
+    if request.method == "GET" and counterpart is not None:
+        form.counterpart_id.data = str(counterpart)
     valid = form.validate_on_submit()
     refused = valid and limits.refusal("message", user_id=current_user.id)
     if refused:
         form.message.errors = [*form.message.errors, refused]
     elif valid:
-        counterpart = form.counterpart_id.data
         data = conv_service.InquiryInput(
             message=form.message.data or "",
             wanted_quantity=form.wanted_quantity.data,
             wanted_from=form.wanted_from.data,
             wanted_until=form.wanted_until.data,
-            counterpart_id=int(counterpart) if counterpart else None,
+            counterpart_id=ascii_int(form.counterpart_id.data, low=1),
         )
         try:
             conversation, message = conv_service.start_inquiry(

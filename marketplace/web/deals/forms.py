@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from marketplace.web.fields import LocalDecimalField
+from marketplace.web.fields import LocalDecimalField, WholeNumberField
 from marketplace.web.helpers import options
+from marketplace.web.inputs import Form
 
 MESSAGE_MAX = 5000
 
@@ -58,7 +58,7 @@ def _message(label, required: bool = True):  # type: ignore[no-untyped-def]
     return TextAreaField(label, validators=[first, Length(max=MESSAGE_MAX)])
 
 
-class InquiryForm(FlaskForm):
+class InquiryForm(Form):
     message = _message(_l("Your message"))
     wanted_quantity = LocalDecimalField(
         _l("Quantity you are interested in"), validators=[Optional()], places=None
@@ -72,11 +72,11 @@ class InquiryForm(FlaskForm):
     )
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = _message(_l("Message"))
 
 
-class DealForm(FlaskForm):
+class DealForm(Form):
     version = HiddenField()
     quantity = LocalDecimalField(
         _l("Quantity"), validators=[InputRequired(_l("Enter a quantity."))], places=None
@@ -138,11 +138,11 @@ class DealForm(FlaskForm):
         self.baseline_route.choices = options(ROUTE_LABELS.items())
 
 
-class AcceptForm(FlaskForm):
-    version = IntegerField(validators=[InputRequired()])
+class AcceptForm(Form):
+    version = WholeNumberField(validators=[InputRequired()])
 
 
-class DeliveryForm(FlaskForm):
+class DeliveryForm(Form):
     quantity = LocalDecimalField(
         _l("Quantity delivered"), validators=[InputRequired(_l("Enter a quantity."))], places=None
     )
@@ -152,14 +152,14 @@ class DeliveryForm(FlaskForm):
     )
 
 
-class DisputeForm(FlaskForm):
+class DisputeForm(Form):
     reason = TextAreaField(
         _l("What is wrong with the delivery (shown to the other firm)"),
         validators=[InputRequired(_l("Say what is wrong with the delivery.")), Length(max=2000)],
     )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(
         _l("Reason (shown to the other firm)"), validators=[Optional(), Length(max=2000)]
     )

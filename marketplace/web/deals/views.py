@@ -20,6 +20,7 @@ from marketplace.services import deals as service
 from marketplace.services import deliveries
 from marketplace.services.errors import DomainError
 from marketplace.services.sites import firm_sites
+from marketplace.services.validation import ascii_int
 
 # The conversation routes live beside these, on the same blueprint.
 from marketplace.web.deals import conversations as _conversations  # noqa: F401
@@ -99,7 +100,7 @@ def _terms(form: DealForm) -> service.Terms:
         virgin_price_sek=number("virgin_price_sek") or 0.0,
         displaced_heat_kg_per_mwh=number("displaced_heat_kg_per_mwh", None),
         substitution_today=number("substitution_today", None),
-        receiver_site_id=int(site) if site and site.isdigit() else None,
+        receiver_site_id=ascii_int(site, low=1),
         note=form.note.data or "",
     )
 
@@ -157,7 +158,7 @@ def counter(deal_id: int):  # type: ignore[no-untyped-def]
         abort(403)
     form = _deal_form(deal.conversation, service.terms_of(deal), deal.version)
     if _checked_terms(form):
-        version = int(form.version.data) if (form.version.data or "").isdigit() else 0
+        version = ascii_int(form.version.data) or 0
         try:
             service.counter_deal(
                 db.session, actor=current_user, deal_id=deal.id, version=version, terms=_terms(form)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -16,17 +15,20 @@ from wtforms.validators import URL, Email, InputRequired, Length, NumberRange, O
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITIES
 from marketplace.web.auth.forms import _sni, email_field
-from marketplace.web.fields import LocalDecimalField
+from marketplace.web.fields import LocalDecimalField, ascii_digits
 from marketplace.web.helpers import options
+from marketplace.web.inputs import Form
 
 OUTSIDE = "outside"
 
 
-class FirmForm(FlaskForm):
+class FirmForm(Form):
     name = StringField(
         _l("Firm name"), validators=[InputRequired(_l("Enter the firm's name.")), Length(max=200)]
     )
-    sni_code = StringField(_l("SNI code (optional)"), validators=[Optional(), Length(max=7), _sni])
+    sni_code = StringField(
+        _l("SNI code (optional)"), validators=[Optional(), Length(max=7), ascii_digits, _sni]
+    )
     website = StringField(
         _l("Website (optional)"),
         validators=[
@@ -66,7 +68,7 @@ def municipality_choices() -> list[SelectChoice]:
     ]
 
 
-class SiteForm(FlaskForm):
+class SiteForm(Form):
     name = StringField(
         _l("Site name"),
         validators=[
@@ -81,7 +83,7 @@ class SiteForm(FlaskForm):
     )
     postcode = StringField(
         _l("Postcode"),
-        validators=[Optional(), Length(max=7)],
+        validators=[Optional(), Length(max=7), ascii_digits],
         render_kw={"autocomplete": "postal-code", "inputmode": "numeric"},
     )
     town = StringField(
@@ -119,11 +121,11 @@ class SiteForm(FlaskForm):
         self.municipality_code.choices = municipality_choices()
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = email_field(_l("Colleague's email"))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(
         _l("Role"), choices=options([("member", _l("Member")), ("owner", _l("Owner"))])
     )

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from marketplace.services.estimates import Choice
 from marketplace.web.fields import LocalDecimalField
 from marketplace.web.helpers import options
+from marketplace.web.inputs import Form
 
 ROUTE_LABELS = {
     "landfill": _l("Landfill"),
@@ -33,7 +33,7 @@ def _number(label: Any, low: float, high: float, message: Any, **kwargs: Any) ->
     )
 
 
-class EstimateForm(FlaskForm):
+class EstimateForm(Form):
     """A GET form (no CSRF token, nothing stored); field names are the API's parameters."""
 
     class Meta:

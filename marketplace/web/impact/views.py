@@ -24,6 +24,7 @@ from marketplace.services.impact import HEAT_KEY, Estimate
 from marketplace.services.listings import get_visible_listing
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, fmt_number, translate
 from marketplace.web.impact.forms import ROUTE_LABELS, EstimateForm, choice_from
+from marketplace.web.inputs import query_id
 from marketplace.web.policy import policy
 from models.impact import Factor, FactorSet, StoredEstimate
 from models.listings import Listing
@@ -88,23 +89,12 @@ ASSUMPTION_LABELS = {
 }
 
 
-def _listing_id(raw: str | None) -> int | None:
-    """A listing id from a query string: ASCII digits within the database's integer range."""
-    if not raw or not raw.isascii() or not raw.isdigit() or int(raw) > 2**31 - 1:
-        return None
-    return int(raw)
-
-
-def _pair(offer_id: str | None, want_id: str | None) -> tuple[Listing, Listing]:
+def _pair(source: Any) -> tuple[Listing, Listing]:
+    """The offer and the want named by `offer` and `want` in the query string or form."""
     viewer = current_user if current_user.is_authenticated else None
-    ids = [_listing_id(raw) for raw in (offer_id, want_id)]
-    if None in ids:
-        abort(404)
-    try:
-        offer = get_visible_listing(db.session, listing_id=ids[0] or 0, viewer=viewer)
-        want = get_visible_listing(db.session, listing_id=ids[1] or 0, viewer=viewer)
-    except ValueError:
-        abort(404)
+    offer_id, want_id = query_id("offer", source), query_id("want", source)
+    offer = get_visible_listing(db.session, listing_id=offer_id, viewer=viewer)
+    want = get_visible_listing(db.session, listing_id=want_id, viewer=viewer)
     if offer.direction != "offer" or want.direction != "want":
         abort(404)
     return offer, want
@@ -123,7 +113,7 @@ def _organic_landfill(offer: Listing, est: Estimate | None) -> bool:
 @policy("public")
 def estimate_page():  # type: ignore[no-untyped-def]
     """How we calculated this: formula, inputs, factors with sources, terms and the sum."""
-    offer, want = _pair(request.args.get("offer"), request.args.get("want"))
+    offer, want = _pair(request.args)
     form = EstimateForm(request.args)
     est = factor_set = None
     if form.validate():  # no result at all while an input is invalid
@@ -180,7 +170,7 @@ def _used_factors(est: Estimate | None, factor_set: FactorSet | None) -> list[Fa
 @bp.post("/impact/save")
 @policy("user")
 def save_estimate():  # type: ignore[no-untyped-def]
-    offer, want = _pair(request.form.get("offer"), request.form.get("want"))
+    offer, want = _pair(request.form)
     form = EstimateForm(request.form)
     back = redirect(url_for("impact.estimate_page", offer=offer.id, want=want.id), code=303)
     if not form.validate():

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -17,9 +15,10 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from marketplace.services.factor_defaults import usual_route
-from marketplace.web.fields import LocalDecimalField
+from marketplace.web.fields import LocalDecimalField, WholeNumberField, ascii_digits, choice_id
 from marketplace.web.helpers import locale, options, unit_label
 from marketplace.web.impact.forms import ROUTE_LABELS
+from marketplace.web.inputs import Form
 from models.taxonomy import KIND_UNITS, categories_for
 
 RECURRENCE_LABELS = {
@@ -71,8 +70,13 @@ def _opt_decimal(label: str, **kwargs) -> LocalDecimalField:  # type: ignore[no-
     )
 
 
-class ListingForm(FlaskForm):
-    site_id = SelectField(_l("Site"), coerce=int, validators=[InputRequired(_l("Choose a site."))])
+class ListingForm(Form):
+    site_id = SelectField(
+        _l("Site"),
+        coerce=choice_id,
+        validators=[InputRequired(_l("Choose a site."))],
+        invalid_value_message=_l("Choose a site."),
+    )
     title = StringField(
         _l("Title"),
         validators=[InputRequired(_l("Give the listing a title.")), Length(max=120)],
@@ -91,7 +95,7 @@ class ListingForm(FlaskForm):
     )
     ewc_code = StringField(
         _l("Waste code (EWC)"),
-        validators=[Optional(), Length(max=12)],
+        validators=[Optional(), Length(max=12), ascii_digits],
         render_kw={"list": "ewc-codes", "autocomplete": "off"},
         description=_l(
             "Six digits, e.g. 03 01 05. Leave empty if the stream is not classified as waste."
@@ -121,7 +125,7 @@ class ListingForm(FlaskForm):
         _l("Price"), choices=options(PRICE_LABELS.items()), default="negotiable"
     )
     price_sek = _opt_decimal(_l("Amount per unit (SEK)"))
-    max_distance_km = IntegerField(
+    max_distance_km = WholeNumberField(
         _l("Maximum transport distance (km)"),
         validators=[
             Optional(),
@@ -205,7 +209,13 @@ def route_choices(category: str | None) -> list:  # type: ignore[type-arg]
     return options([("", unstated), *ROUTE_LABELS.items()])
 
 
-class SearchForm(FlaskForm):
+class ReportForm(Form):
+    """A member's report of a listing; whether it says enough is the service's rule."""
+
+    reason = TextAreaField(_l("What is wrong with it?"), validators=[Optional()])
+
+
+class SearchForm(Form):
     """GET search: no CSRF token (nothing changes) and unknown values are simply ignored."""
 
     class Meta:

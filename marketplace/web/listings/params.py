@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,10 +10,12 @@ from werkzeug.datastructures import MultiDict
 from geo.areas import AreaError, Circle, decode_points, polygon_from_points
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
 from marketplace.services.search import ListingFilters
+from marketplace.services.validation import ascii_int, ascii_number, clean_text, has_foreign_digits
 from models.sites import Site
 from models.taxonomy import CATEGORY_BY_KEY, DIRECTIONS, KINDS
 
 MAX_PER_PAGE = 200
+DIGITS = frozenset("0123456789")
 
 
 @dataclass
@@ -38,17 +39,12 @@ def _choice(
 
 
 def _number(args: MultiDict[str, str], name: str, errors: dict[str, str]) -> float | None:
-    raw = (args.get(name) or "").strip().replace(",", ".")
+    raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    try:
-        value = float(raw)
-    except ValueError:
-        errors[name] = "must be a number"
-        return None
-    if not math.isfinite(value):
-        errors[name] = "must be a finite number"
-        return None
+    value = ascii_number(raw)
+    if value is None:
+        errors[name] = "must be a finite number written with the digits 0-9"
     return value
 
 
@@ -58,10 +54,11 @@ def _int(
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= upper:
+    value = ascii_int(raw, low=1, high=upper)
+    if value is None:
         errors[name] = f"must be a whole number from 1 to {upper}"
         return default
-    return int(raw)
+    return value
 
 
 def _centre(
@@ -115,11 +112,11 @@ def parse_search(
             area = polygon_from_points(decode_points(args["area"]))
         except AreaError as exc:
             errors["area"] = str(exc)
-    q = args.get("q") or ""
+    q = clean_text(args.get("q") or "")  # a search: control characters dropped, not refused
     if len(q) > 200:
         errors["q"] = "at most 200 characters"
-    ewc = (args.get("ewc") or "").strip()
-    if ewc and (len(ewc) > 12 or not any(ch.isdigit() for ch in ewc)):
+    ewc = clean_text(args.get("ewc") or "").strip()
+    if ewc and (len(ewc) > 12 or has_foreign_digits(ewc) or not any(ch in DIGITS for ch in ewc)):
         errors["ewc"] = "a chapter (03), sub-chapter (03 01) or code (03 01 05)"
     filters = ListingFilters(
         q=q[:200],

@@ -28,6 +28,7 @@ from marketplace.web.listings.forms import (
     DIRECTION_LABELS,
     KIND_LABELS,
     ListingForm,
+    ReportForm,
     SearchForm,
 )
 from marketplace.web.listings.params import SearchParams, parse_search
@@ -326,7 +327,11 @@ def delete(listing_id: int):  # type: ignore[no-untyped-def]
 @policy("user")
 def report(listing_id: int):  # type: ignore[no-untyped-def]
     """Tell the regional staff that a listing is wrong, misleading or unlawful."""
-    reason = (request.form.get("reason") or "").strip()
+    form = ReportForm()
+    if not form.validate():
+        flash(form.reason.errors[0], "error")
+        return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
+    reason = (form.reason.data or "").strip()
     refused = limits.refusal("report", user_id=current_user.id)
     if refused:
         flash(refused, "error")

@@ -6,7 +6,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -21,6 +20,7 @@ from marketplace.services.estimates import Choice, estimate_pair, require_factor
 from marketplace.services.listings import firm_listings
 from marketplace.services.mail import sender_domain
 from marketplace.services.opportunities import live_rows, lonely, network, untaken_matches
+from marketplace.services.validation import ascii_int
 from marketplace.web import charts
 from marketplace.web.audit import record_read
 from marketplace.web.helpers import (
@@ -29,6 +29,7 @@ from marketplace.web.helpers import (
     fmt_number,
     form_status,
 )
+from marketplace.web.inputs import Form, query_id, query_text
 from marketplace.web.jobs import send_after_commit
 from marketplace.web.policy import policy
 from marketplace.web.staff.params import parse_filter
@@ -41,21 +42,21 @@ from workers.context import mail_context
 RADII = (10, 25, 50, 100, 200)
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     body = TextAreaField(
         _l("Note"), validators=[DataRequired(_l("Write a few words.")), Length(max=5000)]
     )
     follow_up_on = DateField(_l("Remind me on"), validators=[Optional()])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(
         _l("Reason (the firm sees it)"),
         validators=[DataRequired(_l("Write a few words.")), Length(max=5000)],
     )
 
 
-class IntroductionForm(FlaskForm):
+class IntroductionForm(Form):
     note = TextAreaField(
         _l("Your message to both firms"),
         validators=[DataRequired(_l("Write a few words.")), Length(max=5000)],
@@ -66,7 +67,7 @@ class IntroductionForm(FlaskForm):
 @policy("staff")
 def opportunities():  # type: ignore[no-untyped-def]
     parsed = parse_filter(request.args, today=swedish_today())
-    radius = request.args.get("radius_km", 50, type=int)
+    radius = ascii_int(request.args.get("radius_km"))
     radius = radius if radius in RADII else 50
     f, today = parsed.filters, swedish_today()
     nodes, edges = network(db.session, f)
@@ -96,8 +97,8 @@ def opportunities():  # type: ignore[no-untyped-def]
 
 
 def _pair() -> tuple[Listing, Listing]:
-    offer = db.session.get(Listing, request.args.get("offer", 0, type=int))
-    want = db.session.get(Listing, request.args.get("want", 0, type=int))
+    offer = db.session.get(Listing, query_id("offer"))
+    want = db.session.get(Listing, query_id("want"))
     if offer is None or want is None or offer.direction != "offer" or want.direction != "want":
         abort(404)
     return offer, want
@@ -191,7 +192,7 @@ def resolve(listing_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/firms")
 @policy("staff")
 def firms():  # type: ignore[no-untyped-def]
-    query = request.args.get("q", "")[:100].strip()
+    query = query_text("q", max_length=100)
     stmt = select(Organisation).order_by(Organisation.name)
     if query:
         like = f"%{query.casefold()}%"
