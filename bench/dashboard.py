@@ -59,9 +59,12 @@ from geo.gazetteer import MUNICIPALITIES
 from geo.grid import cell_of
 from marketplace import create_app
 from marketplace.config import Settings
-from marketplace.services import opportunities, stats, stats_sql
-from marketplace.services.matching import compatible_categories, supplying_categories
-from marketplace.services.stats import StatsFilter
+from marketplace.services.matching.candidates import (
+    compatible_categories,
+    supplying_categories,
+)
+from marketplace.services.staff import opportunities, stats, stats_sql
+from marketplace.services.staff.stats import StatsFilter
 from marketplace.web.staff.params import default_period
 from models.base import swedish_today
 from models.deals import Conversation, Deal, Delivery

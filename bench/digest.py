@@ -61,9 +61,15 @@ from geo.areas import Circle
 from geo.crs import to_sweref_arrays
 from geo.grid import cell_of
 from marketplace.config import Settings
-from marketplace.services import digests, notify, outbox
-from marketplace.services.mail import Mailer, MailSettings, OutgoingEmail, compose
-from marketplace.services.notify import MailContext
+from marketplace.services.alerts import digests, notify
+from marketplace.services.mail import outbox
+from marketplace.services.mail.context import MailContext
+from marketplace.services.mail.transport import (
+    Mailer,
+    MailSettings,
+    OutgoingEmail,
+    compose,
+)
 from models import EwcCode, Listing, Organisation, Site, User
 from models.alerts import AlertSubscription, Notification
 from models.base import swedish_today

@@ -70,18 +70,16 @@ from sqlalchemy.orm import Session
 from geo.crs import geometry_to_sweref, to_sweref_arrays
 from geo.gazetteer import MUNICIPALITY_BY_CODE
 from geo.grid import cell_of
-from marketplace.services import alert_index, alerts, fanout
-from marketplace.services.alert_index import index_for
-from marketplace.services.alerts import (
-    Facts,
+from marketplace.services.alerts import criteria, fanout, index, subscriptions
+from marketplace.services.alerts.criteria import Facts, catches, compile_subscription
+from marketplace.services.alerts.fanout import fan_out
+from marketplace.services.alerts.index import index_for
+from marketplace.services.alerts.subscriptions import (
     SubscriptionInput,
-    catches,
-    compile_subscription,
     create_subscription,
 )
-from marketplace.services.factors import load_defaults
-from marketplace.services.fanout import fan_out
-from marketplace.services.notify import MailContext
+from marketplace.services.impact.factors import load_defaults
+from marketplace.services.mail.context import MailContext
 from models import EwcCode, Listing, Organisation, Site, User
 from models.alerts import AlertSubscription, Notification
 from models.base import swedish_today
@@ -121,7 +119,7 @@ BoolArray = NDArray[np.bool_]
 
 
 def service_digest() -> str:
-    return code_digest(alert_index, alerts, fanout)
+    return code_digest(index, subscriptions, criteria, fanout)
 
 
 SERVICE_DIGEST = service_digest()  # as imported; compared again when the report is written
@@ -634,7 +632,7 @@ def cold_builds(engine: Engine, repeats: int = 3) -> list[float]:
     active subscription, build the index."""
     ms = []
     for _ in range(repeats):
-        alert_index._cache.clear()
+        index._cache.clear()
         gc.collect()
         ms.append(timed_index_for(engine))
     return ms
@@ -642,7 +640,7 @@ def cold_builds(engine: Engine, repeats: int = 3) -> list[float]:
 
 def updates_after_change(engine: Engine, spec_ids: list[int], rounds: int = 2) -> list[float]:
     """`index_for` right after one subscription was paused, and after it was resumed, through
-    `alerts.set_paused` and a commit (the data ends as it began)."""
+    `subscriptions.set_paused` and a commit (the data ends as it began)."""
     index_for_ms = []
     for sub_id in spec_ids[:rounds]:
         for paused in (True, False):
@@ -650,7 +648,9 @@ def updates_after_change(engine: Engine, spec_ids: list[int], rounds: int = 2) -
                 sub = session.get(AlertSubscription, sub_id)
                 assert sub is not None
                 actor = session.get(User, sub.user_id)
-                alerts.set_paused(session, actor=actor, subscription_id=sub_id, paused=paused)
+                subscriptions.set_paused(
+                    session, actor=actor, subscription_id=sub_id, paused=paused
+                )
                 session.commit()
             gc.collect()
             index_for_ms.append(timed_index_for(engine))
@@ -679,7 +679,7 @@ def sql_prefilter(engine: Engine, listing_id: int) -> tuple[float, list[int]]:
         return (time.perf_counter() - started) * 1000.0, found
 
 
-def compile_all(engine: Engine) -> tuple[float, list[alerts.Compiled]]:
+def compile_all(engine: Engine) -> tuple[float, list[criteria.Compiled]]:
     """What a brute force does first: load and compile every active subscription."""
     with Session(engine) as session:
         session.execute(text("SELECT 1"))
@@ -689,7 +689,7 @@ def compile_all(engine: Engine) -> tuple[float, list[alerts.Compiled]]:
         return (time.perf_counter() - started) * 1000.0, compiled
 
 
-def scan(compiled: list[alerts.Compiled], f: Facts) -> list[int]:
+def scan(compiled: list[criteria.Compiled], f: Facts) -> list[int]:
     return [c.id for c in compiled if catches(c, f)[0]]
 
 
@@ -857,7 +857,7 @@ def run_backend(
         if args.profile:
             profile(lambda: time_service(engine, ids), f"{backend} N={n} service lookups")
             profile(lambda: run_fan_out(engine, busiest[0], today), f"{backend} N={n} fan_out")
-        alert_index._cache.pop(cache_key(engine), None)
+        index._cache.pop(cache_key(engine), None)
     return expected
 
 
@@ -1012,7 +1012,7 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
         "compiles and tests the rows found, per listing",
         "- cold build: `index_for` with an empty cache (the first call in a process); update "
         "after one change: `index_for` right after one subscription was paused or resumed "
-        "with `alerts.set_paused` and committed (2 of each)",
+        "with `subscriptions.set_paused` and committed (2 of each)",
         "",
         *fanout_table(results),
         "",

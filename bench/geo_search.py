@@ -46,7 +46,7 @@ from geo.areas import Circle
 from geo.crs import to_sweref_arrays
 from geo.grid import cell_of
 from marketplace.config import Settings
-from marketplace.services.search import ListingFilters, search_listings
+from marketplace.services.listings.search import ListingFilters, search_listings
 from models import Listing, Organisation, Site
 from models.base import swedish_today
 from models.engine import make_engine

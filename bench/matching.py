@@ -54,8 +54,8 @@ from sqlalchemy.orm import Session
 
 from geo.crs import to_sweref_arrays
 from geo.grid import cell_of
-from marketplace.services import matching
-from marketplace.services.matching import (
+from marketplace.services.matching import candidates
+from marketplace.services.matching.candidates import (
     DEFAULT_RADIUS_KM,
     compatible_categories,
     find_matches,
@@ -95,7 +95,7 @@ OPEN_END = date.max.toordinal()
 
 
 def service_digest() -> str:
-    return code_digest(matching)
+    return code_digest(candidates)
 
 
 SERVICE_DIGEST = service_digest()  # as imported; compared again when the report is written
@@ -559,7 +559,7 @@ def count_candidates(engine: Engine, plan: QueryPlan, today: date) -> list[int]:
         with Session(engine) as session:
             listing = session.get(Listing, listing_id)
             assert listing is not None
-            counts.append(len(matching._candidates(session, listing, today)))
+            counts.append(len(candidates._candidates(session, listing, today)))
     return counts
 
 

@@ -99,6 +99,6 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str):  # type: ignore[no-untyped-def]
-        from marketplace.services.accounts import load_user
+        from marketplace.services.accounts.users import load_user
 
         return load_user(db.session, user_id)

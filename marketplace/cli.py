@@ -52,7 +52,11 @@ def taxonomy() -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 def import_ewc_command(path: Path) -> None:
     """Load the complete List of Waste from a JSON file (idempotent; all or nothing)."""
-    from marketplace.services.taxonomy import ImportFileError, import_ewc, parse_ewc_file
+    from marketplace.services.reference.taxonomy import (
+        ImportFileError,
+        import_ewc,
+        parse_ewc_file,
+    )
 
     report = _import_file(path, parse_ewc_file, ImportFileError, import_ewc)
     click.echo(
@@ -65,7 +69,7 @@ def import_ewc_command(path: Path) -> None:
 @taxonomy.command("seed")
 def seed_command() -> None:
     """Insert the curated common codes with Swedish labels (idempotent)."""
-    from marketplace.services.taxonomy import seed_common_codes
+    from marketplace.services.reference.taxonomy import seed_common_codes
 
     with db.write_session() as session, session.begin():
         added = seed_common_codes(session)
@@ -83,7 +87,8 @@ def users() -> None:
 @click.option("--admin/--no-admin", default=None, help="Administrator role.")
 def grant_command(email: str, staff: bool | None, admin: bool | None) -> None:
     """Grant or withdraw the staff and administrator roles of an existing user."""
-    from marketplace.services.accounts import find_user_by_email, set_platform_roles
+    from marketplace.services.accounts.administration import set_platform_roles
+    from marketplace.services.accounts.users import find_user_by_email
 
     with db.write_session() as session, session.begin():
         user = find_user_by_email(session, email)
@@ -105,7 +110,7 @@ def grant_command(email: str, staff: bool | None, admin: bool | None) -> None:
 @click.password_option()
 def create_admin_command(email: str, name: str, password: str) -> None:
     """Create a verified administrator account (first start of a new installation)."""
-    from marketplace.services.accounts import create_user
+    from marketplace.services.accounts.users import create_user
     from marketplace.services.errors import DomainError
 
     with db.write_session() as session, session.begin():
@@ -126,7 +131,7 @@ def demo() -> None:
 @demo.command("load")
 def demo_load_command() -> None:
     """Load the demo firms, sites, listings and logins (once; refuses in production)."""
-    from marketplace.services.demo import DemoRefused, load_demo
+    from marketplace.demo.loader import DemoRefused, load_demo
 
     settings = current_app.extensions["settings"]
     try:
@@ -145,7 +150,7 @@ def listings() -> None:
 @listings.command("expire")
 def expire_command() -> None:
     """Mark published listings past their end date as expired."""
-    from marketplace.services.listings import expire_listings
+    from marketplace.services.listings.lifecycle import expire_listings
 
     with db.write_session() as session, session.begin():
         count = expire_listings(session, today=swedish_today())
@@ -162,7 +167,7 @@ def geo() -> None:
 def import_boundaries_command(path: Path) -> None:
     """Load municipality (kommunkod) or county (lanskod) polygons from a GeoJSON file."""
     from geo.boundaries import BoundaryFileError, read_boundary_file
-    from marketplace.services.boundaries import import_boundaries
+    from marketplace.services.reference.boundaries import import_boundaries
 
     report = _import_file(path, read_boundary_file, BoundaryFileError, import_boundaries)
     click.echo(
@@ -176,7 +181,7 @@ def import_boundaries_command(path: Path) -> None:
 def import_postcodes_command(path: Path) -> None:
     """Load postal codes with their towns' coordinates from a GeoNames tab-separated file."""
     from geo.postcodes import PostcodeFileError, read_postcode_file
-    from marketplace.services.postcodes import import_postcodes
+    from marketplace.services.reference.postcodes import import_postcodes
 
     added, updated, unchanged = _import_file(
         path, read_postcode_file, PostcodeFileError, import_postcodes
@@ -192,7 +197,7 @@ def impact() -> None:
 @impact.command("load-defaults")
 def load_defaults_command() -> None:
     """Publish factor set version 1 from IMPACT.md, unless a factor set exists already."""
-    from marketplace.services.factors import load_defaults
+    from marketplace.services.impact.factors import load_defaults
 
     with db.write_session() as session, session.begin():
         published = load_defaults(session)
@@ -210,7 +215,7 @@ def load_defaults_command() -> None:
 def import_csv_command(path: Path, label: str) -> None:
     """Publish a new factor-set version from a CSV file (key,value,unit,source,year,…)."""
     from marketplace.services.errors import DomainError
-    from marketplace.services.factors import parse_csv, publish
+    from marketplace.services.impact.factors import parse_csv, publish
 
     try:
         with db.write_session() as session, session.begin():
@@ -225,7 +230,7 @@ def import_csv_command(path: Path, label: str) -> None:
 @click.option("--version", type=int, default=None, help="A version; the one in force by default.")
 def export_csv_command(version: int | None) -> None:
     """Print a factor set as CSV (a starting point for the next version)."""
-    from marketplace.services.factors import current_set, get_set, to_csv
+    from marketplace.services.impact.factors import current_set, get_set, to_csv
 
     with db.write_session() as session:
         factor_set = get_set(session, version) if version else current_set(session)
@@ -242,7 +247,7 @@ def stats() -> None:
 @stats.command("refresh")
 def stats_refresh_command() -> None:
     """Recompute every published listing's best match (the statistics' potential)."""
-    from marketplace.services.potentials import refresh_all
+    from marketplace.services.impact.potentials import refresh_all
 
     with db.write_session() as session, session.begin():
         count = refresh_all(session, today=swedish_today())
@@ -257,7 +262,7 @@ def ops() -> None:
 @ops.command("purge")
 def purge_command() -> None:
     """Blank sent emails, delete notifications and sign-ins past their retention period."""
-    from marketplace.services.retention import purge
+    from marketplace.services.accounts.retention import purge
     from models.base import utcnow
     from workers.context import retention_periods
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from marketplace import create_app
 from marketplace.config import Settings
 from marketplace.extensions import db, limiter
-from marketplace.services.mail import read_mailbox
+from marketplace.services.mail.transport import read_mailbox
 from models.engine import make_engine
 from tests import factories
 

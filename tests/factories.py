@@ -12,8 +12,8 @@ from factory.alchemy import SQLAlchemyModelFactory
 from geo.coarsen import coarse_point
 from geo.crs import to_sweref
 from geo.grid import cell_of
-from marketplace.services.security import hash_password
-from marketplace.services.validation import luhn_valid
+from marketplace.services.accounts.security import hash_password
+from marketplace.services.reference.validation import luhn_valid
 from models import Listing, Organisation, Site, User
 from models.base import swedish_today, utcnow
 

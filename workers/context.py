@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace.config import Settings
-from marketplace.services.emails import TIMEZONE
-from marketplace.services.mail import MailSettings, sender_domain
-from marketplace.services.notify import MailContext
-from marketplace.services.outbox import LEASE
-from marketplace.services.retention import RetentionPeriods
+from marketplace.services.accounts.retention import RetentionPeriods
+from marketplace.services.mail.compose import TIMEZONE
+from marketplace.services.mail.context import MailContext
+from marketplace.services.mail.outbox import LEASE
+from marketplace.services.mail.transport import MailSettings, sender_domain
 from models.base import utcnow
 from models.engine import make_engine, writer_engine
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask_login import current_user
 
 from marketplace.extensions import db
-from marketplace.services import audit
+from marketplace.services.accounts import audit
 
 
 def record_read(action: str, **fields: Any) -> None:

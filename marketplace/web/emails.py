@@ -9,10 +9,10 @@ from typing import Any
 from flask import current_app, url_for
 
 from marketplace.extensions import db
-from marketplace.services import outbox
-from marketplace.services.emails import render_email
-from marketplace.services.mail import sender_domain
-from marketplace.services.security import make_token
+from marketplace.services.accounts.security import make_token
+from marketplace.services.mail import outbox
+from marketplace.services.mail.compose import render_email
+from marketplace.services.mail.transport import sender_domain
 from marketplace.web.jobs import send_after_commit
 
 

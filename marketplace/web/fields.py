@@ -13,8 +13,12 @@ from wtforms import DecimalField, Field, IntegerField, SelectMultipleField
 from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from marketplace.services import formatting
-from marketplace.services.validation import INT4_MAX, ascii_int, has_foreign_digits
+from marketplace.services.reference import formatting
+from marketplace.services.reference.validation import (
+    INT4_MAX,
+    ascii_int,
+    has_foreign_digits,
+)
 
 _SPACE = "[ \u00a0\u202f]"  # a space, a no-break space or a narrow one between thousands
 # Digits, plain or in groups of three with spaces; then a decimal part after a comma or a point.

@@ -15,10 +15,10 @@ from wtforms import SelectChoice
 
 from geo.gazetteer import COUNTIES, COUNTY_BY_CODE, MUNICIPALITIES, MUNICIPALITY_BY_CODE
 from marketplace.extensions import db
-from marketplace.services import formatting
-from marketplace.services.conversations import unread_count
+from marketplace.services.deals.conversations import unread_count
 from marketplace.services.errors import DomainError
-from marketplace.services.listings import disclosure
+from marketplace.services.listings.lifecycle import disclosure
+from marketplace.services.reference import formatting
 from models.taxonomy import CATEGORIES, CATEGORY_BY_KEY, UNITS, format_ewc
 
 

@@ -25,7 +25,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 from wtforms import PasswordField, TextAreaField
 
-from marketplace.services.validation import (
+from marketplace.services.reference.validation import (
     INT4_MAX,
     ascii_int,
     clean_text,

@@ -16,7 +16,7 @@ from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 
 from marketplace.extensions import limiter
-from marketplace.services.accounts import normalise_email
+from marketplace.services.accounts.users import normalise_email
 from marketplace.services.errors import N_
 from marketplace.web.helpers import fmt_datetime
 

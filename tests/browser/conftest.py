@@ -20,10 +20,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from geo.boundaries import read_boundary_file
 from marketplace import create_app
 from marketplace.config import Settings
+from marketplace.demo.loader import load_demo
 from marketplace.extensions import db
-from marketplace.services.boundaries import import_boundaries
-from marketplace.services.demo import load_demo
-from marketplace.services.taxonomy import import_ewc, parse_ewc_file
+from marketplace.services.reference.boundaries import import_boundaries
+from marketplace.services.reference.taxonomy import import_ewc, parse_ewc_file
 from models.base import swedish_today
 from models.engine import make_engine
 from tests.conftest import IN_CI, SECRET, SHARED_DATA, alembic_config

@@ -7,7 +7,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from marketplace.services.demo import DEMO_PASSWORD
+from marketplace.demo.loader import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 axe = Axe()

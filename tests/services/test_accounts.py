@@ -5,30 +5,32 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.services import accounts
-from marketplace.services.accounts import (
-    FirmDetails,
+from marketplace.services.accounts import members, users
+from marketplace.services.accounts.administration import set_platform_roles
+from marketplace.services.accounts.members import (
     accept_invitation,
-    authenticate,
     invitation_payload,
     invite_member,
-    load_user,
     open_invitation,
-    record_sign_in,
-    register_firm_owner,
     remove_member,
     resend_invitation,
-    reset_payload,
     revoke_invitation,
     set_member_role,
+)
+from marketplace.services.accounts.security import TokenError, make_token, read_token
+from marketplace.services.accounts.users import (
+    FirmDetails,
+    authenticate,
+    load_user,
+    record_sign_in,
+    register_firm_owner,
+    reset_payload,
     set_password,
-    set_platform_roles,
     user_for_reset,
     verification_payload,
     verify_email,
 )
 from marketplace.services.errors import DomainError, Forbidden, NotFound
-from marketplace.services.security import TokenError, make_token, read_token
 from models import Invitation, Organisation, User
 from tests.factories import TEST_PASSWORD, UserFactory, org_number
 
@@ -69,14 +71,14 @@ def test_an_address_in_use_creates_nothing_and_names_its_account(session):
 def test_a_concurrent_registration_of_the_address_is_found_not_raised(session, monkeypatch):
     """The address was free at the check but taken at the insert (a race): no error."""
     first = register(session, email="anna@firma.se").user
-    real = accounts.find_user_by_email
+    real = users.find_user_by_email
     calls = []
 
     def first_misses(session, email):  # type: ignore[no-untyped-def]
         calls.append(email)
         return None if len(calls) == 1 else real(session, email)
 
-    monkeypatch.setattr(accounts, "find_user_by_email", first_misses)
+    monkeypatch.setattr(users, "find_user_by_email", first_misses)
     again = register(session, email="anna@firma.se")
     assert (again.created, again.user) == (False, first)
     assert session.query(Organisation).count() == 1
@@ -295,7 +297,7 @@ def test_a_concurrent_twin_invitation_is_a_domain_error(session, owner, monkeypa
     """The check passed (as in a race), the index refuses: the owner sees the same message."""
     session.add(Invitation(organisation_id=owner.organisation_id, email="twin@firma.se"))
     session.flush()
-    monkeypatch.setattr(accounts, "_open_invitation_for", lambda *args: None)
+    monkeypatch.setattr(members, "_open_invitation_for", lambda *args: None)
     with pytest.raises(DomainError) as exc:
         invite_member(session, actor=owner, email="twin@firma.se")
     assert exc.value.field == "email"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Integer, String, column, func, literal, select, union_all
 
-from marketplace.services.aggregate import grouping_sets, total
+from marketplace.services.staff.aggregate import grouping_sets, total
 
 ROWS = [
     ("offer", "wood", 3), ("offer", "wood", 4), ("offer", None, 5),

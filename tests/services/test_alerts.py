@@ -13,14 +13,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo.distance import geodesic_m
-from marketplace.services import alerts
-from marketplace.services.alert_index import index_for
-from marketplace.services.alerts import Facts, SubscriptionInput, compile_subscription
-from marketplace.services.digests import build_digests, period_key
+from marketplace.services.alerts import criteria, subscriptions
+from marketplace.services.alerts.criteria import Facts, compile_subscription
+from marketplace.services.alerts.digests import build_digests, period_key
+from marketplace.services.alerts.fanout import fan_out
+from marketplace.services.alerts.index import index_for
+from marketplace.services.alerts.notify import read_unsubscribe_token
+from marketplace.services.alerts.subscriptions import SubscriptionInput
 from marketplace.services.errors import DomainError
-from marketplace.services.fanout import fan_out
-from marketplace.services.notify import MailContext, read_unsubscribe_token
-from marketplace.services.taxonomy import seed_common_codes
+from marketplace.services.mail.context import MailContext
+from marketplace.services.reference.taxonomy import seed_common_codes
 from models.alerts import Notification
 from models.base import swedish_today
 from models.outbox import OutboxEmail
@@ -36,7 +38,7 @@ def subscribe(user, **kw):  # type: ignore[no-untyped-def]
     data = SubscriptionInput(
         **{"name": "Alert", "area_kind": "regions", "region_codes": ("20",), **kw}
     )
-    return alerts.create_subscription(session, actor=user, data=data)
+    return subscriptions.create_subscription(session, actor=user, data=data)
 
 
 def circle(user, km: float, lon: float = FALUN[0], lat: float = FALUN[1], **kw):  # type: ignore[no-untyped-def]
@@ -142,10 +144,10 @@ def test_never_the_own_firm_nor_muted_paused_or_unverified_users(session):
     listener = UserFactory()
     for user in (colleague, muted, unverified, paused_user, listener):
         subscribe(user)
-    alerts.set_paused(
+    subscriptions.set_paused(
         session,
         actor=paused_user,
-        subscription_id=alerts.user_subscriptions(session, paused_user.id)[0].id,
+        subscription_id=subscriptions.user_subscriptions(session, paused_user.id)[0].id,
         paused=True,
     )
     session.flush()
@@ -188,13 +190,13 @@ def test_the_index_follows_changes(session):
     sub = subscribe(buyer)
     listing = listing_at(*FALUN)
     assert [h.subscription.id for h in index_for(session).hits(Facts.of(listing))] == [sub.id]
-    alerts.set_paused(session, actor=buyer, subscription_id=sub.id, paused=True)
+    subscriptions.set_paused(session, actor=buyer, subscription_id=sub.id, paused=True)
     session.flush()
     assert index_for(session).hits(Facts.of(listing)) == []
-    alerts.delete_subscription(session, actor=buyer, subscription_id=sub.id)
+    subscriptions.delete_subscription(session, actor=buyer, subscription_id=sub.id)
     other = subscribe(buyer, region_codes=("2180",))
     assert index_for(session).hits(Facts.of(listing)) == []
-    alerts.update_subscription(
+    subscriptions.update_subscription(
         session,
         actor=buyer,
         subscription_id=other.id,
@@ -255,7 +257,7 @@ def test_preview_uses_the_same_rule(session):
     own = ListingFactory(
         site=SiteFactory(organisation=buyer.organisation, lon=FALUN[0], lat=FALUN[1])
     )
-    found, total, metres = alerts.preview(session, sub, actor=buyer, today=swedish_today())
+    found, total, metres = subscriptions.preview(session, sub, actor=buyer, today=swedish_today())
     assert [item.id for item in found] == [inside.id] and total == 1
     assert metres[inside.id] == pytest.approx(20_000, abs=5)
     assert outside.id not in metres and own.id not in metres
@@ -273,7 +275,7 @@ def test_circle_rule_agrees_with_pyproj(lat, lon, km, plat, plon):
     from pyproj import Geod
 
     sub = compile_subscription(
-        alerts.AlertSubscription(
+        subscriptions.AlertSubscription(
             id=1,
             user_id=1,
             area_kind="circle",
@@ -288,7 +290,7 @@ def test_circle_rule_agrees_with_pyproj(lat, lon, km, plat, plon):
 
     x, y = to_sweref(plon, plat)
     facts = Facts(1, 1, "offer", "material", "sawdust", None, "", plon, plat, x, y, "2080", "20")
-    inside, metres = alerts.catches(sub, facts)
+    inside, metres = criteria.catches(sub, facts)
     _, _, expected = Geod(ellps="GRS80").inv(lon, lat, plon, plat)
     assert metres == pytest.approx(expected, abs=0.01)
     if abs(expected - km * 1000) > 0.05:
@@ -362,10 +364,10 @@ def test_digest_drops_closed_listings_and_paused_or_deleted_alerts(session):
     for listing in (closing, staying):
         run_fanout(session, listing)
     closing.status = "closed"
-    paused_sub = alerts.user_subscriptions(session, paused_user.id)[0]
-    alerts.set_paused(session, actor=paused_user, subscription_id=paused_sub.id, paused=True)
-    deleted_sub = alerts.user_subscriptions(session, deleted_user.id)[0]
-    alerts.delete_subscription(session, actor=deleted_user, subscription_id=deleted_sub.id)
+    paused_sub = subscriptions.user_subscriptions(session, paused_user.id)[0]
+    subscriptions.set_paused(session, actor=paused_user, subscription_id=paused_sub.id, paused=True)
+    deleted_sub = subscriptions.user_subscriptions(session, deleted_user.id)[0]
+    subscriptions.delete_subscription(session, actor=deleted_user, subscription_id=deleted_sub.id)
     session.flush()
     now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
     ids = build_digests(sessions_for(session), CTX, "weekly", now=now, today=swedish_today())
@@ -378,7 +380,7 @@ def test_digest_drops_closed_listings_and_paused_or_deleted_alerts(session):
 
 
 def test_a_published_listing_that_moves_is_checked_again(session):
-    from marketplace.services.sites import SiteInput, update_site
+    from marketplace.services.listings.sites import SiteInput, update_site
 
     gavle_buyer = UserFactory()
     subscribe(gavle_buyer, region_codes=("2180",))
@@ -433,8 +435,8 @@ _listing = st.fixed_dictionaries(
 )
 
 
-def _compiled(i: int, d: dict) -> alerts.Compiled:  # type: ignore[type-arg]
-    sub = alerts.AlertSubscription(
+def _compiled(i: int, d: dict) -> criteria.Compiled:  # type: ignore[type-arg]
+    sub = subscriptions.AlertSubscription(
         id=i,
         user_id=i,
         area_kind=d["kind"],
@@ -472,7 +474,7 @@ def _compiled(i: int, d: dict) -> alerts.Compiled:  # type: ignore[type-arg]
 )
 def test_index_hits_equal_the_rule(subs, listings):
     from geo.crs import to_sweref
-    from marketplace.services.alert_index import SubscriptionIndex
+    from marketplace.services.alerts.index import SubscriptionIndex
 
     compiled = [_compiled(i + 1, d) for i, d in enumerate(subs)]
     index = SubscriptionIndex(compiled)
@@ -494,7 +496,7 @@ def test_index_hits_equal_the_rule(subs, listings):
             d["municipality"][:2],
         )
         expected = [
-            (s.id, alerts.catches(s, facts)[1]) for s in compiled if alerts.catches(s, facts)[0]
+            (s.id, criteria.catches(s, facts)[1]) for s in compiled if criteria.catches(s, facts)[0]
         ]
         got = [(h.subscription.id, h.distance_m) for h in index.hits(facts)]
         assert got == expected

@@ -11,7 +11,11 @@ from sqlalchemy import func, select
 from geo.boundaries import read_boundary_file
 from geo.crs import to_sweref
 from geo.gazetteer import MUNICIPALITY_BY_CODE
-from marketplace.services.boundaries import import_boundaries, municipality_at, outlines
+from marketplace.services.reference.boundaries import (
+    import_boundaries,
+    municipality_at,
+    outlines,
+)
 from models.geo import Boundary
 from tests.conftest import SHARED_DATA
 

@@ -9,17 +9,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marketplace.services import impact, impact_cost, impact_model
-from marketplace.services.estimates import Choice, default_quantity, estimate_pair
-from marketplace.services.factor_defaults import (
+from marketplace.services.impact import cost, estimator, exchange
+from marketplace.services.impact.estimates import (
+    Choice,
+    default_quantity,
+    estimate_pair,
+)
+from marketplace.services.impact.estimator import ImpactInputs, estimate
+from marketplace.services.impact.factors import load_defaults, publish
+from marketplace.services.reference.factor_defaults import (
     DEFAULT_FACTORS_BY_KEY,
     GATE_FEES,
     LANDFILL_TAX,
     FactorRecord,
     heat_network_key,
 )
-from marketplace.services.factors import load_defaults, publish
-from marketplace.services.impact import ImpactInputs, estimate
 from models.taxonomy import CATEGORIES, CATEGORY_BY_KEY
 from tests.services.test_estimates import listing
 from tests.services.test_impact import ROUNDED, WORKED, term
@@ -36,7 +40,7 @@ def test_the_worked_example_pair_sold_today_only_moves_the_stream():
     assert sold.available
     assert term(sold, "avoided_disposal").kg == 0
     assert term(sold, "material_substitution").kg == 0
-    assert impact_model.NOTE_SOLD in term(sold, "material_substitution").notes
+    assert exchange.NOTE_SOLD in term(sold, "material_substitution").notes
     assert term(sold, "transport").kg == pytest.approx(-250, abs=1e-9)
     assert sold.co2e_kg == pytest.approx(-250, abs=1e-9)
     # Money: no gate fee, no avoided purchase (the current user would buy the rock instead).
@@ -52,7 +56,7 @@ def test_a_higher_grade_use_of_a_sold_stream_earns_only_the_difference():
     upgraded = replace(WORKED, baseline_route="sold", substitution_today=0.4)
     result = estimate(upgraded, ROUNDED)
     assert term(result, "material_substitution").kg == pytest.approx(0.6 * 4570)
-    assert impact_model.NOTE_SOLD_HIGHER_GRADE in term(result, "material_substitution").notes
+    assert exchange.NOTE_SOLD_HIGHER_GRADE in term(result, "material_substitution").notes
     assert term(result, "avoided_purchase").kg == pytest.approx(0.6 * 100_000)
     lower = estimate(replace(upgraded, substitution_today=1.0, substitution_ratio=0.7), ROUNDED)
     assert term(lower, "material_substitution").kg == 0  # a lower grade is never a credit
@@ -61,7 +65,7 @@ def test_a_higher_grade_use_of_a_sold_stream_earns_only_the_difference():
 def test_an_unknown_route_gets_no_estimate_until_it_is_stated():
     result = estimate(replace(WORKED, baseline_route="unknown"), ROUNDED)
     assert not result.available
-    assert result.reason == impact.NEED_ROUTE
+    assert result.reason == estimator.NEED_ROUTE
     assert result.co2e_kg == 0 and result.terms == ()
 
 
@@ -73,7 +77,7 @@ def test_sawdust_sold_today_avoids_no_fee_and_earns_no_substitution():
     result = estimate(sawdust("sold"), DESNZ)
     assert result.available
     assert term(result, "avoided_gate_fee").kg == 0
-    assert impact_cost.NOTE_SOLD_NO_FEE in term(result, "avoided_gate_fee").notes
+    assert cost.NOTE_SOLD_NO_FEE in term(result, "avoided_gate_fee").notes
     assert term(result, "material_substitution").kg == 0
     assert term(result, "avoided_purchase").kg == 0
     assert result.co2e_kg < 0  # only the extra haul: shown, and explained as moving the stream
@@ -101,7 +105,7 @@ def test_a_landfill_fee_below_the_tax_is_not_taken_as_landfill():
     sand = ImpactInputs("aggregates", "foundry_sand", 100.0, 10.0, "landfill")
     fee = term(estimate(sand, DESNZ), "avoided_gate_fee")
     assert DESNZ["cost.gate_fee.foundry_sand"].value < DESNZ[LANDFILL_TAX].value
-    assert fee.kg == 0 and impact_cost.NOTE_FEE_BELOW_TAX in fee.notes
+    assert fee.kg == 0 and cost.NOTE_FEE_BELOW_TAX in fee.notes
 
 
 # --- acceptance 2: the fee follows the route table ---------------------------------------------

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from marketplace.services import deals as service
-from marketplace.services.conversations import InquiryInput, start_inquiry
+from marketplace.services.deals import deal_terms, negotiation
+from marketplace.services.deals.conversations import InquiryInput, start_inquiry
 from marketplace.services.errors import DomainError
 from models import Deal, Listing, User
 from models.base import swedish_today
@@ -37,11 +37,11 @@ def _world(maker: sessionmaker[Session], remaining: str = "100") -> dict[str, in
             conversation, _ = start_inquiry(
                 s, actor=buyer, listing_id=offer.id, data=InquiryInput("Vi vill köpa."), today=TODAY
             )
-            deal = service.propose_deal(
+            deal = negotiation.propose_deal(
                 s,
                 actor=buyer,
                 conversation_id=conversation.id,
-                terms=service.Terms(quantity=Decimal("80"), price_sek=Decimal("100")),
+                terms=deal_terms.Terms(quantity=Decimal("80"), price_sek=Decimal("100")),
             )
             ids[name] = deal.id
     return ids
@@ -63,7 +63,7 @@ def _accept(
                 before.wait()
             with s.begin():
                 actor = s.get(User, seller_id)
-                service.accept_deal(s, actor=actor, deal_id=deal_id, version=1)
+                negotiation.accept_deal(s, actor=actor, deal_id=deal_id, version=1)
                 if holding is not None:  # keep the transaction open while the other one tries
                     holding.set()
                     time.sleep(0.5)

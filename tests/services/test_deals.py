@@ -8,14 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.services import conversations as conv_service
-from marketplace.services import deals as service
-from marketplace.services import deliveries
-from marketplace.services.conversations import InquiryInput
-from marketplace.services.deals import Terms
+from marketplace.services.deals import conversations, deal_terms, deliveries, negotiation, stock
+from marketplace.services.deals.conversations import InquiryInput
+from marketplace.services.deals.deal_terms import Terms
 from marketplace.services.errors import DomainError, Forbidden, NotFound
-from marketplace.services.factors import factors_by_key, load_defaults
-from marketplace.services.impact import ImpactInputs, estimate
+from marketplace.services.impact.estimator import ImpactInputs, estimate
+from marketplace.services.impact.factors import factors_by_key, load_defaults
 from models.base import swedish_today
 from models.deals import DealEvent
 from tests.factories import ListingFactory, SiteFactory, UserFactory
@@ -47,7 +45,7 @@ def world(session):  # type: ignore[no-untyped-def]
 
 
 def inquire(session, w, text="Hej! Vi tar gärna spån.", **kw):  # type: ignore[no-untyped-def]
-    conversation, _ = conv_service.start_inquiry(
+    conversation, _ = conversations.start_inquiry(
         session,
         actor=w["buyer"],
         listing_id=w["offer"].id,
@@ -72,7 +70,7 @@ def test_inquiry_opens_one_conversation_per_firm_and_listing(session, world):
 )
 def test_inquiry_refused_on_own_listing_and_without_firm(session, world, who, error):
     with pytest.raises(error):
-        conv_service.start_inquiry(
+        conversations.start_inquiry(
             session, actor=world[who], listing_id=world["offer"].id,
             data=InquiryInput(message="Hej"), today=TODAY,
         )  # fmt: skip
@@ -94,24 +92,24 @@ def test_only_the_two_firms_and_staff_see_a_conversation(session, world):
     conversation = inquire(session, world)
     for who in ("seller", "buyer", "colleague", "staff"):
         assert (
-            conv_service.get_conversation(
+            conversations.get_conversation(
                 session, actor=world[who], conversation_id=conversation.id
             )
             is conversation
         )
     with pytest.raises(NotFound):
-        conv_service.get_conversation(
+        conversations.get_conversation(
             session, actor=world["third"], conversation_id=conversation.id
         )
     with pytest.raises(NotFound):  # same answer as for an id that does not exist
-        conv_service.get_conversation(session, actor=world["third"], conversation_id=10**9)
-    assert conv_service.inbox(session, actor=world["third"]) == []
-    assert len(conv_service.inbox(session, actor=world["staff"], everyone=True)) >= 1
+        conversations.get_conversation(session, actor=world["third"], conversation_id=10**9)
+    assert conversations.inbox(session, actor=world["third"]) == []
+    assert len(conversations.inbox(session, actor=world["staff"], everyone=True)) >= 1
 
 
 def test_staff_messages_are_flagged(session, world):
     conversation = inquire(session, world)
-    message = conv_service.post_message(
+    message = conversations.post_message(
         session, actor=world["staff"], conversation_id=conversation.id, body="Jag kan hjälpa till."
     )
     assert message.as_staff and message.author_org_id is None
@@ -120,54 +118,58 @@ def test_staff_messages_are_flagged(session, world):
 
 def test_unread_until_read_and_never_for_the_author(session, world):
     conversation = inquire(session, world)
-    assert conv_service.unread_count(session, world["buyer"]) == 0
-    assert conv_service.unread_count(session, world["seller"]) == 1
-    conv_service.mark_read(session, actor=world["seller"], conversation_id=conversation.id)
-    assert conv_service.unread_count(session, world["seller"]) == 0
-    conv_service.post_message(
+    assert conversations.unread_count(session, world["buyer"]) == 0
+    assert conversations.unread_count(session, world["seller"]) == 1
+    conversations.mark_read(session, actor=world["seller"], conversation_id=conversation.id)
+    assert conversations.unread_count(session, world["seller"]) == 0
+    conversations.post_message(
         session, actor=world["seller"], conversation_id=conversation.id, body="Välkommen!"
     )
-    assert conv_service.unread_count(session, world["buyer"]) == 1
-    assert conv_service.unread_count(session, world["colleague"]) == 1
-    assert conv_service.unread_count(session, world["seller"]) == 0
+    assert conversations.unread_count(session, world["buyer"]) == 1
+    assert conversations.unread_count(session, world["colleague"]) == 1
+    assert conversations.unread_count(session, world["seller"]) == 0
 
 
 def test_closed_conversation_takes_no_messages(session, world):
     conversation = inquire(session, world)
     with pytest.raises(Forbidden):
-        conv_service.close_conversation(
+        conversations.close_conversation(
             session, actor=world["staff"], conversation_id=conversation.id
         )
-    conv_service.close_conversation(session, actor=world["seller"], conversation_id=conversation.id)
+    conversations.close_conversation(
+        session, actor=world["seller"], conversation_id=conversation.id
+    )
     with pytest.raises(DomainError):
-        conv_service.post_message(
+        conversations.post_message(
             session, actor=world["buyer"], conversation_id=conversation.id, body="Hallå?"
         )
-    conv_service.reopen_conversation(session, actor=world["buyer"], conversation_id=conversation.id)
+    conversations.reopen_conversation(
+        session, actor=world["buyer"], conversation_id=conversation.id
+    )
     assert conversation.is_open
 
 
 def test_anonymous_listing_revealed_only_after_acceptance(session, world):
     world["offer"].visibility = "anonymous"
     conversation = inquire(session, world)
-    assert not conv_service.identity_revealed(conversation)
-    assert not conv_service.revealed_to(session, world["offer"], world["buyer"])
+    assert not conversations.identity_revealed(conversation)
+    assert not conversations.revealed_to(session, world["offer"], world["buyer"])
     with pytest.raises(Forbidden):  # the inquirer cannot accept its own inquiry
-        conv_service.accept_inquiry(session, actor=world["buyer"], conversation_id=conversation.id)
-    conv_service.accept_inquiry(session, actor=world["seller"], conversation_id=conversation.id)
-    assert conv_service.identity_revealed(conversation)
-    assert conv_service.revealed_to(session, world["offer"], world["buyer"])
-    assert not conv_service.revealed_to(session, world["offer"], world["third"])
+        conversations.accept_inquiry(session, actor=world["buyer"], conversation_id=conversation.id)
+    conversations.accept_inquiry(session, actor=world["seller"], conversation_id=conversation.id)
+    assert conversations.identity_revealed(conversation)
+    assert conversations.revealed_to(session, world["offer"], world["buyer"])
+    assert not conversations.revealed_to(session, world["offer"], world["third"])
 
 
 def test_proposing_a_deal_accepts_the_inquiry(session, world):
     world["offer"].visibility = "anonymous"
     conversation = inquire(session, world)
-    service.propose_deal(
+    negotiation.propose_deal(
         session, actor=world["seller"], conversation_id=conversation.id,
         terms=Terms(quantity=Decimal("100"), price_sek=Decimal("200")),
     )  # fmt: skip
-    assert conv_service.identity_revealed(conversation)
+    assert conversations.identity_revealed(conversation)
 
 
 def terms(quantity: str, **kw) -> Terms:  # type: ignore[no-untyped-def]
@@ -176,28 +178,30 @@ def terms(quantity: str, **kw) -> Terms:  # type: ignore[no-untyped-def]
 
 def agreed_deal(session, w, quantity="400"):  # type: ignore[no-untyped-def]
     conversation = inquire(session, w)
-    deal = service.propose_deal(
+    deal = negotiation.propose_deal(
         session, actor=w["buyer"], conversation_id=conversation.id, terms=terms(quantity)
     )
-    return service.accept_deal(session, actor=w["seller"], deal_id=deal.id, version=deal.version)
+    return negotiation.accept_deal(
+        session, actor=w["seller"], deal_id=deal.id, version=deal.version
+    )
 
 
 def test_propose_counter_agree_takes_the_quantity_from_the_offer(session, world):
     conversation = inquire(session, world)
-    deal = service.propose_deal(
+    deal = negotiation.propose_deal(
         session, actor=world["buyer"], conversation_id=conversation.id, terms=terms("500")
     )
     assert deal.status == "proposed" and deal.supplier_org_id == world["seller"].organisation_id
     assert deal.receiver_site_id == world["pellet_site"].id
     with pytest.raises(DomainError):  # nobody accepts their own proposal
-        service.accept_deal(session, actor=world["buyer"], deal_id=deal.id, version=1)
-    service.counter_deal(
+        negotiation.accept_deal(session, actor=world["buyer"], deal_id=deal.id, version=1)
+    negotiation.counter_deal(
         session, actor=world["seller"], deal_id=deal.id, version=1, terms=terms("400")
     )
     assert (deal.version, deal.quantity) == (2, Decimal("400"))
     with pytest.raises(DomainError):  # accepting the old terms is refused
-        service.accept_deal(session, actor=world["buyer"], deal_id=deal.id, version=1)
-    service.accept_deal(session, actor=world["buyer"], deal_id=deal.id, version=2)
+        negotiation.accept_deal(session, actor=world["buyer"], deal_id=deal.id, version=1)
+    negotiation.accept_deal(session, actor=world["buyer"], deal_id=deal.id, version=2)
     assert deal.status == "agreed"
     assert world["offer"].remaining_quantity == Decimal("7600")
     assert world["offer"].status == "published"
@@ -212,23 +216,23 @@ def test_propose_counter_agree_takes_the_quantity_from_the_offer(session, world)
 def test_third_firm_cannot_reach_or_act_on_a_deal(session, world):
     deal = agreed_deal(session, world)
     with pytest.raises(NotFound):
-        service.get_deal(session, actor=world["third"], deal_id=deal.id)
+        negotiation.get_deal(session, actor=world["third"], deal_id=deal.id)
     with pytest.raises(NotFound):
         deliveries.log_delivery(
             session, actor=world["third"], deal_id=deal.id, quantity=Decimal(1),
             delivered_on=TODAY, today=TODAY,
         )  # fmt: skip
-    assert service.get_deal(session, actor=world["staff"], deal_id=deal.id) is deal
+    assert negotiation.get_deal(session, actor=world["staff"], deal_id=deal.id) is deal
     with pytest.raises(Forbidden):  # staff observe; the firms negotiate
-        service.cancel_deal(session, actor=world["staff"], deal_id=deal.id)
-    assert service.deals_for(session, actor=world["third"]) == []
+        negotiation.cancel_deal(session, actor=world["staff"], deal_id=deal.id)
+    assert negotiation.deals_for(session, actor=world["third"]) == []
 
 
 def test_running_out_reserves_the_offer_and_cancelling_gives_it_back(session, world):
     world["offer"].remaining_quantity = Decimal("300")
     deal = agreed_deal(session, world, "300")
     assert (world["offer"].remaining_quantity, world["offer"].status) == (0, "reserved")
-    service.cancel_deal(
+    negotiation.cancel_deal(
         session, actor=world["buyer"], deal_id=deal.id, reason="Pressen gick sönder"
     )
     assert (world["offer"].remaining_quantity, world["offer"].status) == (300, "published")
@@ -237,11 +241,11 @@ def test_running_out_reserves_the_offer_and_cancelling_gives_it_back(session, wo
 def test_agreeing_more_than_remains_is_refused(session, world):
     world["offer"].remaining_quantity = Decimal("100")
     conversation = inquire(session, world)
-    deal = service.propose_deal(
+    deal = negotiation.propose_deal(
         session, actor=world["buyer"], conversation_id=conversation.id, terms=terms("150")
     )
     with pytest.raises(DomainError, match="100"):
-        service.accept_deal(session, actor=world["seller"], deal_id=deal.id, version=1)
+        negotiation.accept_deal(session, actor=world["seller"], deal_id=deal.id, version=1)
 
 
 def test_deliveries_carry_realised_impact_and_complete_the_deal(session, world):
@@ -309,7 +313,7 @@ def test_completing_early_gives_back_the_undelivered_part(session, world):
         session, actor=world["buyer"], deal_id=deal.id, quantity=Decimal("100"),
         delivered_on=TODAY, today=TODAY,
     )  # fmt: skip
-    service.complete_deal(session, actor=world["seller"], deal_id=deal.id)
+    negotiation.complete_deal(session, actor=world["seller"], deal_id=deal.id)
     assert world["offer"].remaining_quantity == Decimal("7900")
 
 
@@ -318,15 +322,15 @@ def test_recurring_deal_totals_and_what_it_takes_from_a_yearly_stream(session, w
     monthly = terms(
         "100", recurrence="month", start_date=date(2027, 1, 1), end_date=date(2027, 12, 31)
     )
-    assert service.total_of(monthly) == Decimal("1200")
-    deal = service.propose_deal(
+    assert deal_terms.total_of(monthly) == Decimal("1200")
+    deal = negotiation.propose_deal(
         session, actor=world["buyer"], conversation_id=conversation.id, terms=monthly
     )
-    assert service.amount_for(deal, world["offer"]) == Decimal("1200")  # per year
-    service.accept_deal(session, actor=world["seller"], deal_id=deal.id, version=1)
+    assert stock.amount_for(deal, world["offer"]) == Decimal("1200")  # per year
+    negotiation.accept_deal(session, actor=world["seller"], deal_id=deal.id, version=1)
     assert world["offer"].remaining_quantity == Decimal("6800")
     with pytest.raises(DomainError) as caught:
-        service.propose_deal(
+        negotiation.propose_deal(
             session, actor=world["buyer"], conversation_id=conversation.id,
             terms=terms("100", recurrence="week"),
         )  # fmt: skip
@@ -345,7 +349,7 @@ def test_recurring_deal_totals_and_what_it_takes_from_a_yearly_stream(session, w
 def test_bad_terms_name_their_field(session, world, change, field):
     conversation = inquire(session, world)
     with pytest.raises(DomainError) as caught:
-        service.propose_deal(
+        negotiation.propose_deal(
             session, actor=world["buyer"], conversation_id=conversation.id,
             terms=Terms(**{"quantity": Decimal(10), "price_sek": Decimal(1), **change}),
         )  # fmt: skip
@@ -353,15 +357,15 @@ def test_bad_terms_name_their_field(session, world, change, field):
 
 
 def test_a_want_inquiry_makes_the_inquirer_the_supplier(session, world):
-    conversation, _ = conv_service.start_inquiry(
+    conversation, _ = conversations.start_inquiry(
         session, actor=world["seller"], listing_id=world["want"].id,
         data=InquiryInput(message="Vi har spån.", counterpart_id=world["offer"].id), today=TODAY,
     )  # fmt: skip
-    deal = service.propose_deal(
+    deal = negotiation.propose_deal(
         session, actor=world["seller"], conversation_id=conversation.id, terms=terms("1000")
     )
     assert deal.supplier_org_id == world["seller"].organisation_id
     assert (deal.offer_id, deal.want_id) == (world["offer"].id, world["want"].id)
-    service.accept_deal(session, actor=world["buyer"], deal_id=deal.id, version=1)
+    negotiation.accept_deal(session, actor=world["buyer"], deal_id=deal.id, version=1)
     assert world["offer"].remaining_quantity == Decimal("7000")
     assert world["want"].remaining_quantity == Decimal("19000")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.services import deliveries
+from marketplace.services.deals import deliveries
 from marketplace.services.errors import DomainError, Forbidden
 from tests.services.test_deals import TODAY, agreed_deal, world  # noqa: F401  (fixture)
 

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from marketplace.services.conversations import unread_count
-from marketplace.services.deliveries import realised_totals
-from marketplace.services.demo import DEMO_PASSWORD, DemoRefused, load_demo
-from marketplace.services.message_summaries import build_message_summaries
-from marketplace.services.notify import MailContext
+from marketplace.demo.loader import DEMO_PASSWORD, DemoRefused, load_demo
+from marketplace.services.deals.conversations import unread_count
+from marketplace.services.deals.deliveries import realised_totals
+from marketplace.services.deals.message_summaries import build_message_summaries
+from marketplace.services.mail.context import MailContext
 from models import Conversation, Deal, Listing, Organisation, OutboxEmail, Site, User
 from models.base import swedish_today, utcnow
 from tests.conftest import text_of

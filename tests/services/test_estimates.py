@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from geo.gazetteer import MUNICIPALITY_BY_CODE
 from marketplace.services.errors import DomainError
-from marketplace.services.estimates import (
+from marketplace.services.impact.estimates import (
     Choice,
     default_quantity,
     default_route,
@@ -22,7 +22,7 @@ from marketplace.services.estimates import (
     stored_result,
     suggestions,
 )
-from marketplace.services.factors import (
+from marketplace.services.impact.factors import (
     current_set,
     factors_by_key,
     get_set,
@@ -31,7 +31,7 @@ from marketplace.services.factors import (
     publish,
     to_csv,
 )
-from marketplace.services.matching import find_matches
+from marketplace.services.matching.candidates import find_matches
 from models import Listing, User
 from models.base import swedish_today
 from models.impact import StoredEstimate
@@ -279,7 +279,7 @@ def test_a_factor_set_round_trips_through_csv(session):
 
 
 def test_the_demo_sellers_sawdust_finds_the_pellet_makers_want(session):
-    from marketplace.services.demo import load_demo
+    from marketplace.demo.loader import load_demo
 
     load_demo(session, production=False, today=TODAY)
     load_defaults(session)

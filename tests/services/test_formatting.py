@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marketplace.services import formatting
+from marketplace.services.reference import formatting
 from marketplace.web.fields import input_text, parse_decimal
 
 NBSP = "\u00a0"

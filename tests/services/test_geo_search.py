@@ -13,9 +13,10 @@ from pyproj import Geod
 from geo.areas import Circle, polygon_from_points
 from geo.crs import to_sweref
 from geo.gazetteer import MUNICIPALITY_BY_CODE
-from marketplace.services.listings import ListingInput, create_listing, publish_listing
-from marketplace.services.search import ListingFilters, search_listings
-from marketplace.services.sites import SiteInput, update_site
+from marketplace.services.listings.lifecycle import create_listing, publish_listing
+from marketplace.services.listings.rules import ListingInput
+from marketplace.services.listings.search import ListingFilters, search_listings
+from marketplace.services.listings.sites import SiteInput, update_site
 from models.base import swedish_today, utcnow
 from tests.factories import ListingFactory, SiteFactory, UserFactory
 

@@ -9,15 +9,20 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from marketplace.services import impact, impact_cost, impact_model
-from marketplace.services.factor_defaults import (
+from marketplace.services.impact import cost, estimator, exchange
+from marketplace.services.impact.estimator import (
+    Estimate,
+    ImpactInputError,
+    ImpactInputs,
+    estimate,
+)
+from marketplace.services.reference.factor_defaults import (
     DEFAULT_FACTORS,
     DEFAULT_FACTORS_BY_KEY,
     DEFAULT_VERSION_LABEL,
     GATE_FEES,
     FactorRecord,
 )
-from marketplace.services.impact import Estimate, ImpactInputError, ImpactInputs, estimate
 from models.taxonomy import CATEGORIES, CATEGORY_BY_KEY
 
 DESNZ = DEFAULT_FACTORS_BY_KEY
@@ -39,15 +44,15 @@ WORKED = ImpactInputs(
 MATERIAL_CATEGORIES = [c for c in CATEGORIES if c.impact_key not in (None, "heat")]
 
 
-def term(result: Estimate, name: str) -> impact.Term:
+def term(result: Estimate, name: str) -> estimator.Term:
     (found,) = [t for t in result.terms + result.sek_terms if t.name == name]
     return found
 
 
-def text(formula: impact.Formula) -> str:
+def text(formula: estimator.Formula) -> str:
     """A formula written out in English number format, as a check on its tokens."""
 
-    def number(token: impact.Num) -> str:
+    def number(token: estimator.Num) -> str:
         written = f"{token.value:,.{token.places}f}".rstrip("0").rstrip(".")
         return "0" if written == "-0" else written.replace("-", "−")
 
@@ -79,7 +84,7 @@ def test_worked_example_formulas_show_the_numbers():
         "material.aggregates.primary",
         "material.aggregates.closed_loop",
     )
-    assert impact.NOTE_PROXY in term(result, "material_substitution").notes
+    assert estimator.NOTE_PROXY in term(result, "material_substitution").notes
 
 
 def test_worked_example_with_the_unrounded_desnz_factor():
@@ -112,7 +117,7 @@ def test_worked_example_money():
     result = estimate(WORKED, ROUNDED)
     # Karlstad slag gate fee 790 SEK/t already includes the landfill tax: not added again.
     assert term(result, "avoided_gate_fee").kg == pytest.approx(790_000)
-    assert impact_cost.NOTE_GATE_FEE_LANDFILL in term(result, "avoided_gate_fee").notes
+    assert cost.NOTE_GATE_FEE_LANDFILL in term(result, "avoided_gate_fee").notes
     assert term(result, "avoided_purchase").kg == pytest.approx(100_000)
     assert term(result, "transport_cost").kg == pytest.approx(-1000 * 0.775 * (40 * 1.3 - 50))
     assert term(result, "transport_cost").kg == pytest.approx(-1550)
@@ -208,12 +213,12 @@ def test_incineration_baseline_gives_no_disposal_credit():
     result = estimate(replace(WORKED, baseline_route="incineration"), ROUNDED)
     disposal = term(result, "avoided_disposal")
     assert disposal.kg == 0 and disposal.factors == ()
-    assert impact.NOTE_NOT_LANDFILL in disposal.notes
+    assert estimator.NOTE_NOT_LANDFILL in disposal.notes
     assert result.co2e_kg == pytest.approx(4570 - 250)
     assert result.break_even_km == pytest.approx((4.57 + 50 * 0.125) / (1.3 * 0.125))
     # Karlstad's 790 SEK/t for slag is a landfill price; no incineration fee is sourced for slag.
     fee = term(result, "avoided_gate_fee")
-    assert fee.kg == 0 and impact_cost.NOTE_NO_INCINERATION_FEE in fee.notes
+    assert fee.kg == 0 and cost.NOTE_NO_INCINERATION_FEE in fee.notes
 
 
 def test_wood_without_closed_loop_uses_the_reused_factor():
@@ -222,14 +227,14 @@ def test_wood_without_closed_loop_uses_the_reused_factor():
     substitution = term(result, "material_substitution")
     assert substitution.kg == pytest.approx(10 * (269.5 - 38.5))
     assert substitution.factors == ("material.wood.primary", "material.wood.reused")
-    assert impact.NOTE_REUSED in substitution.notes
+    assert estimator.NOTE_REUSED in substitution.notes
     # Karlstad receives wood waste for energy recovery at 600 SEK/t.
     assert term(result, "avoided_gate_fee").kg == pytest.approx(6000)
     # Sold or used today: no gate fee and no substitution credit.
     sold = estimate(replace_route(wood, "sold"), DESNZ)
     assert term(sold, "avoided_gate_fee").kg == 0
     assert term(sold, "material_substitution").kg == 0
-    assert impact_model.NOTE_SOLD in term(sold, "material_substitution").notes
+    assert exchange.NOTE_SOLD in term(sold, "material_substitution").notes
 
 
 def replace_route(inputs: ImpactInputs, route: str) -> ImpactInputs:
@@ -241,11 +246,11 @@ def replace_route(inputs: ImpactInputs, route: str) -> ImpactInputs:
 def test_missing_primary_or_landfill_factor_gives_no_credit_for_that_term():
     soils = estimate(ImpactInputs("soils", "soil_stone", 100.0, 0.0), DESNZ)
     assert term(soils, "material_substitution").kg == 0
-    assert impact.NOTE_NO_PRIMARY in term(soils, "material_substitution").notes
+    assert estimator.NOTE_NO_PRIMARY in term(soils, "material_substitution").notes
     assert term(soils, "avoided_disposal").kg == pytest.approx(1950)
     tyres = estimate(ImpactInputs("tyres", "tyres_rubber", 1.0, 0.0), DESNZ)
     assert term(tyres, "avoided_disposal").kg == 0
-    assert impact.NOTE_NO_LANDFILL_FACTOR in term(tyres, "avoided_disposal").notes
+    assert estimator.NOTE_NO_LANDFILL_FACTOR in term(tyres, "avoided_disposal").notes
     assert term(tyres, "material_substitution").kg == pytest.approx(3335.6 - 731.2)
     assert term(tyres, "avoided_gate_fee").kg == 0  # no gate fee row
 
@@ -254,19 +259,19 @@ def test_category_without_impact_key_has_no_estimate():
     assert CATEGORY_BY_KEY["chemicals"].impact_key is None
     result = estimate(ImpactInputs(None, "chemicals", 100.0, 10.0), DESNZ)
     assert not result.available
-    assert result.reason == impact.NO_ESTIMATE
+    assert result.reason == estimator.NO_ESTIMATE
     assert (result.co2e_kg, result.sek, result.terms, result.break_even_km) == (0, 0, (), None)
 
 
 def test_missing_factors_give_no_estimate():
     without_circuity = {k: v for k, v in DESNZ.items() if k != "circuity"}
-    assert estimate(WORKED, without_circuity).reason == impact.MISSING_FACTOR
+    assert estimate(WORKED, without_circuity).reason == estimator.MISSING_FACTOR
     without_electricity = {k: v for k, v in DESNZ.items() if k != "electricity.nordic"}
     assert estimate(WORKED, without_electricity).available  # no processing entered
     processed = replace(WORKED, processing_kwh=1000.0)
-    assert estimate(processed, without_electricity).reason == impact.MISSING_FACTOR
+    assert estimate(processed, without_electricity).reason == estimator.MISSING_FACTOR
     unknown = replace(WORKED, impact_key="unobtainium")
-    assert estimate(unknown, DESNZ).reason == impact.NO_MATERIAL_FACTORS
+    assert estimate(unknown, DESNZ).reason == estimator.NO_MATERIAL_FACTORS
 
 
 def test_processing_electricity_is_charged_at_the_nordic_mix():
@@ -287,7 +292,7 @@ def test_rail_uses_rail_factor_and_road_for_the_baseline_haul():
     assert transport.factors == ("transport.rail", "circuity", "transport.road")
     expected = (1.26 + 4.57 + 50 * 0.1252) / (1.3 * 0.0347)
     assert result.break_even_km == pytest.approx(expected)
-    assert impact_cost.NOTE_RAIL_COST in term(result, "transport_cost").notes
+    assert cost.NOTE_RAIL_COST in term(result, "transport_cost").notes
 
 
 def test_database_rows_work_as_factors():
@@ -338,7 +343,7 @@ def test_heat_with_a_displaced_factor():
 def test_heat_without_a_displaced_factor_has_no_estimate():
     result = estimate(ImpactInputs("heat", "surplus_heat", 1000.0, 5.0), DESNZ)
     assert not result.available
-    assert result.reason == impact.NEED_HEAT_FACTOR
+    assert result.reason == estimator.NEED_HEAT_FACTOR
     assert result.co2e_kg == 0 and result.terms == ()
 
 
@@ -381,14 +386,14 @@ fractions = st.floats(min_value=0, max_value=1)
 
 
 @st.composite
-def material_inputs(draw: st.DrawFn, modes: tuple[str, ...] = impact.MODES) -> ImpactInputs:
+def material_inputs(draw: st.DrawFn, modes: tuple[str, ...] = estimator.MODES) -> ImpactInputs:
     category = draw(st.sampled_from(MATERIAL_CATEGORIES))
     return ImpactInputs(
         impact_key=category.impact_key,
         category=category.key,
         quantity=draw(st.floats(min_value=0, max_value=1e5)),
         distance_km=draw(st.floats(min_value=0, max_value=2000)),
-        baseline_route=draw(st.sampled_from(impact.ROUTES)),
+        baseline_route=draw(st.sampled_from(estimator.ROUTES)),
         baseline_distance_km=draw(st.floats(min_value=0, max_value=500)),
         substitution_ratio=draw(fractions),
         transport_mode=draw(st.sampled_from(modes)),
@@ -430,7 +435,7 @@ def test_matches_an_independent_reference(inputs):
     if inputs.baseline_route == "unknown" or not has_credit:
         assert not result.available and result.terms == () and result.co2e_kg == 0
         assert result.reason == (
-            impact.NEED_ROUTE if inputs.baseline_route == "unknown" else impact.NO_DEFENSIBLE
+            estimator.NEED_ROUTE if inputs.baseline_route == "unknown" else estimator.NO_DEFENSIBLE
         )
         return
     assert result.co2e_kg == pytest.approx(reference_co2e(inputs, dict(DESNZ)), rel=1e-9, abs=1e-6)
@@ -462,7 +467,7 @@ def test_more_distance_never_increases_the_saving(inputs, a, b):
     assert far.sek <= near.sek
 
 
-@pytest.mark.parametrize("mode", impact.MODES)
+@pytest.mark.parametrize("mode", estimator.MODES)
 @settings(max_examples=200, deadline=None)
 @given(data=st.data())
 def test_break_even_distance_is_where_the_saving_reaches_zero(mode, data):

@@ -9,8 +9,7 @@ from decimal import Decimal
 import pytest
 
 from marketplace.services.errors import DomainError, NotFound
-from marketplace.services.listings import (
-    ListingInput,
+from marketplace.services.listings.lifecycle import (
     close_listing,
     create_listing,
     delete_draft,
@@ -21,8 +20,13 @@ from marketplace.services.listings import (
     quality_hints,
     update_listing,
 )
-from marketplace.services.search import ListingFilters, region_totals, search_listings
-from marketplace.services.taxonomy import seed_common_codes
+from marketplace.services.listings.rules import ListingInput
+from marketplace.services.listings.search import (
+    ListingFilters,
+    region_totals,
+    search_listings,
+)
+from marketplace.services.reference.taxonomy import seed_common_codes
 from models import Listing
 from models.base import swedish_today
 from tests.factories import ListingFactory, OrganisationFactory, SiteFactory, UserFactory

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pyproj import Geod
 
 from geo.gazetteer import MUNICIPALITY_BY_CODE
-from marketplace.services.matching import (
+from marketplace.services.matching.candidates import (
     COMPATIBLE,
     DEFAULT_RADIUS_KM,
     Match,
@@ -24,7 +24,7 @@ from marketplace.services.matching import (
     supplying_categories,
     unmet_wants,
 )
-from marketplace.services.taxonomy import seed_common_codes
+from marketplace.services.reference.taxonomy import seed_common_codes
 from models.base import swedish_today
 from models.taxonomy import CATEGORY_BY_KEY
 from tests.factories import ListingFactory, OrganisationFactory, SiteFactory

@@ -6,16 +6,20 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from marketplace.services import outbox
-from marketplace.services.conversations import InquiryInput, add_message, start_inquiry
-from marketplace.services.emails import Rendered
-from marketplace.services.message_summaries import (
+from marketplace.services.deals.conversations import (
+    InquiryInput,
+    add_message,
+    start_inquiry,
+)
+from marketplace.services.deals.message_summaries import (
     EXCERPT,
     new_messages,
     period_start,
     summarise,
 )
-from marketplace.services.notify import MailContext
+from marketplace.services.mail import outbox
+from marketplace.services.mail.compose import Rendered
+from marketplace.services.mail.context import MailContext
 from models import OutboxEmail
 from models.base import swedish_today, utcnow
 from tests.factories import ListingFactory, SiteFactory, UserFactory

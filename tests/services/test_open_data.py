@@ -20,14 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
-from marketplace.services import conversations as conv_service
-from marketplace.services import deals as deal_service
-from marketplace.services import deliveries as deliveries_service
-from marketplace.services import exports
-from marketplace.services.conversations import InquiryInput
-from marketplace.services.deals import Terms
-from marketplace.services.factors import load_defaults
-from marketplace.services.stats import StatsFilter
+from marketplace.services.deals import conversations, negotiation
+from marketplace.services.deals.conversations import InquiryInput
+from marketplace.services.deals.deal_terms import Terms
+from marketplace.services.impact.factors import load_defaults
+from marketplace.services.staff import exports
+from marketplace.services.staff.stats import StatsFilter
 from models.accounts import User
 from models.base import swedish_today
 from models.deals import Deal, Delivery
@@ -161,28 +159,28 @@ def build_world(session: Session, seed: int = 7) -> World:
                    days: list[date]) -> None:  # fmt: skip
         offer = listing(supplier, municipality, category, before, direction="offer",
                         quantity=Decimal("5000"), recurrence="year")  # fmt: skip
-        conversation, _ = conv_service.start_inquiry(
+        conversation, _ = conversations.start_inquiry(
             session, actor=world.users[receiver], listing_id=offer.id,
             data=InquiryInput(message="Hej!"), today=TODAY,
         )  # fmt: skip
-        deal = deal_service.propose_deal(
+        deal = negotiation.propose_deal(
             session, actor=world.users[receiver], conversation_id=conversation.id,
             terms=Terms(quantity=Decimal("1000"), price_sek=Decimal("120")),
         )  # fmt: skip
-        deal_service.accept_deal(
+        negotiation.accept_deal(
             session, actor=world.users[supplier], deal_id=deal.id, version=deal.version
         )
         deal.agreed_at = noon(before)
         for day in days:
-            delivery = deliveries_service.log_delivery(
+            delivery = deliveries.log_delivery(
                 session, actor=world.users[supplier], deal_id=deal.id,
                 quantity=Decimal(f"{rng.uniform(20, 150):.3f}"), delivered_on=day, today=TODAY,
             )  # fmt: skip
-            deliveries_service.confirm_delivery(
+            deliveries.confirm_delivery(
                 session, actor=world.users[receiver], deal_id=deal.id, delivery_id=delivery.id
             )
         # One more delivery the receiver has not confirmed: it must never be published.
-        deliveries_service.log_delivery(
+        deliveries.log_delivery(
             session, actor=world.users[supplier], deal_id=deal.id, quantity=Decimal("1"),
             delivered_on=days[-1], today=TODAY,
         )  # fmt: skip

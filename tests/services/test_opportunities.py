@@ -11,11 +11,12 @@ import pytest
 
 from geo.distance import geodesic_pair_m
 from geo.gazetteer import MUNICIPALITIES
-from marketplace.services import opportunities, potentials
-from marketplace.services.conversations import InquiryInput, start_inquiry
-from marketplace.services.factors import load_defaults
-from marketplace.services.matching import compatible_categories
-from marketplace.services.stats import StatsFilter
+from marketplace.services.deals.conversations import InquiryInput, start_inquiry
+from marketplace.services.impact import potentials
+from marketplace.services.impact.factors import load_defaults
+from marketplace.services.matching.candidates import compatible_categories
+from marketplace.services.staff import opportunities
+from marketplace.services.staff.stats import StatsFilter
 from models import MatchPotential
 from models.base import swedish_today
 from tests.factories import ListingFactory, OrganisationFactory, SiteFactory, UserFactory

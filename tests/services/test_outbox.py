@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from marketplace.services import outbox
-from marketplace.services.emails import Rendered
-from marketplace.services.mail import MailSettings
+from marketplace.services.mail import outbox
+from marketplace.services.mail.compose import Rendered
+from marketplace.services.mail.transport import MailSettings
 from models.base import utcnow
 from models.outbox import OutboxEmail
 from tests.support.smtp_sink import free_port, read_maildir, start_sink
@@ -170,7 +170,7 @@ def test_retry_failed_puts_it_back(session):
 def test_composed_mime_round_trips_and_keeps_user_text_out_of_the_headers():
     from email import message_from_bytes, policy
 
-    from marketplace.services.mail import OutgoingEmail, compose
+    from marketplace.services.mail.transport import OutgoingEmail, compose
 
     email = OutgoingEmail(
         to="anna@x.example",

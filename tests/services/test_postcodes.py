@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from geo.postcodes import PostcodeFileError, read_postcode_file
-from marketplace.services.postcodes import find_postcode, import_postcodes
+from marketplace.services.reference.postcodes import find_postcode, import_postcodes
 from models.geo import Postcode
 from tests.conftest import SHARED_DATA
 

@@ -11,11 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from marketplace.services import potentials, stats
-from marketplace.services.estimates import Choice, estimate_pair
-from marketplace.services.factors import load_defaults
-from marketplace.services.potentials import Candidate, allocate
-from marketplace.services.stats_sql import StatsFilter
+from marketplace.services.impact import potentials
+from marketplace.services.impact.estimates import Choice, estimate_pair
+from marketplace.services.impact.factors import load_defaults
+from marketplace.services.impact.potentials import Candidate, allocate
+from marketplace.services.staff import stats
+from marketplace.services.staff.stats_sql import StatsFilter
 from models import Listing, MatchPotential, PotentialPair
 from models.base import swedish_today
 from tests.services.test_estimates import listing
@@ -168,7 +169,7 @@ def test_random_markets_respect_the_bounds_and_publication_keeps_them(session):
 
 
 def test_the_demo_potential_never_exceeds_what_wants_asked_for(session):
-    from marketplace.services.demo import load_demo
+    from marketplace.demo.loader import load_demo
 
     load_demo(session, production=False, today=TODAY)
     pairs = check_bounds(session)

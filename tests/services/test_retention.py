@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from marketplace.services import outbox
-from marketplace.services.emails import Rendered
-from marketplace.services.retention import RetentionPeriods, purge
+from marketplace.services.accounts.retention import RetentionPeriods, purge
+from marketplace.services.mail import outbox
+from marketplace.services.mail.compose import Rendered
 from marketplace.web.jobs import inline_context
 from models import OutboxEmail
 from models.accounts import SignIn

@@ -9,9 +9,10 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import load_workbook
 
-from marketplace.services import exports, factors
-from marketplace.services.cells import neutralise, plain
-from marketplace.services.spreadsheets import to_csv, to_xlsx
+from marketplace.services.impact import factors
+from marketplace.services.spreadsheets.cells import neutralise, plain
+from marketplace.services.spreadsheets.writer import to_csv, to_xlsx
+from marketplace.services.staff import exports
 
 ROWS = [
     {"category": "steel_slag", "municipality": "2080", "realised_tonnes": 1234.56,

@@ -22,15 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.gazetteer import MUNICIPALITY_BY_CODE
-from marketplace.services import aggregate, stats, stats_sql
-from marketplace.services import conversations as conv_service
-from marketplace.services import deals as deal_service
-from marketplace.services import deliveries as deliveries_service
-from marketplace.services.conversations import InquiryInput
-from marketplace.services.deals import Terms
-from marketplace.services.factors import load_defaults
-from marketplace.services.potentials import refresh_all
-from marketplace.services.stats import StatsFilter
+from marketplace.services.deals import conversations, deliveries, negotiation
+from marketplace.services.deals.conversations import InquiryInput
+from marketplace.services.deals.deal_terms import Terms
+from marketplace.services.impact.factors import load_defaults
+from marketplace.services.impact.potentials import refresh_all
+from marketplace.services.staff import aggregate, stats, stats_sql
+from marketplace.services.staff.stats import StatsFilter
 from models.accounts import User
 from models.base import swedish_today
 from models.deals import Conversation, Deal, Delivery
@@ -260,7 +258,7 @@ def _inquiries_and_deals(
             if org_id != listing.organisation_id and (listing.id, org_id) not in pairs:
                 break
         pairs.add((listing.id, org_id))
-        conversation, _ = conv_service.start_inquiry(
+        conversation, _ = conversations.start_inquiry(
             session, actor=users[org_id], listing_id=listing.id,
             data=InquiryInput(message="Hej! Är det kvar?"), today=TODAY,
         )  # fmt: skip
@@ -293,13 +291,13 @@ def _inquiries_and_deals(
                 terms, quantity=(left / 40).quantize(Decimal("0.001")), recurrence="month",
                 start_date=TODAY - timedelta(days=120), end_date=TODAY + timedelta(days=120),
             )  # fmt: skip
-        deal = deal_service.propose_deal(
+        deal = negotiation.propose_deal(
             session, actor=inquirer, conversation_id=conversation.id, terms=terms
         )
         market.deals.append(deal)
         if outcome == "proposed":
             continue
-        deal_service.accept_deal(session, actor=owner, deal_id=deal.id, version=deal.version)
+        negotiation.accept_deal(session, actor=owner, deal_id=deal.id, version=deal.version)
         opened = conversation.created_at
         agreed = between(rng, opened, opened + (now - opened) * 0.3)
         first_day = agreed.astimezone(STOCKHOLM).date()
@@ -315,7 +313,7 @@ def _inquiries_and_deals(
         for day in days:
             share = Decimal(rng.uniform(0.05, 0.22))
             logger = rng.choice((owner, inquirer))
-            delivery = deliveries_service.log_delivery(
+            delivery = deliveries.log_delivery(
                 session, actor=logger, deal_id=deal.id,
                 quantity=(deal.total_quantity * share).quantize(Decimal("0.001")),
                 delivered_on=day, today=TODAY,
@@ -323,11 +321,11 @@ def _inquiries_and_deals(
             answer = answers.random()  # its own generator: the market stays as it was
             other = inquirer if logger is owner else owner
             if answer < 0.7 or outcome == "pinned":  # confirmed: counts as realised
-                deliveries_service.confirm_delivery(
+                deliveries.confirm_delivery(
                     session, actor=other, deal_id=deal.id, delivery_id=delivery.id
                 )
             elif answer < 0.85:  # disputed: never counts
-                deliveries_service.dispute_delivery(
+                deliveries.dispute_delivery(
                     session, actor=other, deal_id=deal.id, delivery_id=delivery.id,
                     reason="Vågsedeln saknas",
                 )  # fmt: skip
@@ -335,10 +333,10 @@ def _inquiries_and_deals(
         finished = deal.status == "completed"  # confirmed in full, so completed already
         if outcome == "completed":
             if not finished:
-                deal_service.complete_deal(session, actor=owner, deal_id=deal.id)
+                negotiation.complete_deal(session, actor=owner, deal_id=deal.id)
             deal.completed_at = min(now, at_local(days[-1], 16))
         elif outcome == "cancelled" and not finished:
-            deal_service.cancel_deal(session, actor=inquirer, deal_id=deal.id)
+            negotiation.cancel_deal(session, actor=inquirer, deal_id=deal.id)
         deal.agreed_at = agreed
         if n == 3:  # agreed at the very first instant of the window: counts
             deal.agreed_at = WINDOW.start_at
@@ -657,7 +655,7 @@ def test_waits_count_from_the_first_event_at_or_after_publication(session, marke
         c.created_at = session.get(Listing, c.listing_id).published_at - day
     other = next(org for org in sorted(market.users)
                  if org not in {listing.organisation_id, kept.inquirer_org_id})  # fmt: skip
-    early, _ = conv_service.start_inquiry(
+    early, _ = conversations.start_inquiry(
         session, actor=market.users[other], listing_id=listing.id,
         data=InquiryInput(message="Finns det kvar sedan förra gången?"), today=TODAY,
     )  # fmt: skip

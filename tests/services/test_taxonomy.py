@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.services.taxonomy import (
+from marketplace.services.reference.taxonomy import (
     ImportFileError,
     import_ewc,
     parse_ewc_file,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marketplace.services.validation import (
+from marketplace.services.reference.validation import (
     INT4_MAX,
     ascii_int,
     ascii_number,

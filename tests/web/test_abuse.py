@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from werkzeug.exceptions import TooManyRequests
 
-from marketplace.services import accounts
-from marketplace.services.conversations import InquiryInput, start_inquiry
+from marketplace.services.accounts import users
+from marketplace.services.deals.conversations import InquiryInput, start_inquiry
 from models import Invitation, ListingReport, Message, Organisation, OutboxEmail, User
 from models.base import swedish_today
 from tests.conftest import text_of, without_tokens
@@ -275,8 +275,8 @@ def test_registration_answers_alike_for_a_new_and_a_taken_address(
 ):
     UserFactory(email="taken@firm.example", name="Tove Ägare", locale="sv")
     hashed = []
-    real_hash = accounts.hash_password
-    monkeypatch.setattr(accounts, "hash_password", lambda p: hashed.append(p) or real_hash(p))
+    real_hash = users.hash_password
+    monkeypatch.setattr(users, "hash_password", lambda p: hashed.append(p) or real_hash(p))
     answers = []
     for email in ("new@firm.example", "taken@firm.example"):
         browser = make_client()

@@ -10,7 +10,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from marketplace.services import links
+from marketplace.services.mail import links
 from models.alerts import AlertSubscription
 from models.listings import Listing
 from models.outbox import OutboxEmail

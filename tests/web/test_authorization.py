@@ -14,15 +14,24 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.services.accounts import invitation_payload, reset_payload, verification_payload
-from marketplace.services.alerts import SubscriptionInput, create_subscription
-from marketplace.services.conversations import InquiryInput, start_inquiry
-from marketplace.services.deals import Terms, propose_deal
-from marketplace.services.estimates import Choice, estimate_pair, store_estimate
-from marketplace.services.facilitation import add_note
-from marketplace.services.factors import load_defaults
-from marketplace.services.notify import UNSUBSCRIBE_PURPOSE
-from marketplace.services.security import make_token
+from marketplace.services.accounts.members import invitation_payload
+from marketplace.services.accounts.security import make_token
+from marketplace.services.accounts.users import reset_payload, verification_payload
+from marketplace.services.alerts.notify import UNSUBSCRIBE_PURPOSE
+from marketplace.services.alerts.subscriptions import (
+    SubscriptionInput,
+    create_subscription,
+)
+from marketplace.services.deals.conversations import InquiryInput, start_inquiry
+from marketplace.services.deals.deal_terms import Terms
+from marketplace.services.deals.negotiation import propose_deal
+from marketplace.services.impact.estimates import (
+    Choice,
+    estimate_pair,
+    store_estimate,
+)
+from marketplace.services.impact.factors import load_defaults
+from marketplace.services.staff.facilitation import add_note
 from models import Base, ExportJob, Invitation, OutboxEmail
 from models.base import swedish_today
 from models.deals import Delivery

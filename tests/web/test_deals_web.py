@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from marketplace.services.factors import load_defaults
+from marketplace.services.impact.factors import load_defaults
 from models import Conversation, Deal, Listing
 from models.base import swedish_today
 from tests.conftest import text_of, without_tokens

@@ -34,7 +34,7 @@ def test_development_mailbox_lists_and_shows_emails(database_url, session, tmp_p
 
 
 def test_the_demo_mailbox_sends_the_daily_message_summaries_once(database_url, session, tmp_path):
-    from marketplace.services.demo import load_demo
+    from marketplace.demo.loader import load_demo
     from models.base import swedish_today
 
     app = create_app(

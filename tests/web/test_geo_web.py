@@ -10,7 +10,7 @@ from pyproj import Geod
 
 from geo.boundaries import read_boundary_file
 from geo.gazetteer import MUNICIPALITY_BY_CODE
-from marketplace.services.boundaries import import_boundaries
+from marketplace.services.reference.boundaries import import_boundaries
 from tests.conftest import SHARED_DATA, text_of
 from tests.factories import ListingFactory, SiteFactory, UserFactory
 

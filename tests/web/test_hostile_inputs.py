@@ -13,8 +13,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.services.conversations import InquiryInput, start_inquiry
-from marketplace.services.factors import load_defaults
+from marketplace.services.deals.conversations import InquiryInput, start_inquiry
+from marketplace.services.impact.factors import load_defaults
 from marketplace.web.inputs import Form
 from models import Deal, Listing, Message, Organisation
 from models.base import swedish_today

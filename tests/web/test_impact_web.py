@@ -9,8 +9,8 @@ import pytest
 from pyproj import Geod
 from sqlalchemy import func, select
 
-from marketplace.services.factors import current_set, load_defaults, to_csv
-from marketplace.services.taxonomy import seed_common_codes
+from marketplace.services.impact.factors import current_set, load_defaults, to_csv
+from marketplace.services.reference.taxonomy import seed_common_codes
 from models.impact import FactorSet, StoredEstimate
 from tests.conftest import text_of, without_tokens
 from tests.factories import ListingFactory, SiteFactory, UserFactory

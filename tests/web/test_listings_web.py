@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.services.taxonomy import seed_common_codes
+from marketplace.services.reference.taxonomy import seed_common_codes
 from models import Listing, Site
 from models.base import swedish_today
 from tests.conftest import text_of

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from marketplace.services.demo import load_demo
-from marketplace.services.factors import load_defaults
+from marketplace.demo.loader import load_demo
+from marketplace.services.impact.factors import load_defaults
 from models import Conversation, Deal, Delivery, Listing, Organisation, User
 from models.base import swedish_today
 from models.outbox import OutboxEmail
@@ -227,7 +227,7 @@ def test_emails_and_pages_round_the_same_way(app, locale):
     """One formatter behind both: 0,25 t is 0,3 t on the match card and in the email alike."""
     from flask_babel import force_locale
 
-    from marketplace.services.emails import _environment
+    from marketplace.services.mail.compose import _environment
     from marketplace.web.helpers import fmt_money, fmt_number
 
     email_number = _environment(locale).filters["number"]

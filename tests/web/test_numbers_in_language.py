@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from marketplace.services.demo import load_demo
+from marketplace.demo.loader import load_demo
 from models import Deal, Listing, User
 from models.base import swedish_today
 from tests.conftest import english_numbers, text_of, visible_text

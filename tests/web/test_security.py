@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from marketplace.services.security import hash_password
+from marketplace.services.accounts.security import hash_password
 from marketplace.web.security import safe_next
 from tests.factories import TEST_PASSWORD, UserFactory
 

@@ -9,13 +9,14 @@ from decimal import Decimal
 from sqlalchemy import String, Text, func, select
 
 from marketplace.extensions import db
-from marketplace.services import conversations as conv_service
-from marketplace.services import deals as deal_service
-from marketplace.services import deliveries
-from marketplace.services.alerts import SubscriptionInput, create_subscription
-from marketplace.services.conversations import InquiryInput
-from marketplace.services.deals import Terms
-from marketplace.services.factors import load_defaults
+from marketplace.services.alerts.subscriptions import (
+    SubscriptionInput,
+    create_subscription,
+)
+from marketplace.services.deals import conversations, deliveries, negotiation
+from marketplace.services.deals.conversations import InquiryInput
+from marketplace.services.deals.deal_terms import Terms
+from marketplace.services.impact.factors import load_defaults
 from models import AuditEntry, Base, Deal, OutboxEmail, User
 from models.base import swedish_today
 from tests.conftest import text_of
@@ -115,15 +116,15 @@ def _world(session):  # type: ignore[no-untyped-def]
     )  # fmt: skip
     load_defaults(session)
     today = swedish_today()
-    conversation, _ = conv_service.start_inquiry(
+    conversation, _ = conversations.start_inquiry(
         session, actor=greta, listing_id=offer.id, data=InquiryInput(message="Hej, vi tar spån."),
         today=today,
     )  # fmt: skip
-    deal = deal_service.propose_deal(
+    deal = negotiation.propose_deal(
         session, actor=greta, conversation_id=conversation.id,
         terms=Terms(quantity=Decimal("400"), price_sek=Decimal("200")),
     )  # fmt: skip
-    deal_service.accept_deal(session, actor=seller, deal_id=deal.id, version=deal.version)
+    negotiation.accept_deal(session, actor=seller, deal_id=deal.id, version=deal.version)
     delivery = deliveries.log_delivery(
         session, actor=greta, deal_id=deal.id, quantity=Decimal("50"), delivered_on=today,
         today=today,

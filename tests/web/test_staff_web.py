@@ -16,8 +16,8 @@ from babel.numbers import format_decimal
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from marketplace.services import stats
-from marketplace.services.demo import load_demo
+from marketplace.demo.loader import load_demo
+from marketplace.services.staff import stats
 from marketplace.web.jobs import inline_context
 from models import Conversation, ExportJob, FirmNote, Listing, ListingReport, Organisation, User
 from models.base import swedish_today

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from marketplace import create_app
 from marketplace.config import Settings
 from marketplace.extensions import db
-from marketplace.services import alerts, listings
-from marketplace.services.alerts import SubscriptionInput
+from marketplace.services.alerts import subscriptions
+from marketplace.services.alerts.subscriptions import SubscriptionInput
+from marketplace.services.listings import lifecycle
 from models.accounts import User
 from models.alerts import AlertSubscription, Notification
 from models.base import swedish_today, utcnow
@@ -46,7 +47,7 @@ def recipients(messages: list[EmailMessage]) -> Counter[str]:
 def publish(session: Session, seller: User, lon: float, lat: float, title: str) -> int:
     site = SiteFactory(organisation=seller.organisation, lon=lon, lat=lat)
     draft = ListingFactory(site=site, status="draft", published_at=None, title=title)
-    listings.publish_listing(session, actor=seller, listing_id=draft.id, today=swedish_today())
+    lifecycle.publish_listing(session, actor=seller, listing_id=draft.id, today=swedish_today())
     return draft.id
 
 
@@ -54,7 +55,7 @@ def test_instant_alert_through_a_worker_with_working_links(sessions, workers, si
     with sessions() as session, factories_on(session):
         buyer = UserFactory(email="buyer@pellets.example", locale="en")
         seller = UserFactory()
-        sub = alerts.create_subscription(
+        sub = subscriptions.create_subscription(
             session,
             actor=buyer,
             data=SubscriptionInput(
@@ -217,7 +218,7 @@ def test_redis_flushed_with_work_pending_loses_nothing(sessions, workers, sink, 
     with sessions() as session, factories_on(session):
         buyer, other_buyer, seller = UserFactory(), UserFactory(), UserFactory()
         for user in (buyer, other_buyer):
-            alerts.create_subscription(
+            subscriptions.create_subscription(
                 session,
                 actor=user,
                 data=SubscriptionInput(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from marketplace.services.conversations import InquiryInput, start_inquiry
+from marketplace.services.deals.conversations import InquiryInput, start_inquiry
 from models import OutboxEmail
 from models.base import swedish_today, utcnow
 from tests.factories import ListingFactory, SiteFactory, UserFactory

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from marketplace.services.exports import start_job
-from marketplace.services.facilitation import add_note
-from marketplace.services.stats import StatsFilter
+from marketplace.services.staff.exports import start_job
+from marketplace.services.staff.facilitation import add_note
+from marketplace.services.staff.stats import StatsFilter
 from models import ExportJob, FirmNote
 from tests.factories import ListingFactory, SiteFactory, UserFactory
 from tests.workers.conftest import factories_on

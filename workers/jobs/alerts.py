@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marketplace.services.digests import build_digests
-from marketplace.services.fanout import fan_out
-from marketplace.services.potentials import refresh_listing
+from marketplace.services.alerts.digests import build_digests
+from marketplace.services.alerts.fanout import fan_out
+from marketplace.services.impact.potentials import refresh_listing
 from models.alerts import CADENCES
 from workers.context import current
 from workers.jobs.mail import enqueue_delivery

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from marketplace.services.exports import run_job
+from marketplace.services.staff.exports import run_job
 from workers.context import current
 
 

@@ -6,8 +6,11 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from marketplace.services.message_summaries import GRACE, build_message_summaries
-from marketplace.services.outbox import BATCH, deliver
+from marketplace.services.deals.message_summaries import (
+    GRACE,
+    build_message_summaries,
+)
+from marketplace.services.mail.outbox import BATCH, deliver
 from workers.context import JobContext, current
 from workers.queues import MAIL
 

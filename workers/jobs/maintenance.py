@@ -7,12 +7,12 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from marketplace.services.facilitation import follow_up_envelopes
-from marketplace.services.fanout import due_listing_ids
-from marketplace.services.listings import expire_listings
-from marketplace.services.outbox import due_ids, queue_many
-from marketplace.services.potentials import refresh_all
-from marketplace.services.retention import purge
+from marketplace.services.accounts.retention import purge
+from marketplace.services.alerts.fanout import due_listing_ids
+from marketplace.services.impact.potentials import refresh_all
+from marketplace.services.listings.lifecycle import expire_listings
+from marketplace.services.mail.outbox import due_ids, queue_many
+from marketplace.services.staff.facilitation import follow_up_envelopes
 from workers.context import current, retention_periods
 from workers.jobs.alerts import fan_out_listing
 from workers.jobs.mail import enqueue_delivery

@@ -20,7 +20,8 @@ from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from marketplace.extensions import db
-from marketplace.services import accounts, message_mail, privacy
+from marketplace.services.accounts import privacy, users
+from marketplace.services.deals import message_mail
 from marketplace.services.errors import DomainError
 from marketplace.web.account.forms import (
     DeleteAccountForm,
@@ -54,7 +55,7 @@ def _page(  # type: ignore[no-untyped-def]
         password=password,
         confirm=ConfirmForm(formdata=None),
         delete=delete or DeleteAccountForm(formdata=None),
-        sign_ins=accounts.recent_sign_ins(db.session, current_user),
+        sign_ins=users.recent_sign_ins(db.session, current_user),
         firm_on_deletion=privacy.firm_on_deletion(db.session, current_user),
         message_mail_form=message_mail_form,
     ), status
@@ -78,7 +79,7 @@ def update_profile():  # type: ignore[no-untyped-def]
     profile = ProfileForm()
     if not profile.validate_on_submit():
         return _page(profile, PasswordForm(formdata=None), 422)
-    accounts.update_profile(
+    users.update_profile(
         db.session, current_user, name=profile.name.data, locale=profile.locale.data
     )
     db.session.commit()
@@ -93,7 +94,7 @@ def change_password():  # type: ignore[no-untyped-def]
     password = PasswordForm()
     if password.validate_on_submit():
         try:
-            accounts.change_password(
+            users.change_password(
                 db.session,
                 current_user,
                 current=password.current_password.data,
@@ -128,7 +129,7 @@ def _signed_out(message: str):  # type: ignore[no-untyped-def]
 def sign_out_everywhere():  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("account.settings"), code=303)
-    accounts.end_sessions(db.session, current_user, everywhere=True)
+    users.end_sessions(db.session, current_user, everywhere=True)
     db.session.commit()
     return _signed_out(_("You have been signed out on every device, this one included."))
 

@@ -12,8 +12,10 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from marketplace.extensions import db
-from marketplace.services import accounts, audit, factors, outbox
+from marketplace.services.accounts import administration, audit
 from marketplace.services.errors import DomainError
+from marketplace.services.impact import factors
+from marketplace.services.mail import outbox
 from marketplace.web.auth.views import send_reset, send_verification
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
 from marketplace.web.inputs import Form, query_text
@@ -35,7 +37,7 @@ def users():  # type: ignore[no-untyped-def]
     query = query_text("q", max_length=100)
     return render_template(
         "admin/users.html",
-        users=accounts.list_users(db.session, query=query),
+        users=administration.list_users(db.session, query=query),
         query=query,
         form=RolesForm(formdata=None),
     )
@@ -50,7 +52,7 @@ def _back_to_users():  # type: ignore[no-untyped-def]
 def deactivate(user_id: int):  # type: ignore[no-untyped-def]
     if Form().validate_on_submit():
         try:
-            user = accounts.deactivate_user(db.session, actor=current_user, user_id=user_id)
+            user = administration.deactivate_user(db.session, actor=current_user, user_id=user_id)
         except DomainError as error:
             db.session.rollback()
             flash_domain_error(error)
@@ -67,7 +69,7 @@ def deactivate(user_id: int):  # type: ignore[no-untyped-def]
 def reactivate(user_id: int):  # type: ignore[no-untyped-def]
     if Form().validate_on_submit():
         try:
-            user = accounts.reactivate_user(db.session, actor=current_user, user_id=user_id)
+            user = administration.reactivate_user(db.session, actor=current_user, user_id=user_id)
         except DomainError as error:
             db.session.rollback()
             flash_domain_error(error)
@@ -82,7 +84,7 @@ def reactivate(user_id: int):  # type: ignore[no-untyped-def]
 def send_account_email(user_id: int, mail: str):  # type: ignore[no-untyped-def]
     if Form().validate_on_submit():
         try:
-            user = accounts.user_for_admin_mail(
+            user = administration.user_for_admin_mail(
                 db.session, actor=current_user, user_id=user_id, kind=mail
             )
         except DomainError as error:
@@ -115,7 +117,7 @@ def set_roles(user_id: int):  # type: ignore[no-untyped-def]
     form = RolesForm()
     if form.validate_on_submit():
         try:
-            user = accounts.set_platform_roles(
+            user = administration.set_platform_roles(
                 db.session,
                 actor=current_user,
                 user_id=user_id,

@@ -13,12 +13,12 @@ from flask_login import current_user
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
 from marketplace.extensions import csrf, db
-from marketplace.services import alerts as service
+from marketplace.services.accounts.security import TokenError
+from marketplace.services.alerts import subscriptions
+from marketplace.services.alerts.notify import read_unsubscribe_token
 from marketplace.services.errors import DomainError
-from marketplace.services.notify import read_unsubscribe_token
-from marketplace.services.security import TokenError
-from marketplace.services.sites import firm_sites
-from marketplace.services.validation import ascii_int, ascii_number
+from marketplace.services.listings.sites import firm_sites
+from marketplace.services.reference.validation import ascii_int, ascii_number
 from marketplace.web.alerts.forms import POINT, AlertForm
 from marketplace.web.api.views import feature
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
@@ -29,10 +29,10 @@ from models.base import swedish_today
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
 
-def _input(form: AlertForm) -> service.SubscriptionInput:
+def _input(form: AlertForm) -> subscriptions.SubscriptionInput:
     site = form.site_id.data
     radius = form.radius_km.data
-    return service.SubscriptionInput(
+    return subscriptions.SubscriptionInput(
         name=form.name.data or "",
         area_kind=form.area_kind.data or "",
         site_id=ascii_int(site, low=1) if site != POINT else None,
@@ -51,7 +51,7 @@ def _input(form: AlertForm) -> service.SubscriptionInput:
 
 
 def _fill(form: AlertForm, sub: AlertSubscription) -> None:
-    data = service.to_input(sub)
+    data = subscriptions.to_input(sub)
     form.name.data = data.name
     form.area_kind.data = data.area_kind
     form.site_id.data = str(data.site_id) if data.site_id else POINT
@@ -94,7 +94,7 @@ def map_area(sub: AlertSubscription) -> dict[str, Any]:
 
 
 def _preview(sub: AlertSubscription) -> dict[str, Any]:
-    listings, total, metres = service.preview(
+    listings, total, metres = subscriptions.preview(
         db.session, sub, actor=current_user, today=swedish_today()
     )
     features = [
@@ -118,7 +118,7 @@ def _sites() -> list[Any]:
 @bp.get("")
 @policy("user")
 def index():  # type: ignore[no-untyped-def]
-    subs = service.user_subscriptions(db.session, current_user.id)
+    subs = subscriptions.user_subscriptions(db.session, current_user.id)
     return render_template("alerts/index.html", subs=subs, area_summary=area_summary)
 
 
@@ -138,14 +138,14 @@ def _save_or_preview(form: AlertForm, sub: AlertSubscription | None):  # type: i
         if previewing:
             named = replace(data, name=data.name.strip() or _("Preview"))  # a name is for saving
             result = _preview(
-                service.draft_subscription(db.session, actor=current_user, data=named)
+                subscriptions.draft_subscription(db.session, actor=current_user, data=named)
             )
             db.session.rollback()
             return _form_page(form, sub, result)
         if sub is None:
-            sub = service.create_subscription(db.session, actor=current_user, data=data)
+            sub = subscriptions.create_subscription(db.session, actor=current_user, data=data)
         else:
-            service.update_subscription(
+            subscriptions.update_subscription(
                 db.session, actor=current_user, subscription_id=sub.id, data=data
             )
     except DomainError as error:
@@ -173,7 +173,7 @@ def new():  # type: ignore[no-untyped-def]
 @bp.route("/<int:subscription_id>/edit", methods=["GET", "POST"])
 @policy("user")
 def edit(subscription_id: int):  # type: ignore[no-untyped-def]
-    sub = service.get_own_subscription(
+    sub = subscriptions.get_own_subscription(
         db.session, actor=current_user, subscription_id=subscription_id
     )
     form = AlertForm(sites=_sites())
@@ -187,7 +187,7 @@ def edit(subscription_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/<int:subscription_id>")
 @policy("user")
 def show(subscription_id: int):  # type: ignore[no-untyped-def]
-    sub = service.get_own_subscription(
+    sub = subscriptions.get_own_subscription(
         db.session, actor=current_user, subscription_id=subscription_id
     )
     return render_template(
@@ -211,7 +211,7 @@ def _change(subscription_id: int, action: Any, message: str):  # type: ignore[no
 @policy("user")
 def pause(subscription_id: int):  # type: ignore[no-untyped-def]
     def action(session, **kw):  # type: ignore[no-untyped-def]
-        return service.set_paused(session, paused=True, **kw)
+        return subscriptions.set_paused(session, paused=True, **kw)
 
     return _change(subscription_id, action, _("The alert is paused."))
 
@@ -220,7 +220,7 @@ def pause(subscription_id: int):  # type: ignore[no-untyped-def]
 @policy("user")
 def resume(subscription_id: int):  # type: ignore[no-untyped-def]
     def action(session, **kw):  # type: ignore[no-untyped-def]
-        return service.set_paused(session, paused=False, **kw)
+        return subscriptions.set_paused(session, paused=False, **kw)
 
     return _change(subscription_id, action, _("The alert is active again."))
 
@@ -228,14 +228,14 @@ def resume(subscription_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/<int:subscription_id>/delete")
 @policy("user")
 def delete(subscription_id: int):  # type: ignore[no-untyped-def]
-    return _change(subscription_id, service.delete_subscription, _("The alert is deleted."))
+    return _change(subscription_id, subscriptions.delete_subscription, _("The alert is deleted."))
 
 
 @bp.post("/mute")
 @policy("user")
 def mute():  # type: ignore[no-untyped-def]
     muted = request.form.get("muted") == "1"
-    service.set_muted(db.session, current_user, muted)
+    subscriptions.set_muted(db.session, current_user, muted)
     db.session.commit()
     flash(
         _("All alert emails are switched off.") if muted else _("Alert emails are switched on."),
@@ -253,9 +253,9 @@ def unsubscribe(token: str):  # type: ignore[no-untyped-def]
     except TokenError:
         return render_template("alerts/unsubscribe.html", state="invalid"), 404
     if request.method == "GET":
-        subs = [s for s in service.user_subscriptions(db.session, user_id) if s.id in ids]
+        subs = [s for s in subscriptions.user_subscriptions(db.session, user_id) if s.id in ids]
         return render_template("alerts/unsubscribe.html", state="confirm", subs=subs, token=token)
-    paused = service.pause_by_link(db.session, user_id=user_id, subscription_ids=ids)
+    paused = subscriptions.pause_by_link(db.session, user_id=user_id, subscription_ids=ids)
     db.session.commit()
     return render_template("alerts/unsubscribe.html", state="done", subs=paused)
 

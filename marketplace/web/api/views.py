@@ -11,15 +11,18 @@ from werkzeug.exceptions import HTTPException
 
 from geo.crs import in_sweden_bbox
 from marketplace.extensions import csrf, db
-from marketplace.services import boundaries as boundary_service
-from marketplace.services import deals as deals_service
-from marketplace.services import deliveries as deliveries_service
-from marketplace.services import search, stats_sql
-from marketplace.services import stats as stats_service
+from marketplace.services.deals import deliveries, negotiation
 from marketplace.services.errors import DomainError, NotFound
-from marketplace.services.estimates import estimate_pair, impact_summary, ranked_matches
-from marketplace.services.postcodes import find_postcode
-from marketplace.services.validation import ascii_int, ascii_number
+from marketplace.services.impact.estimates import (
+    estimate_pair,
+    impact_summary,
+    ranked_matches,
+)
+from marketplace.services.listings import liveness, search
+from marketplace.services.reference import boundaries as boundary_service
+from marketplace.services.reference.postcodes import find_postcode
+from marketplace.services.reference.validation import ascii_int, ascii_number
+from marketplace.services.staff import stats, stats_sql
 from marketplace.web.deals.common import Names as deal_names
 from marketplace.web.helpers import explain
 from marketplace.web.impact.forms import EstimateForm, choice_from
@@ -114,7 +117,7 @@ def listings():  # type: ignore[no-untyped-def]
 @policy("public")
 def listing(listing_id: int):  # type: ignore[no-untyped-def]
     item = db.session.get(Listing, listing_id)
-    if item is None or not search.is_live(item, swedish_today()):
+    if item is None or not liveness.is_live(item, swedish_today()):
         abort(404, "no public listing with this id")
     return jsonify(feature(item))
 
@@ -180,7 +183,7 @@ def _explanation(reasons) -> str:  # type: ignore[no-untyped-def]
 def matches(listing_id: int):  # type: ignore[no-untyped-def]
     """Ranked matches as GeoJSON: each feature is the counterpart, with score and impact."""
     item = db.session.get(Listing, listing_id)
-    if item is None or not search.is_live(item, swedish_today()):
+    if item is None or not liveness.is_live(item, swedish_today()):
         abort(404, "no public listing with this id")
     limit = query_int("limit", 20, low=1, high=50)
     features = []
@@ -207,7 +210,7 @@ def impact():  # type: ignore[no-untyped-def]
             return _error(400, f"{name}: must be a listing id", name)
         number = ascii_int(raw)  # None: more than the database's ids can be
         found = db.session.get(Listing, number) if number is not None else None
-        if found is None or not search.is_live(found, swedish_today()) or found.direction != name:
+        if found is None or not liveness.is_live(found, swedish_today()) or found.direction != name:
             return _error(404, f"{name}: no public {name} with this id", name)
         ids[name] = found
     form = EstimateForm(request.args)
@@ -271,7 +274,7 @@ def _deal_json(deal: Deal) -> dict[str, Any]:
         "completed_at": deal.completed_at.isoformat() if deal.completed_at else None,
         "cancelled_at": deal.cancelled_at.isoformat() if deal.cancelled_at else None,
         "delivered_quantity": float(deal.delivered_quantity),
-        "confirmed_quantity": float(deliveries_service.confirmed_quantity(deal)),
+        "confirmed_quantity": float(deliveries.confirmed_quantity(deal)),
         "deliveries": [
             {
                 "id": d.id,
@@ -282,7 +285,7 @@ def _deal_json(deal: Deal) -> dict[str, Any]:
                 "confirmed_at": d.confirmed_at.isoformat() if d.confirmed_at else None,
                 "disputed_at": d.disputed_at.isoformat() if d.disputed_at else None,
                 "dispute_reason": d.dispute_reason,
-                "impact": deliveries_service.impact_of(d),
+                "impact": deliveries.impact_of(d),
             }
             for d in deal.deliveries
         ],
@@ -293,7 +296,7 @@ def _deal_json(deal: Deal) -> dict[str, Any]:
 @policy("party")
 def deals():  # type: ignore[no-untyped-def]
     """The logged-in user's firm's deals; regional staff get every deal."""
-    found = deals_service.deals_for(db.session, actor=current_user, everyone=True)
+    found = negotiation.deals_for(db.session, actor=current_user, everyone=True)
     return jsonify({"deals": [_deal_json(d) for d in found], "total": len(found)})
 
 
@@ -301,7 +304,7 @@ def deals():  # type: ignore[no-untyped-def]
 @policy("party")
 def deal(deal_id: int):  # type: ignore[no-untyped-def]
     try:
-        found = deals_service.get_deal(db.session, actor=current_user, deal_id=deal_id)
+        found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
     except NotFound:
         abort(404, "no deal with this id")
     return jsonify(_deal_json(found))
@@ -315,7 +318,7 @@ def stats_figures():  # type: ignore[no-untyped-def]
     if parsed.errors:
         parameter, message = next(iter(parsed.errors.items()))
         return _error(400, f"{parameter}: {message}", parameter)
-    fig = stats_service.figures(db.session, parsed.filters)
+    fig = stats.figures(db.session, parsed.filters)
     waiting, waiting_tonnes = stats_sql.pending_deliveries(db.session, parsed.filters)
     return jsonify(
         {

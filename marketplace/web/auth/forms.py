@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import URL, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from marketplace.services.validation import normalise_org_number, valid_sni
+from marketplace.services.reference.validation import normalise_org_number, valid_sni
 from marketplace.web.fields import ascii_digits
 from marketplace.web.inputs import Form
 

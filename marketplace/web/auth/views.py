@@ -16,10 +16,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from marketplace.extensions import db, limiter
-from marketplace.services import accounts
+from marketplace.services.accounts import members, users
+from marketplace.services.accounts.security import TokenError, read_token
 from marketplace.services.errors import DomainError
-from marketplace.services.security import TokenError, read_token
-from marketplace.services.validation import normalise_org_number
+from marketplace.services.reference.validation import normalise_org_number
 from marketplace.web import limits
 from marketplace.web.auth.forms import (
     AcceptInvitationForm,
@@ -66,8 +66,8 @@ def _read(purpose: str, token: str, max_age: int) -> dict[str, object] | None:
         return None
 
 
-def send_verification(user: accounts.User) -> None:
-    url = signed_url("auth.verify", "verify", accounts.verification_payload(user))
+def send_verification(user: users.User) -> None:
+    url = signed_url("auth.verify", "verify", users.verification_payload(user))
     send_templated(
         to=user.email,
         locale=user.locale or locale(),
@@ -78,8 +78,8 @@ def send_verification(user: accounts.User) -> None:
     )
 
 
-def send_reset(user: accounts.User) -> None:
-    url = signed_url("auth.reset_password", "reset", accounts.reset_payload(user))
+def send_reset(user: users.User) -> None:
+    url = signed_url("auth.reset_password", "reset", users.reset_payload(user))
     send_templated(
         to=user.email,
         locale=user.locale or locale(),
@@ -90,9 +90,9 @@ def send_reset(user: accounts.User) -> None:
     )
 
 
-def _start_session(user: accounts.User, remember: bool) -> None:
+def _start_session(user: users.User, remember: bool) -> None:
     """Sign in (after the caller's changes are committed): a clean session, the sign-in noted."""
-    accounts.record_sign_in(db.session, user, user_agent=request.user_agent.string)
+    users.record_sign_in(db.session, user, user_agent=request.user_agent.string)
     db.session.commit()
     language = session.get("locale")
     session.clear()  # no pre-login state survives into the authenticated session
@@ -113,7 +113,7 @@ def register():  # type: ignore[no-untyped-def]
         if refused:
             form.email.errors = [*form.email.errors, refused]
             return render_template("auth/register.html", form=form), 429
-        firm = accounts.FirmDetails(
+        firm = users.FirmDetails(
             name=form.firm_name.data,
             org_number=normalise_org_number(form.org_number.data) or "",
             sni_code=form.sni_code.data or None,
@@ -121,7 +121,7 @@ def register():  # type: ignore[no-untyped-def]
             contact_phone=form.contact_phone.data or None,
         )
         try:
-            registration = accounts.register_firm_owner(
+            registration = users.register_firm_owner(
                 db.session,
                 email=form.email.data,
                 password=form.password.data,
@@ -136,13 +136,13 @@ def register():  # type: ignore[no-untyped-def]
             db.session.commit()
             _send_registration_mail(registration)
             # The same answer whether or not the address already had an account.
-            email = accounts.normalise_email(form.email.data)
+            email = users.normalise_email(form.email.data)
             flash(_("We have sent an email to %(email)s.", email=email), "info")
             return redirect(url_for("auth.registered"), code=303)
     return render_template("auth/register.html", form=form), form_status(form)
 
 
-def _send_registration_mail(registration: accounts.Registration) -> None:
+def _send_registration_mail(registration: users.Registration) -> None:
     """A new owner confirms the address; an existing account hears that someone tried."""
     user = registration.user
     if registration.created:
@@ -177,7 +177,7 @@ def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(
+            user = users.authenticate(
                 db.session, email=form.email.data, password=form.password.data
             )
         except DomainError as error:
@@ -198,7 +198,7 @@ def login():  # type: ignore[no-untyped-def]
 def logout():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         # A saved copy of the session or remember-me cookie must not open the account again.
-        accounts.end_sessions(db.session, current_user)
+        users.end_sessions(db.session, current_user)
         db.session.commit()
     logout_user()
     language = session.get("locale")
@@ -241,7 +241,7 @@ def verify(token: str):  # type: ignore[no-untyped-def]
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            accounts.verify_email(db.session, payload)
+            users.verify_email(db.session, payload)
         except DomainError as error:
             flash_domain_error(error)
             return render_template("auth/link_problem.html"), 400
@@ -263,8 +263,8 @@ def forgot_password():  # type: ignore[no-untyped-def]
         if refused:
             form.email.errors = [*form.email.errors, refused]
             return render_template("auth/forgot.html", form=form), 429
-        user = accounts.find_user_by_email(db.session, form.email.data)
-        if user is not None and accounts.is_live(user):
+        user = users.find_user_by_email(db.session, form.email.data)
+        if user is not None and users.is_live(user):
             send_reset(user)
         # The same answer whether or not the address has an account.
         flash(
@@ -284,7 +284,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
 def reset_password(token: str):  # type: ignore[no-untyped-def]
     payload = _read("reset", token, _settings().token_max_age_reset)
     try:
-        user = accounts.user_for_reset(db.session, payload) if payload else None
+        user = users.user_for_reset(db.session, payload) if payload else None
     except DomainError as error:
         flash_domain_error(error)
         user = None
@@ -293,7 +293,7 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(db.session, user, form.password.data)
+            users.set_password(db.session, user, form.password.data)
         except DomainError as error:
             db.session.rollback()
             attach_domain_error(form, error)
@@ -310,13 +310,13 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
 def accept_invitation(token: str):  # type: ignore[no-untyped-def]
     payload = _read("invite", token, _settings().token_max_age_invite)
     try:
-        invitation = accounts.open_invitation(db.session, payload) if payload else None
+        invitation = members.open_invitation(db.session, payload) if payload else None
     except DomainError as error:
         flash_domain_error(error)
         invitation = None
     if invitation is None:
         return render_template("auth/link_problem.html"), 400
-    existing = accounts.find_user_by_email(db.session, invitation.email)
+    existing = users.find_user_by_email(db.session, invitation.email)
     form = ConfirmForm() if existing else AcceptInvitationForm()
     if existing and not (current_user.is_authenticated and current_user.id == existing.id):
         flash(_("Log in as %(email)s to accept the invitation.", email=invitation.email), "info")
@@ -328,7 +328,7 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
             else {}
         )
         try:
-            user = accounts.accept_invitation(
+            user = members.accept_invitation(
                 db.session, invitation, user=existing, locale=locale(), **details
             )
         except DomainError as error:

@@ -10,11 +10,11 @@ from flask import Blueprint, current_app, flash
 from flask_login import current_user
 
 from marketplace.extensions import db
-from marketplace.services import conversations as conv_service
-from marketplace.services import outbox
-from marketplace.services.deal_mail import conversation_emails
+from marketplace.services.deals import conversations
+from marketplace.services.deals.deal_mail import conversation_emails
 from marketplace.services.errors import DomainError, Forbidden
-from marketplace.services.mail import sender_domain
+from marketplace.services.mail import outbox
+from marketplace.services.mail.transport import sender_domain
 from marketplace.web.deals.forms import (
     PRICE_MODEL_LABELS,
     RECURRENCE_LABELS,
@@ -82,7 +82,7 @@ def attempt(action: Callable[[], list[int]], success: str) -> bool:
 # --- naming parties (anonymity) ---------------------------------------------------------------
 
 
-class Names(conv_service.PartyNames):
+class Names(conversations.PartyNames):
     """How the current user sees the people and firms of one conversation (anonymity rule)."""
 
     def __init__(self, conversation: Conversation) -> None:
@@ -92,8 +92,8 @@ class Names(conv_service.PartyNames):
 def page_context(conversation: Conversation) -> dict[str, Any]:
     return {
         "conversation": conversation,
-        "side": conv_service.side_of(current_user, conversation),
+        "side": conversations.side_of(current_user, conversation),
         "names": Names(conversation),
-        "revealed": conv_service.identity_revealed(conversation),
+        "revealed": conversations.identity_revealed(conversation),
         "labels": LABELS,
     }

@@ -12,12 +12,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.services import conversations as conv_service
-from marketplace.services import message_mail
+from marketplace.services.deals import conversations, message_mail
 from marketplace.services.errors import DomainError
-from marketplace.services.listings import get_visible_listing
-from marketplace.services.search import is_live
-from marketplace.services.validation import ascii_int
+from marketplace.services.listings.lifecycle import get_visible_listing
+from marketplace.services.listings.liveness import is_live
+from marketplace.services.reference.validation import ascii_int
 from marketplace.web import limits
 from marketplace.web.deals.common import (
     Names,
@@ -64,7 +63,7 @@ def inquire(listing_id: int):  # type: ignore[no-untyped-def]
     listing = get_visible_listing(db.session, listing_id=listing_id, viewer=current_user)
     if listing.organisation_id == current_user.organisation_id:
         abort(404)
-    existing = conv_service.open_conversation_for(
+    existing = conversations.open_conversation_for(
         db.session, listing.id, current_user.organisation_id
     )
     if existing is not None and request.method == "GET":
@@ -79,7 +78,7 @@ def inquire(listing_id: int):  # type: ignore[no-untyped-def]
     if refused:
         form.message.errors = [*form.message.errors, refused]
     elif valid:
-        data = conv_service.InquiryInput(
+        data = conversations.InquiryInput(
             message=form.message.data or "",
             wanted_quantity=form.wanted_quantity.data,
             wanted_from=form.wanted_from.data,
@@ -87,7 +86,7 @@ def inquire(listing_id: int):  # type: ignore[no-untyped-def]
             counterpart_id=ascii_int(form.counterpart_id.data, low=1),
         )
         try:
-            conversation, message = conv_service.start_inquiry(
+            conversation, message = conversations.start_inquiry(
                 db.session,
                 actor=current_user,
                 listing_id=listing.id,
@@ -115,7 +114,7 @@ def inquire(listing_id: int):  # type: ignore[no-untyped-def]
 @policy("party")
 def inbox():  # type: ignore[no-untyped-def]
     everyone = current_user.organisation_id is None or request.args.get("all") == "1"
-    rows = conv_service.inbox(db.session, actor=current_user, everyone=everyone)
+    rows = conversations.inbox(db.session, actor=current_user, everyone=everyone)
     return render_template(
         "deals/inbox.html",
         rows=[(c, unread, Names(c)) for c, unread in rows],
@@ -139,7 +138,7 @@ def _conversation_page(conversation: Conversation, form: MessageForm, status: in
         "deals/conversation.html",
         form=form,
         timeline=_timeline(conversation),
-        unread=conv_service.unread_count(db.session, current_user) > 0,
+        unread=conversations.unread_count(db.session, current_user) > 0,
         muted=message_mail.is_muted(db.session, current_user.id, conversation.id),
         **page_context(conversation),
     ), status
@@ -148,7 +147,7 @@ def _conversation_page(conversation: Conversation, form: MessageForm, status: in
 @bp.get("/messages/<int:conversation_id>")
 @policy("party")
 def conversation(conversation_id: int):  # type: ignore[no-untyped-def]
-    found = conv_service.get_conversation(
+    found = conversations.get_conversation(
         db.session, actor=current_user, conversation_id=conversation_id
     )
     return _conversation_page(found, MessageForm())
@@ -157,7 +156,7 @@ def conversation(conversation_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/messages/<int:conversation_id>")
 @policy("party")
 def post_message(conversation_id: int):  # type: ignore[no-untyped-def]
-    found = conv_service.get_conversation(
+    found = conversations.get_conversation(
         db.session, actor=current_user, conversation_id=conversation_id
     )
     form = MessageForm()
@@ -167,7 +166,7 @@ def post_message(conversation_id: int):  # type: ignore[no-untyped-def]
             form.body.errors = [*form.body.errors, refused]
             return _conversation_page(found, form, 429)
         try:
-            message = conv_service.post_message(
+            message = conversations.post_message(
                 db.session, actor=current_user, conversation_id=found.id, body=form.body.data or ""
             )
         except DomainError as error:
@@ -185,7 +184,7 @@ def post_message(conversation_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/messages/<int:conversation_id>/read")
 @policy("party")
 def mark_read(conversation_id: int):  # type: ignore[no-untyped-def]
-    conv_service.mark_read(db.session, actor=current_user, conversation_id=conversation_id)
+    conversations.mark_read(db.session, actor=current_user, conversation_id=conversation_id)
     db.session.commit()
     if request.headers.get("X-Requested-With") == "fetch":
         return "", 204
@@ -208,7 +207,7 @@ def _conversation_action(conversation_id: int, change, event: str, success: str)
 def accept_inquiry(conversation_id: int):  # type: ignore[no-untyped-def]
     return _conversation_action(
         conversation_id,
-        conv_service.accept_inquiry,
+        conversations.accept_inquiry,
         "accepted",
         _("The inquiry is accepted: the other firm now sees your firm and site."),
     )
@@ -218,7 +217,10 @@ def accept_inquiry(conversation_id: int):  # type: ignore[no-untyped-def]
 @policy("party")
 def close(conversation_id: int):  # type: ignore[no-untyped-def]
     return _conversation_action(
-        conversation_id, conv_service.close_conversation, "closed", _("The conversation is closed.")
+        conversation_id,
+        conversations.close_conversation,
+        "closed",
+        _("The conversation is closed."),
     )
 
 
@@ -227,7 +229,7 @@ def close(conversation_id: int):  # type: ignore[no-untyped-def]
 def reopen(conversation_id: int):  # type: ignore[no-untyped-def]
     return _conversation_action(
         conversation_id,
-        conv_service.reopen_conversation,
+        conversations.reopen_conversation,
         "reopened",
         _("The conversation is open again."),
     )

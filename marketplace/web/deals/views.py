@@ -15,12 +15,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.extensions import db
-from marketplace.services import conversations as conv_service
-from marketplace.services import deals as service
-from marketplace.services import deliveries
+from marketplace.services.deals import conversations, deal_terms, deliveries, negotiation
 from marketplace.services.errors import DomainError
-from marketplace.services.sites import firm_sites
-from marketplace.services.validation import ascii_int
+from marketplace.services.listings.sites import firm_sites
+from marketplace.services.reference.validation import ascii_int
 
 # The conversation routes live beside these, on the same blueprint.
 from marketplace.web.deals import conversations as _conversations  # noqa: F401
@@ -53,9 +51,11 @@ from models.deals import Conversation, Deal
 # --- deal terms --------------------------------------------------------------------------------
 
 
-def _deal_form(conversation: Conversation, terms: service.Terms, version: int | None) -> DealForm:
+def _deal_form(
+    conversation: Conversation, terms: deal_terms.Terms, version: int | None
+) -> DealForm:
     form = DealForm()
-    receiver_org = service.roles(conversation)["receiver"]
+    receiver_org = deal_terms.roles(conversation)["receiver"]
     sites = (
         firm_sites(db.session, receiver_org) if current_user.organisation_id == receiver_org else []
     )
@@ -79,13 +79,13 @@ def _deal_form(conversation: Conversation, terms: service.Terms, version: int | 
     return form
 
 
-def _terms(form: DealForm) -> service.Terms:
+def _terms(form: DealForm) -> deal_terms.Terms:
     def number(name: str, default: float | None = 0.0) -> float | None:
         value = form[name].data
         return float(value) if value is not None else default
 
     site = form.receiver_site_id.data
-    return service.Terms(
+    return deal_terms.Terms(
         quantity=form.quantity.data,
         recurrence=form.recurrence.data,
         start_date=form.start_date.data,
@@ -113,14 +113,14 @@ def _checked_terms(form: DealForm) -> bool:
     if form.validate():
         return True
     try:
-        service.check_terms(_terms(form))
+        deal_terms.check_terms(_terms(form))
     except DomainError as error:
         attach_domain_error(form, error, beside_shape=False)
     return False
 
 
 def _terms_page(conversation: Conversation, form: DealForm, deal: Deal | None, status: int):  # type: ignore[no-untyped-def]
-    basis = service.roles(conversation)["offer"] or service.roles(conversation)["want"]
+    basis = deal_terms.roles(conversation)["offer"] or deal_terms.roles(conversation)["want"]
     return render_template(
         "deals/terms.html", form=form, deal=deal, basis=basis, **page_context(conversation)
     ), status
@@ -129,15 +129,15 @@ def _terms_page(conversation: Conversation, form: DealForm, deal: Deal | None, s
 @bp.route("/messages/<int:conversation_id>/deal", methods=["GET", "POST"])
 @policy("party")
 def propose(conversation_id: int):  # type: ignore[no-untyped-def]
-    found = conv_service.get_conversation(
+    found = conversations.get_conversation(
         db.session, actor=current_user, conversation_id=conversation_id
     )
-    if not conv_service.is_party(current_user, found):
+    if not conversations.is_party(current_user, found):
         abort(403)
-    form = _deal_form(found, service.default_terms(found), None)
+    form = _deal_form(found, deal_terms.default_terms(found), None)
     if _checked_terms(form):
         try:
-            deal = service.propose_deal(
+            deal = negotiation.propose_deal(
                 db.session, actor=current_user, conversation_id=found.id, terms=_terms(form)
             )
         except DomainError as error:
@@ -153,14 +153,14 @@ def propose(conversation_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/deals/<int:deal_id>/counter", methods=["GET", "POST"])
 @policy("party")
 def counter(deal_id: int):  # type: ignore[no-untyped-def]
-    deal = service.get_deal(db.session, actor=current_user, deal_id=deal_id)
+    deal = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
     if current_user.organisation_id not in deal.org_ids:
         abort(403)
-    form = _deal_form(deal.conversation, service.terms_of(deal), deal.version)
+    form = _deal_form(deal.conversation, deal_terms.terms_of(deal), deal.version)
     if _checked_terms(form):
         version = ascii_int(form.version.data) or 0
         try:
-            service.counter_deal(
+            negotiation.counter_deal(
                 db.session, actor=current_user, deal_id=deal.id, version=version, terms=_terms(form)
             )
         except DomainError as error:
@@ -212,7 +212,7 @@ def _deal_page(deal: Deal, delivery_form: DeliveryForm | None = None, status: in
 @policy("party")
 def index():  # type: ignore[no-untyped-def]
     everyone = current_user.organisation_id is None
-    deals = service.deals_for(db.session, actor=current_user, everyone=everyone)
+    deals = negotiation.deals_for(db.session, actor=current_user, everyone=everyone)
     totals = deliveries.realised_totals(
         db.session, None if everyone else current_user.organisation_id
     )
@@ -228,11 +228,11 @@ def index():  # type: ignore[no-untyped-def]
 @bp.get("/deals/<int:deal_id>")
 @policy("party")
 def deal(deal_id: int):  # type: ignore[no-untyped-def]
-    return _deal_page(service.get_deal(db.session, actor=current_user, deal_id=deal_id))
+    return _deal_page(negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id))
 
 
 def _deal_action(deal_id: int, run, event: str, success: str, **details: Any):  # type: ignore[no-untyped-def]
-    found = service.get_deal(db.session, actor=current_user, deal_id=deal_id)
+    found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
 
     def action() -> list[int]:
         changed = run(found)
@@ -250,7 +250,7 @@ def accept(deal_id: int):  # type: ignore[no-untyped-def]
     version = form.version.data if form.validate_on_submit() else -1
     return _deal_action(
         deal_id,
-        lambda d: service.accept_deal(
+        lambda d: negotiation.accept_deal(
             db.session, actor=current_user, deal_id=d.id, version=version
         ),
         "agreed",
@@ -265,7 +265,9 @@ def cancel(deal_id: int):  # type: ignore[no-untyped-def]
     reason = form.reason.data or "" if form.validate_on_submit() else ""
     return _deal_action(
         deal_id,
-        lambda d: service.cancel_deal(db.session, actor=current_user, deal_id=d.id, reason=reason),
+        lambda d: negotiation.cancel_deal(
+            db.session, actor=current_user, deal_id=d.id, reason=reason
+        ),
         "cancelled",
         _("The deal is cancelled."),
     )
@@ -276,7 +278,7 @@ def cancel(deal_id: int):  # type: ignore[no-untyped-def]
 def complete(deal_id: int):  # type: ignore[no-untyped-def]
     return _deal_action(
         deal_id,
-        lambda d: service.complete_deal(db.session, actor=current_user, deal_id=d.id),
+        lambda d: negotiation.complete_deal(db.session, actor=current_user, deal_id=d.id),
         "completed",
         _("The deal is completed."),
     )
@@ -297,7 +299,7 @@ def _delivery_input(form: DeliveryForm) -> dict[str, Any]:
 @bp.post("/deals/<int:deal_id>/deliveries")
 @policy("party")
 def log_delivery(deal_id: int):  # type: ignore[no-untyped-def]
-    found = service.get_deal(db.session, actor=current_user, deal_id=deal_id)
+    found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
     form = DeliveryForm()
     if form.validate_on_submit():
         try:
@@ -323,7 +325,7 @@ def log_delivery(deal_id: int):  # type: ignore[no-untyped-def]
 
 def _answer(deal_id: int, run, event: str, success: str):  # type: ignore[no-untyped-def]
     """Confirm or dispute a delivery; the firm that logged it is told by email."""
-    found = service.get_deal(db.session, actor=current_user, deal_id=deal_id)
+    found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
 
     def changed() -> list[int]:
         delivery = run(found)
@@ -368,7 +370,7 @@ def dispute_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped
 @bp.route("/deals/<int:deal_id>/deliveries/<int:delivery_id>/edit", methods=["GET", "POST"])
 @policy("party")
 def correct_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped-def]
-    found = service.get_deal(db.session, actor=current_user, deal_id=deal_id)
+    found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
     if current_user.organisation_id not in found.org_ids:
         abort(403)  # regional staff follow deliveries but never log or correct them for a firm
     delivery = next((d for d in found.deliveries if d.id == delivery_id), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from marketplace.services.mail import read_mailbox
+from marketplace.services.mail.transport import read_mailbox
 from marketplace.web.jobs import enqueue
 from marketplace.web.policy import policy
 from workers.jobs.alerts import send_digests

@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.extensions import db
-from marketplace.services import accounts, organisations, sites
-from marketplace.services.deliveries import realised_totals
+from marketplace.services.accounts import members, organisations, users
+from marketplace.services.deals.deliveries import realised_totals
 from marketplace.services.errors import DomainError
-from marketplace.services.estimates import suggestions
-from marketplace.services.listings import firm_listings
-from marketplace.services.matching import unmet_wants
+from marketplace.services.impact.estimates import suggestions
+from marketplace.services.listings import sites
+from marketplace.services.listings.lifecycle import firm_listings
+from marketplace.services.matching.candidates import unmet_wants
 from marketplace.web import limits
 from marketplace.web.emails import send_templated, signed_url
 from marketplace.web.firm.forms import OUTSIDE, FirmForm, InviteForm, RoleForm, SiteForm
@@ -39,7 +40,7 @@ def _overview_page(invite_form: InviteForm, status: int = 200):  # type: ignore[
         organisation=current_user.organisation,
         sites=firm_sites,
         members=organisations.members(db.session, organisation_id),
-        invitations=accounts.open_invitations(db.session, organisation_id),
+        invitations=members.open_invitations(db.session, organisation_id),
         listings=firm_listings(db.session, organisation_id),
         suggested=suggestions(db.session, organisation_id=organisation_id, today=swedish_today()),
         unmet=unmet_wants(
@@ -159,7 +160,7 @@ def invite():  # type: ignore[no-untyped-def]
         form.email.errors = [*form.email.errors, refused]
         return _overview_page(form, 429)
     try:
-        invitation = accounts.invite_member(db.session, actor=current_user, email=form.email.data)
+        invitation = members.invite_member(db.session, actor=current_user, email=form.email.data)
     except DomainError as error:
         db.session.rollback()
         attach_domain_error(form, error)
@@ -173,7 +174,7 @@ def invite():  # type: ignore[no-untyped-def]
 @policy("owner")
 def resend_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
     try:
-        invitation = accounts.resend_invitation(
+        invitation = members.resend_invitation(
             db.session, actor=current_user, invitation_id=invitation_id
         )
     except DomainError as error:
@@ -191,8 +192,8 @@ def resend_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
 
 
 def _send_invitation(invitation: Invitation) -> None:
-    url = signed_url("auth.accept_invitation", "invite", accounts.invitation_payload(invitation))
-    invitee = accounts.find_user_by_email(db.session, invitation.email)
+    url = signed_url("auth.accept_invitation", "invite", members.invitation_payload(invitation))
+    invitee = users.find_user_by_email(db.session, invitation.email)
     language = (invitee.locale if invitee else None) or current_user.locale or "sv"
     send_templated(
         to=invitation.email,
@@ -209,7 +210,7 @@ def _send_invitation(invitation: Invitation) -> None:
 @bp.post("/invitations/<int:invitation_id>/revoke")
 @policy("owner")
 def revoke_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
-    accounts.revoke_invitation(db.session, actor=current_user, invitation_id=invitation_id)
+    members.revoke_invitation(db.session, actor=current_user, invitation_id=invitation_id)
     db.session.commit()
     flash(_("The invitation has been withdrawn."), "success")
     return redirect(url_for("firm.overview"), code=303)
@@ -222,7 +223,7 @@ def set_role(member_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         abort(400)
     try:
-        accounts.set_member_role(
+        members.set_member_role(
             db.session, actor=current_user, member_id=member_id, role=form.role.data
         )
     except DomainError as error:
@@ -238,7 +239,7 @@ def set_role(member_id: int):  # type: ignore[no-untyped-def]
 @policy("owner")
 def remove_member(member_id: int):  # type: ignore[no-untyped-def]
     try:
-        accounts.remove_member(db.session, actor=current_user, member_id=member_id)
+        members.remove_member(db.session, actor=current_user, member_id=member_id)
     except DomainError as error:
         db.session.rollback()
         flash_domain_error(error)

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField
 from wtforms.validators import NumberRange, Optional
 
-from marketplace.services.estimates import Choice
+from marketplace.services.impact.estimates import Choice
 from marketplace.web.fields import LocalDecimalField
 from marketplace.web.helpers import options
 from marketplace.web.inputs import Form

@@ -11,17 +11,17 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.services import factors
 from marketplace.services.errors import DomainError
-from marketplace.services.estimates import (
+from marketplace.services.impact import factors
+from marketplace.services.impact.estimates import (
     default_route,
     estimate_pair,
     store_estimate,
     stored_result,
 )
-from marketplace.services.factor_defaults import ORGANIC_CATEGORIES
-from marketplace.services.impact import HEAT_KEY, Estimate
-from marketplace.services.listings import get_visible_listing
+from marketplace.services.impact.estimator import HEAT_KEY, Estimate
+from marketplace.services.listings.lifecycle import get_visible_listing
+from marketplace.services.reference.factor_defaults import ORGANIC_CATEGORIES
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, fmt_number, translate
 from marketplace.web.impact.forms import ROUTE_LABELS, EstimateForm, choice_from
 from marketplace.web.inputs import query_id

@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from marketplace.services.factor_defaults import usual_route
+from marketplace.services.reference.factor_defaults import usual_route
 from marketplace.web.fields import LocalDecimalField, WholeNumberField, ascii_digits, choice_id
 from marketplace.web.helpers import locale, options, unit_label
 from marketplace.web.impact.forms import ROUTE_LABELS

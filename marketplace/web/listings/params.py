@@ -9,8 +9,13 @@ from werkzeug.datastructures import MultiDict
 
 from geo.areas import AreaError, Circle, decode_points, polygon_from_points
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
-from marketplace.services.search import ListingFilters
-from marketplace.services.validation import ascii_int, ascii_number, clean_text, has_foreign_digits
+from marketplace.services.listings.search import ListingFilters
+from marketplace.services.reference.validation import (
+    ascii_int,
+    ascii_number,
+    clean_text,
+    has_foreign_digits,
+)
 from models.sites import Site
 from models.taxonomy import CATEGORY_BY_KEY, DIRECTIONS, KINDS
 

@@ -8,13 +8,15 @@ from flask_login import current_user
 
 from geo.gazetteer import COUNTIES, MUNICIPALITIES
 from marketplace.extensions import db
-from marketplace.services import conversations, facilitation
-from marketplace.services import listings as service
+from marketplace.services.deals import conversations
 from marketplace.services.errors import DomainError
-from marketplace.services.estimates import ranked_matches
-from marketplace.services.search import is_live, search_listings
-from marketplace.services.sites import firm_sites
-from marketplace.services.taxonomy import common_codes
+from marketplace.services.impact.estimates import ranked_matches
+from marketplace.services.listings import lifecycle, rules
+from marketplace.services.listings.liveness import is_live
+from marketplace.services.listings.search import search_listings
+from marketplace.services.listings.sites import firm_sites
+from marketplace.services.reference.taxonomy import common_codes
+from marketplace.services.staff import facilitation
 from marketplace.web import limits
 from marketplace.web.helpers import (
     attach_domain_error,
@@ -131,15 +133,15 @@ def map_view():  # type: ignore[no-untyped-def]
 @policy("public")
 def detail(listing_id: int):  # type: ignore[no-untyped-def]
     viewer = current_user if current_user.is_authenticated else None
-    listing = service.get_visible_listing(db.session, listing_id=listing_id, viewer=viewer)
+    listing = lifecycle.get_visible_listing(db.session, listing_id=listing_id, viewer=viewer)
     revealed = conversations.revealed_to(db.session, listing, viewer)
-    shown = service.disclosure(listing, viewer, revealed=revealed)
+    shown = lifecycle.disclosure(listing, viewer, revealed=revealed)
     conversation = (
         conversations.open_conversation_for(db.session, listing.id, viewer.organisation_id)
         if viewer is not None and viewer.organisation_id and not shown.is_own
         else None
     )
-    hints = service.quality_hints(listing) if shown.is_own else []
+    hints = lifecycle.quality_hints(listing) if shown.is_own else []
     matches = (
         ranked_matches(db.session, listing, today=swedish_today(), limit=10)
         if is_live(listing, swedish_today())
@@ -163,11 +165,11 @@ def _kind_or_404(kind: str | None) -> str:
     return kind
 
 
-def _listing_input(form: ListingForm, direction: str, kind: str) -> service.ListingInput:
+def _listing_input(form: ListingForm, direction: str, kind: str) -> rules.ListingInput:
     def value(name: str):  # type: ignore[no-untyped-def]
         return form[name].data if form.has(name) else None
 
-    return service.ListingInput(
+    return rules.ListingInput(
         direction=direction,
         kind=kind,
         site_id=form.site_id.data,
@@ -203,7 +205,7 @@ def _checked(form: ListingForm, direction: str, kind: str) -> bool:
     if form.validate():
         return True
     try:
-        service.validate(db.session, _listing_input(form, direction, kind))
+        rules.validate(db.session, _listing_input(form, direction, kind))
     except DomainError as error:
         attach_domain_error(form, error, beside_shape=False)
     return False
@@ -238,7 +240,7 @@ def new():  # type: ignore[no-untyped-def]
     form = ListingForm(kind=kind, direction=direction, sites=sites)
     if _checked(form, direction, kind):
         try:
-            listing = service.create_listing(
+            listing = lifecycle.create_listing(
                 db.session, actor=current_user, data=_listing_input(form, direction, kind)
             )
         except DomainError as error:
@@ -256,14 +258,14 @@ def new():  # type: ignore[no-untyped-def]
 @bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
 @policy("firm")
 def edit(listing_id: int):  # type: ignore[no-untyped-def]
-    listing = service.get_own_listing(db.session, actor=current_user, listing_id=listing_id)
+    listing = lifecycle.get_own_listing(db.session, actor=current_user, listing_id=listing_id)
     sites = firm_sites(db.session, current_user.organisation_id)
     form = ListingForm(obj=listing, kind=listing.kind, direction=listing.direction, sites=sites)
     if not form.is_submitted() and listing.ewc is not None:
         form.ewc_code.data = listing.ewc.display_code.rstrip("*")
     if _checked(form, listing.direction, listing.kind):
         try:
-            service.update_listing(
+            lifecycle.update_listing(
                 db.session,
                 actor=current_user,
                 listing_id=listing.id,
@@ -300,7 +302,7 @@ def _transition(listing_id: int, action, message: str) -> bool:  # type: ignore[
 @policy("firm")
 def publish(listing_id: int):  # type: ignore[no-untyped-def]
     def action(session, *, actor, listing_id):  # type: ignore[no-untyped-def]
-        return service.publish_listing(
+        return lifecycle.publish_listing(
             session, actor=actor, listing_id=listing_id, today=swedish_today()
         )
 
@@ -311,14 +313,14 @@ def publish(listing_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/<int:listing_id>/close")
 @policy("firm")
 def close(listing_id: int):  # type: ignore[no-untyped-def]
-    _transition(listing_id, service.close_listing, _("The listing is closed."))
+    _transition(listing_id, lifecycle.close_listing, _("The listing is closed."))
     return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
 
 
 @bp.post("/<int:listing_id>/delete")
 @policy("firm")
 def delete(listing_id: int):  # type: ignore[no-untyped-def]
-    if _transition(listing_id, service.delete_draft, _("The draft has been deleted.")):
+    if _transition(listing_id, lifecycle.delete_draft, _("The draft has been deleted.")):
         return redirect(url_for("firm.overview"), code=303)
     return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
 

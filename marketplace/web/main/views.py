@@ -15,9 +15,9 @@ from flask import (
 from flask_login import current_user
 
 from marketplace.extensions import db
-from marketplace.services import exports
-from marketplace.services.search import newest_listings, region_totals
-from marketplace.services.stats import StatsFilter
+from marketplace.services.listings.search import newest_listings, region_totals
+from marketplace.services.staff import exports
+from marketplace.services.staff.stats import StatsFilter
 from marketplace.web.policy import policy
 from marketplace.web.security import safe_next
 from marketplace.web.staff.params import default_period, parse_filter

@@ -11,16 +11,25 @@ from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.extensions import db
-from marketplace.services import facilitation as service
-from marketplace.services import outbox
-from marketplace.services.deal_mail import conversation_emails
-from marketplace.services.deliveries import realised_totals
+from marketplace.services.deals.deal_mail import conversation_emails
+from marketplace.services.deals.deliveries import realised_totals
 from marketplace.services.errors import DomainError
-from marketplace.services.estimates import Choice, estimate_pair, require_factor_set
-from marketplace.services.listings import firm_listings
-from marketplace.services.mail import sender_domain
-from marketplace.services.opportunities import live_rows, lonely, network, untaken_matches
-from marketplace.services.validation import ascii_int
+from marketplace.services.impact.estimates import (
+    Choice,
+    estimate_pair,
+    require_factor_set,
+)
+from marketplace.services.listings.lifecycle import firm_listings
+from marketplace.services.mail import outbox
+from marketplace.services.mail.transport import sender_domain
+from marketplace.services.reference.validation import ascii_int
+from marketplace.services.staff import facilitation
+from marketplace.services.staff.opportunities import (
+    live_rows,
+    lonely,
+    network,
+    untaken_matches,
+)
 from marketplace.web import charts
 from marketplace.web.audit import record_read
 from marketplace.web.helpers import (
@@ -117,7 +126,7 @@ def introduce():  # type: ignore[no-untyped-def]
     form = IntroductionForm()
     if form.validate_on_submit():
         try:
-            conversation, message = service.introduce(
+            conversation, message = facilitation.introduce(
                 db.session, actor=current_user, offer_id=offer.id, want_id=want.id,
                 note=form.note.data or "", today=swedish_today(),
             )  # fmt: skip
@@ -148,7 +157,7 @@ def introduce():  # type: ignore[no-untyped-def]
 @bp.get("/moderation")
 @policy("staff")
 def moderation():  # type: ignore[no-untyped-def]
-    queue = service.moderation_queue(db.session, actor=current_user, today=swedish_today())
+    queue = facilitation.moderation_queue(db.session, actor=current_user, today=swedish_today())
     return render_template("staff/moderation.html", queue=queue, form=ReasonForm(formdata=None))
 
 
@@ -160,7 +169,7 @@ def unpublish(listing_id: int):  # type: ignore[no-untyped-def]
         flash(_("Give the firm a reason for unpublishing the listing."), "error")
         return redirect(url_for("staff.moderation"), 303)
     try:
-        listing = service.unpublish(
+        listing = facilitation.unpublish(
             db.session, actor=current_user, listing_id=listing_id, reason=form.reason.data or ""
         )
     except DomainError as error:
@@ -168,7 +177,7 @@ def unpublish(listing_id: int):  # type: ignore[no-untyped-def]
         flash_domain_error(error)
         return redirect(url_for("staff.moderation"), 303)
     settings = current_app.extensions["settings"]
-    envelopes = service.unpublished_envelopes(db.session, mail_context(settings), listing)
+    envelopes = facilitation.unpublished_envelopes(db.session, mail_context(settings), listing)
     ids = outbox.queue_many(
         db.session, envelopes, domain=sender_domain(settings.mail_default_sender)
     )
@@ -183,7 +192,7 @@ def unpublish(listing_id: int):  # type: ignore[no-untyped-def]
 def resolve(listing_id: int):  # type: ignore[no-untyped-def]
     if db.session.get(Listing, listing_id) is None:
         abort(404)
-    service.resolve_reports(db.session, actor=current_user, listing_id=listing_id)
+    facilitation.resolve_reports(db.session, actor=current_user, listing_id=listing_id)
     db.session.commit()
     flash(_("The reports are marked as handled."), "success")
     return redirect(url_for("staff.moderation"), 303)
@@ -203,7 +212,7 @@ def firms():  # type: ignore[no-untyped-def]
         "staff/firms.html",
         firms=list(db.session.scalars(stmt.limit(300))),
         query=query,
-        due=service.follow_ups_due(db.session, today=swedish_today()),
+        due=facilitation.follow_ups_due(db.session, today=swedish_today()),
     )
 
 
@@ -213,7 +222,9 @@ def _firm_page(organisation: Organisation, form: NoteForm, status: int = 200):  
         organisation=organisation,
         listings=firm_listings(db.session, organisation.id),
         totals=realised_totals(db.session, organisation.id),
-        notes=service.firm_notes(db.session, actor=current_user, organisation_id=organisation.id),
+        notes=facilitation.firm_notes(
+            db.session, actor=current_user, organisation_id=organisation.id
+        ),
         form=form,
         today=swedish_today(),
     ), status
@@ -234,7 +245,7 @@ def add_note(organisation_id: int):  # type: ignore[no-untyped-def]
     form = NoteForm()
     if form.validate_on_submit():
         try:
-            service.add_note(
+            facilitation.add_note(
                 db.session, actor=current_user, organisation_id=organisation.id,
                 body=form.body.data or "", follow_up_on=form.follow_up_on.data,
                 today=swedish_today(),
@@ -252,6 +263,6 @@ def add_note(organisation_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/notes/<int:note_id>/done")
 @policy("staff")
 def note_done(note_id: int):  # type: ignore[no-untyped-def]
-    note = service.mark_done(db.session, actor=current_user, note_id=note_id)
+    note = facilitation.mark_done(db.session, actor=current_user, note_id=note_id)
     db.session.commit()
     return redirect(url_for("staff.firm", organisation_id=note.organisation_id), 303)

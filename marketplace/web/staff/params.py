@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
-from marketplace.services.stats import SECTIONS, StatsFilter
+from marketplace.services.staff.stats import SECTIONS, StatsFilter
 from models.taxonomy import CATEGORY_BY_KEY
 
 MAX_YEARS = 10

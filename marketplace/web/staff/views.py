@@ -21,10 +21,13 @@ from flask_login import current_user
 
 from geo.gazetteer import COUNTIES, MUNICIPALITIES
 from marketplace.extensions import db
-from marketplace.services import boundaries as boundary_service
-from marketplace.services import deliveries as deliveries_service
-from marketplace.services import exports, stats, stats_sql
-from marketplace.services.facilitation import follow_ups_due, open_reports_count
+from marketplace.services.deals import deliveries as delivery_service
+from marketplace.services.reference import boundaries
+from marketplace.services.staff import exports, stats, stats_sql
+from marketplace.services.staff.facilitation import (
+    follow_ups_due,
+    open_reports_count,
+)
 from marketplace.web import charts
 from marketplace.web.audit import record_read
 from marketplace.web.deals.forms import DELIVERY_STATUS_LABELS, STATUS_LABELS
@@ -108,7 +111,7 @@ def _charts(f: stats.StatsFilter, months: list[dict[str, Any]], categories: list
         empty_label=_("No data"),
     )
     values = {row["municipality"]: row["offered_tonnes"] for row in towns if row["municipality"]}
-    outlines = boundary_service.outlines(db.session, "municipality")
+    outlines = boundaries.outlines(db.session, "municipality")
     region = charts.region_map(
         values,
         title=titles["map"],
@@ -203,7 +206,7 @@ def deliveries():  # type: ignore[no-untyped-def]
     """Deliveries waiting for the other firm, or disputed: what staff may follow up."""
     return render_template(
         "staff/deliveries.html",
-        deliveries=deliveries_service.unanswered(db.session),
+        deliveries=delivery_service.unanswered(db.session),
         labels=DELIVERY_STATUS_LABELS,
     )
 

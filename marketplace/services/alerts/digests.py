@@ -1,0 +1,143 @@
+"""Daily and weekly digests: one email per user and period with everything new since the last.
+
+A digest's outbox key is `digest:<cadence>:<period>:<user>`, so a second sweep in the same
+period, or two sweeps at once, create nothing more: the losing insert does nothing and leaves the
+notifications for the next period.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from marketplace.services.alerts.notify import digest_envelope, item
+from marketplace.services.listings.liveness import is_live
+from marketplace.services.mail import outbox
+from marketplace.services.mail.compose import TIMEZONE
+from marketplace.services.mail.context import MailContext
+from models.accounts import User
+from models.alerts import AlertSubscription, Notification
+from models.listings import Listing
+
+DIGEST_HOUR = 7  # local time; daily digests go out from 07:00, weekly ones from Monday 07:00
+CHUNK = 500
+
+
+def period_key(cadence: str, now: datetime) -> str:
+    """The latest digest period that has started by `now` (a date, or an ISO week)."""
+    local = now.astimezone(ZoneInfo(TIMEZONE))
+    if cadence == "daily":
+        day = local.date() - timedelta(days=1 if local.hour < DIGEST_HOUR else 0)
+        return day.isoformat()
+    monday = local.date() - timedelta(days=local.weekday())
+    if local.weekday() == 0 and local.hour < DIGEST_HOUR:
+        monday -= timedelta(days=7)
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def pending_user_ids(session: Session, cadence: str) -> list[int]:
+    stmt = (
+        select(Notification.user_id)
+        .where(Notification.state == "pending", Notification.cadence == cadence)
+        .distinct()
+        .order_by(Notification.user_id)
+    )
+    return list(session.scalars(stmt))
+
+
+def build_digests(
+    sessions: sessionmaker[Session],
+    ctx: MailContext,
+    cadence: str,
+    *,
+    now: datetime,
+    today: date,
+    chunk: int = CHUNK,
+) -> list[int]:
+    """Create this period's digests; the new outbox ids (committed chunk by chunk)."""
+    period = period_key(cadence, now)
+    with sessions() as session:
+        user_ids = pending_user_ids(session, cadence)
+    created: list[int] = []
+    for start in range(0, len(user_ids), chunk):
+        with sessions() as session:
+            created += _build_chunk(
+                session, ctx, cadence, period, user_ids[start : start + chunk], now, today
+            )
+            session.commit()
+    return created
+
+
+def _build_chunk(
+    session: Session,
+    ctx: MailContext,
+    cadence: str,
+    period: str,
+    user_ids: list[int],
+    now: datetime,
+    today: date,
+) -> list[int]:
+    rows = session.execute(
+        select(Notification, Listing, AlertSubscription.name, AlertSubscription.paused)
+        .join(Listing, Listing.id == Notification.listing_id)
+        .outerjoin(AlertSubscription, AlertSubscription.id == Notification.subscription_id)
+        .where(
+            Notification.user_id.in_(user_ids),
+            Notification.state == "pending",
+            Notification.cadence == cadence,
+        )
+        .order_by(Notification.user_id, Notification.id)
+    ).all()
+    users = {
+        u.id: u
+        for u in session.scalars(select(User).where(User.id.in_(user_ids)))
+        if u.active and not u.alerts_muted and u.email_verified_at is not None
+    }
+    by_user: dict[int, list[Any]] = defaultdict(list)
+    dropped: list[int] = []
+    for note, listing, name, paused in rows:
+        # Deleted or paused since: the user no longer wants these; closed listings are gone.
+        wanted = name is not None and not paused
+        if wanted and note.user_id in users and is_live(listing, today):
+            by_user[note.user_id].append((note, listing, name))
+        else:
+            dropped.append(note.id)
+    if dropped:
+        session.execute(
+            update(Notification).where(Notification.id.in_(dropped)).values(state="dropped"),
+            execution_options={"synchronize_session": False},
+        )
+    envelopes = {
+        user_id: _digest(ctx, users[user_id], cadence, period, entries)
+        for user_id, entries in by_user.items()
+    }
+    added = outbox.queue_many(session, list(envelopes.values()), domain=ctx.domain, now=now)
+    created, emailed = [], []
+    for user_id, entries in by_user.items():
+        email_id = added.get(envelopes[user_id].key)
+        if email_id is None:
+            continue  # this period's digest exists: these wait for the next one
+        created.append(email_id)
+        emailed += [{"id": n.id, "state": "emailed", "outbox_id": email_id} for n, _, _ in entries]
+    if emailed:
+        session.expunge_all()  # an UPDATE by primary key for each, in one executemany
+        session.execute(update(Notification), emailed)
+    return created
+
+
+def _digest(
+    ctx: MailContext, user: User, cadence: str, period: str, entries: list[Any]
+) -> outbox.Envelope:
+    locale = user.locale or "sv"
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for note, listing, name in entries:
+        grouped[name].append(item(ctx, listing, note, locale))
+    groups = sorted(grouped.items(), key=lambda pair: pair[0].casefold())
+    sub_ids = sorted({note.subscription_id for note, _, _ in entries if note.subscription_id})
+    return digest_envelope(ctx, user, cadence, period, groups, sub_ids)

@@ -1,0 +1,3 @@
+"""Getting email out: the transport (SMTP or files), the outbox, signed links, email rendering and
+the context every email needs.
+"""

@@ -1,0 +1,1 @@
+"""Which listings could serve each other: the compatible categories and the candidate search."""

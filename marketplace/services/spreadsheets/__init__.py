@@ -1,0 +1,1 @@
+"""Writing CSV and XLSX files whose cells cannot be read as formulas."""
