@@ -65,7 +65,7 @@ from marketplace.services.matching.candidates import (
 )
 from marketplace.services.staff import opportunities, stats, stats_sql
 from marketplace.services.staff.stats import StatsFilter
-from marketplace.web.staff.params import default_period
+from marketplace.web.presenters.stats_params import default_period
 from models.base import swedish_today
 from models.deals import Conversation, Deal, Delivery
 from models.engine import make_engine

@@ -9,11 +9,14 @@ from typing import Any
 from flask import current_app, url_for
 
 from marketplace.extensions import db
+from marketplace.services.accounts import users
 from marketplace.services.accounts.security import make_token
 from marketplace.services.mail import outbox
 from marketplace.services.mail.compose import render_email
 from marketplace.services.mail.transport import sender_domain
+from marketplace.web.helpers import locale as current_locale
 from marketplace.web.jobs import send_after_commit
+from models.accounts import User
 
 
 def signed_url(endpoint: str, purpose: str, payload: dict[str, object]) -> str:
@@ -41,3 +44,27 @@ def send_templated(
     db.session.commit()
     send_after_commit([email_id] if email_id is not None else [])
     return True
+
+
+def send_verification(user: User) -> None:
+    url = signed_url("auth.verify", "verify", users.verification_payload(user))
+    send_templated(
+        to=user.email,
+        locale=user.locale or current_locale(),
+        template="verify",
+        purpose="verify",
+        user=user,
+        url=url,
+    )
+
+
+def send_reset(user: User) -> None:
+    url = signed_url("auth.reset_password", "reset", users.reset_payload(user))
+    send_templated(
+        to=user.email,
+        locale=user.locale or current_locale(),
+        template="reset",
+        purpose="reset",
+        user=user,
+        url=url,
+    )

@@ -9,8 +9,23 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, Field, IntegerField, SelectMultipleField
-from wtforms.validators import StopValidation
+from wtforms import (
+    DecimalField,
+    EmailField,
+    Field,
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import (
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from marketplace.services.reference import formatting
@@ -18,6 +33,8 @@ from marketplace.services.reference.validation import (
     INT4_MAX,
     ascii_int,
     has_foreign_digits,
+    normalise_org_number,
+    valid_sni,
 )
 
 _SPACE = "[ \u00a0\u202f]"  # a space, a no-break space or a narrow one between thousands
@@ -185,3 +202,54 @@ class MultiCheckboxField(SelectMultipleField):
 
     def pre_validate(self, form: Any) -> None:
         """Unknown values are refused by the service with a message; no WTForms English here."""
+
+
+# --- fields several blueprints share -----------------------------------------------------------
+
+
+def org_number_check(_form: Any, field: StringField) -> None:
+    if normalise_org_number(field.data or "") is None:
+        raise ValidationError(
+            _l(
+                "Enter a valid organisation number (ten digits, e.g. 556036-0793); "
+                "the last digit is a check digit."
+            )
+        )
+
+
+def sni_check(_form: Any, field: StringField) -> None:
+    if field.data and not valid_sni(field.data):
+        raise ValidationError(_l("Enter an SNI code such as 16.101 or 16101."))
+
+
+def email_field(label: str | None = None) -> EmailField:
+    return EmailField(
+        label or _l("Email"),
+        validators=[
+            InputRequired(_l("Enter your email address.")),
+            Email(_l("Enter a valid email address."), check_deliverability=False),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(min=10, max=200, message=_l("Use between 10 and 200 characters.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+        description=_l("At least 10 characters. A few random words make a good password."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            InputRequired(_l("Repeat the password.")),
+            EqualTo("password", _l("The passwords do not match.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm

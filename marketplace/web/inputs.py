@@ -147,3 +147,7 @@ class IdConverter(IntegerConverter):
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", INT4_MAX)
         super().__init__(url_map, *args, **kwargs)
+
+
+class ConfirmForm(Form):
+    """A button only: following a link never changes anything until the user confirms."""

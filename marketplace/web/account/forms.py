@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
-from marketplace.web.auth.forms import new_password_fields
+from marketplace.web.fields import new_password_fields
 from marketplace.web.helpers import options
 from marketplace.web.inputs import Form
 

@@ -30,8 +30,8 @@ from marketplace.web.account.forms import (
     ProfileForm,
 )
 from marketplace.web.audit import record_read
-from marketplace.web.auth.forms import ConfirmForm
 from marketplace.web.helpers import attach_domain_error
+from marketplace.web.inputs import ConfirmForm
 from marketplace.web.jobs import send_after_commit
 from marketplace.web.policy import policy
 from models.base import utcnow

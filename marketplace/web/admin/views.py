@@ -16,7 +16,7 @@ from marketplace.services.accounts import administration, audit
 from marketplace.services.errors import DomainError
 from marketplace.services.impact import factors
 from marketplace.services.mail import outbox
-from marketplace.web.auth.views import send_reset, send_verification
+from marketplace.web.emails import send_reset, send_verification
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
 from marketplace.web.inputs import Form, query_text
 from marketplace.web.jobs import send_after_commit

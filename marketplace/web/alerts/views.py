@@ -20,9 +20,9 @@ from marketplace.services.errors import DomainError
 from marketplace.services.listings.sites import firm_sites
 from marketplace.services.reference.validation import ascii_int, ascii_number
 from marketplace.web.alerts.forms import POINT, AlertForm
-from marketplace.web.api.views import feature
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
 from marketplace.web.policy import policy
+from marketplace.web.presenters.geojson import feature
 from models.alerts import AlertSubscription
 from models.base import swedish_today
 

@@ -23,13 +23,14 @@ from marketplace.services.reference import boundaries as boundary_service
 from marketplace.services.reference.postcodes import find_postcode
 from marketplace.services.reference.validation import ascii_int, ascii_number
 from marketplace.services.staff import stats, stats_sql
-from marketplace.web.deals.common import Names as deal_names
 from marketplace.web.helpers import explain
-from marketplace.web.impact.forms import EstimateForm, choice_from
 from marketplace.web.inputs import query_int
-from marketplace.web.listings.params import parse_search
 from marketplace.web.policy import policy
-from marketplace.web.staff.params import parse_filter
+from marketplace.web.presenters.estimate import EstimateForm, choice_from
+from marketplace.web.presenters.geojson import feature
+from marketplace.web.presenters.parties import Names as deal_names
+from marketplace.web.presenters.search_params import parse_search
+from marketplace.web.presenters.stats_params import parse_filter
 from models.base import swedish_today
 from models.deals import Deal
 from models.listings import Listing
@@ -50,41 +51,6 @@ def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
     if exc.code == 429:
         return _error(429, "too many requests; wait a little and try again")
     return _error(exc.code or 500, exc.description or exc.name, getattr(exc, "parameter", None))
-
-
-def feature(listing: Listing, distance_km: float | None = None) -> dict[str, Any]:
-    """A listing as a GeoJSON Feature; anonymous listings carry only their coarse point."""
-    properties: dict[str, Any] = {
-        "id": listing.id,
-        "direction": listing.direction,
-        "kind": listing.kind,
-        "title": listing.title,
-        "category": listing.category,
-        "ewc_code": listing.ewc_code,
-        "hazardous": listing.is_hazardous,
-        "quantity": float(listing.quantity),
-        "remaining_quantity": float(listing.remaining_quantity)
-        if listing.remaining_quantity is not None
-        else None,
-        "unit": listing.unit,
-        "recurrence": listing.recurrence,
-        "municipality": listing.municipality_code,
-        "county": listing.county_code,
-        "anonymous": listing.is_anonymous,
-        "firm": None if listing.is_anonymous else listing.organisation.name,
-        "url": url_for("listings.detail", listing_id=listing.id, _external=True),
-    }
-    if distance_km is not None:
-        properties["distance_km"] = round(distance_km, 3)
-    return {
-        "type": "Feature",
-        "id": listing.id,
-        "geometry": {
-            "type": "Point",
-            "coordinates": [round(listing.lon, 6), round(listing.lat, 6)],
-        },
-        "properties": properties,
-    }
 
 
 @bp.get("/listings")

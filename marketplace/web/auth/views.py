@@ -23,13 +23,12 @@ from marketplace.services.reference.validation import normalise_org_number
 from marketplace.web import limits
 from marketplace.web.auth.forms import (
     AcceptInvitationForm,
-    ConfirmForm,
     EmailForm,
     LoginForm,
     RegisterForm,
     ResetPasswordForm,
 )
-from marketplace.web.emails import send_templated, signed_url
+from marketplace.web.emails import send_reset, send_templated, send_verification
 from marketplace.web.helpers import (
     attach_domain_error,
     flash_domain_error,
@@ -37,6 +36,7 @@ from marketplace.web.helpers import (
     locale,
     translate,
 )
+from marketplace.web.inputs import ConfirmForm
 from marketplace.web.policy import policy
 from marketplace.web.security import safe_next
 
@@ -64,30 +64,6 @@ def _read(purpose: str, token: str, max_age: int) -> dict[str, object] | None:
         else:
             flash(_("This link is not valid. Check that you copied all of it."), "error")
         return None
-
-
-def send_verification(user: users.User) -> None:
-    url = signed_url("auth.verify", "verify", users.verification_payload(user))
-    send_templated(
-        to=user.email,
-        locale=user.locale or locale(),
-        template="verify",
-        purpose="verify",
-        user=user,
-        url=url,
-    )
-
-
-def send_reset(user: users.User) -> None:
-    url = signed_url("auth.reset_password", "reset", users.reset_payload(user))
-    send_templated(
-        to=user.email,
-        locale=user.locale or locale(),
-        template="reset",
-        purpose="reset",
-        user=user,
-        url=url,
-    )
 
 
 def _start_session(user: users.User, remember: bool) -> None:

@@ -15,33 +15,17 @@ from marketplace.services.deals.deal_mail import conversation_emails
 from marketplace.services.errors import DomainError, Forbidden
 from marketplace.services.mail import outbox
 from marketplace.services.mail.transport import sender_domain
-from marketplace.web.deals.forms import (
-    PRICE_MODEL_LABELS,
-    RECURRENCE_LABELS,
-    ROUTE_LABELS,
-    STATUS_LABELS,
-    TRANSPORT_BY_LABELS,
-    TRANSPORT_MODE_LABELS,
-)
 from marketplace.web.helpers import (
     flash_domain_error,
     translate,
 )
 from marketplace.web.jobs import send_after_commit
+from marketplace.web.presenters.labels import DEAL_LABELS
+from marketplace.web.presenters.parties import Names
 from models.deals import Conversation
 from workers.context import mail_context
 
 bp = Blueprint("deals", __name__)
-
-LABELS = {
-    "status": STATUS_LABELS,
-    "recurrence": RECURRENCE_LABELS,
-    "price_model": PRICE_MODEL_LABELS,
-    "transport_by": TRANSPORT_BY_LABELS,
-    "transport_mode": TRANSPORT_MODE_LABELS,
-    "route": ROUTE_LABELS,
-}
-
 
 # --- emails and commits ----------------------------------------------------------------------
 
@@ -82,18 +66,11 @@ def attempt(action: Callable[[], list[int]], success: str) -> bool:
 # --- naming parties (anonymity) ---------------------------------------------------------------
 
 
-class Names(conversations.PartyNames):
-    """How the current user sees the people and firms of one conversation (anonymity rule)."""
-
-    def __init__(self, conversation: Conversation) -> None:
-        super().__init__(conversation, current_user.organisation_id, translate)
-
-
 def page_context(conversation: Conversation) -> dict[str, Any]:
     return {
         "conversation": conversation,
         "side": conversations.side_of(current_user, conversation),
         "names": Names(conversation),
         "revealed": conversations.identity_revealed(conversation),
-        "labels": LABELS,
+        "labels": DEAL_LABELS,
     }

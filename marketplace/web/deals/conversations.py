@@ -19,7 +19,6 @@ from marketplace.services.listings.liveness import is_live
 from marketplace.services.reference.validation import ascii_int
 from marketplace.web import limits
 from marketplace.web.deals.common import (
-    Names,
     attempt,
     bp,
     commit,
@@ -36,6 +35,7 @@ from marketplace.web.helpers import (
     options,
 )
 from marketplace.web.policy import policy
+from marketplace.web.presenters.parties import Names
 from models.base import swedish_today
 from models.deals import Conversation
 from models.listings import Listing

@@ -9,48 +9,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from marketplace.web.fields import LocalDecimalField, WholeNumberField
 from marketplace.web.helpers import options
 from marketplace.web.inputs import Form
+from marketplace.web.presenters.labels import (
+    DEAL_ROUTE_LABELS,
+    PRICE_MODEL_LABELS,
+    RECURRENCE_LABELS,
+    TRANSPORT_BY_LABELS,
+    TRANSPORT_MODE_LABELS,
+)
 
 MESSAGE_MAX = 5000
-
-RECURRENCE_LABELS = {
-    "once": _l("One delivery or one lot"),
-    "week": _l("Per week"),
-    "month": _l("Per month"),
-    "year": _l("Per year"),
-}
-PRICE_MODEL_LABELS = {
-    "price": _l("The receiver pays the supplier"),
-    "fee": _l("The supplier pays the receiver (a fee)"),
-    "free": _l("No money changes hands"),
-}
-TRANSPORT_BY_LABELS = {
-    "supplier": _l("The supplier"),
-    "receiver": _l("The receiver"),
-    "third_party": _l("A haulier on behalf of both"),
-}
-TRANSPORT_MODE_LABELS = {
-    "truck": _l("Truck"),
-    "rail": _l("Rail"),
-    "pickup": _l("Picked up by the receiver"),
-}
-ROUTE_LABELS = {
-    "landfill": _l("Landfill"),
-    "incineration": _l("Incineration"),
-    "sold": _l("Sold or used elsewhere"),
-    "unknown": _l("Unknown"),
-}
-DELIVERY_STATUS_LABELS = {
-    "pending": _l("Waiting for confirmation"),
-    "confirmed": _l("Confirmed"),
-    "disputed": _l("Disputed"),
-}
-STATUS_LABELS = {
-    "proposed": _l("Proposed"),
-    "agreed": _l("Agreed"),
-    "delivering": _l("Delivering"),
-    "completed": _l("Completed"),
-    "cancelled": _l("Cancelled"),
-}
 
 
 def _message(label, required: bool = True):  # type: ignore[no-untyped-def]
@@ -135,7 +102,7 @@ class DealForm(Form):
         self.price_model.choices = options(PRICE_MODEL_LABELS.items())
         self.transport_by.choices = options(TRANSPORT_BY_LABELS.items())
         self.transport_mode.choices = options(TRANSPORT_MODE_LABELS.items())
-        self.baseline_route.choices = options(ROUTE_LABELS.items())
+        self.baseline_route.choices = options(DEAL_ROUTE_LABELS.items())
 
 
 class AcceptForm(Form):

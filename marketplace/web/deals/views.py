@@ -23,8 +23,6 @@ from marketplace.services.reference.validation import ascii_int
 # The conversation routes live beside these, on the same blueprint.
 from marketplace.web.deals import conversations as _conversations  # noqa: F401
 from marketplace.web.deals.common import (
-    LABELS,
-    Names,
     attempt,
     bp,
     commit,
@@ -32,7 +30,6 @@ from marketplace.web.deals.common import (
     page_context,
 )
 from marketplace.web.deals.forms import (
-    DELIVERY_STATUS_LABELS,
     AcceptForm,
     CancelForm,
     DealForm,
@@ -45,6 +42,8 @@ from marketplace.web.helpers import (
     options,
 )
 from marketplace.web.policy import policy
+from marketplace.web.presenters.labels import DEAL_LABELS, DELIVERY_STATUS_LABELS
+from marketplace.web.presenters.parties import Names
 from models.base import swedish_today
 from models.deals import Conversation, Deal
 
@@ -221,7 +220,7 @@ def index():  # type: ignore[no-untyped-def]
         deals=[(d, Names(d.conversation)) for d in deals],
         totals=totals,
         everyone=everyone,
-        labels=LABELS,
+        labels=DEAL_LABELS,
     )
 
 

@@ -14,8 +14,7 @@ from wtforms import (
 from wtforms.validators import URL, Email, InputRequired, Length, NumberRange, Optional
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITIES
-from marketplace.web.auth.forms import _sni, email_field
-from marketplace.web.fields import LocalDecimalField, ascii_digits
+from marketplace.web.fields import LocalDecimalField, ascii_digits, email_field, sni_check
 from marketplace.web.helpers import options
 from marketplace.web.inputs import Form
 
@@ -27,7 +26,7 @@ class FirmForm(Form):
         _l("Firm name"), validators=[InputRequired(_l("Enter the firm's name.")), Length(max=200)]
     )
     sni_code = StringField(
-        _l("SNI code (optional)"), validators=[Optional(), Length(max=7), ascii_digits, _sni]
+        _l("SNI code (optional)"), validators=[Optional(), Length(max=7), ascii_digits, sni_check]
     )
     website = StringField(
         _l("Website (optional)"),

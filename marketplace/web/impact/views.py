@@ -23,9 +23,9 @@ from marketplace.services.impact.estimator import HEAT_KEY, Estimate
 from marketplace.services.listings.lifecycle import get_visible_listing
 from marketplace.services.reference.factor_defaults import ORGANIC_CATEGORIES
 from marketplace.web.helpers import attach_domain_error, flash_domain_error, fmt_number, translate
-from marketplace.web.impact.forms import ROUTE_LABELS, EstimateForm, choice_from
 from marketplace.web.inputs import query_id
 from marketplace.web.policy import policy
+from marketplace.web.presenters.estimate import ROUTE_LABELS, EstimateForm, choice_from
 from models.impact import Factor, FactorSet, StoredEstimate
 from models.listings import Listing
 

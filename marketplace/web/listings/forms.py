@@ -17,8 +17,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from marketplace.services.reference.factor_defaults import usual_route
 from marketplace.web.fields import LocalDecimalField, WholeNumberField, ascii_digits, choice_id
 from marketplace.web.helpers import locale, options, unit_label
-from marketplace.web.impact.forms import ROUTE_LABELS
 from marketplace.web.inputs import Form
+from marketplace.web.presenters.estimate import ROUTE_LABELS
 from models.taxonomy import KIND_UNITS, categories_for
 
 RECURRENCE_LABELS = {

@@ -33,8 +33,8 @@ from marketplace.web.listings.forms import (
     ReportForm,
     SearchForm,
 )
-from marketplace.web.listings.params import SearchParams, parse_search
 from marketplace.web.policy import policy
+from marketplace.web.presenters.search_params import SearchParams, parse_search
 from models.base import swedish_today
 from models.sites import Site
 from models.taxonomy import CATEGORIES, DIRECTIONS, KINDS

@@ -19,8 +19,8 @@ from marketplace.services.listings.search import newest_listings, region_totals
 from marketplace.services.staff import exports
 from marketplace.services.staff.stats import StatsFilter
 from marketplace.web.policy import policy
+from marketplace.web.presenters.stats_params import default_period, parse_filter
 from marketplace.web.security import safe_next
-from marketplace.web.staff.params import default_period, parse_filter
 from models.base import swedish_today
 
 bp = Blueprint("main", __name__)

@@ -41,7 +41,7 @@ from marketplace.web.helpers import (
 from marketplace.web.inputs import Form, query_id, query_text
 from marketplace.web.jobs import send_after_commit
 from marketplace.web.policy import policy
-from marketplace.web.staff.params import parse_filter
+from marketplace.web.presenters.stats_params import parse_filter
 from marketplace.web.staff.views import bp, filter_choices
 from models.base import swedish_today
 from models.listings import Listing

@@ -30,11 +30,11 @@ from marketplace.services.staff.facilitation import (
 )
 from marketplace.web import charts
 from marketplace.web.audit import record_read
-from marketplace.web.deals.forms import DELIVERY_STATUS_LABELS, STATUS_LABELS
 from marketplace.web.helpers import category_label, fmt_month, fmt_number, locale
 from marketplace.web.jobs import enqueue
 from marketplace.web.policy import policy
-from marketplace.web.staff.params import parse_filter
+from marketplace.web.presenters.labels import DELIVERY_STATUS_LABELS, STATUS_LABELS
+from marketplace.web.presenters.stats_params import parse_filter
 from models.base import swedish_today
 from models.staff import ExportJob
 from models.taxonomy import CATEGORIES
