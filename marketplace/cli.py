@@ -264,9 +264,8 @@ def purge_command() -> None:
     """Blank sent emails, delete notifications and sign-ins past their retention period."""
     from marketplace.services.accounts.retention import purge
     from models.base import utcnow
-    from workers.context import retention_periods
 
-    periods = retention_periods(current_app.extensions["settings"])
+    periods = current_app.extensions["settings"].retention_periods()
     with db.write_session() as session, session.begin():
         report = purge(session, periods, now=utcnow())
     click.echo(

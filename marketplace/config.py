@@ -9,6 +9,10 @@ from pathlib import Path
 
 from limits import parse_many
 
+from marketplace.services.accounts.retention import RetentionPeriods
+from marketplace.services.mail.context import MailContext
+from marketplace.services.mail.transport import MailSettings, sender_domain
+
 ENVIRONMENTS = ("development", "testing", "production")
 RETENTION_SETTINGS = (
     "OUTBOX_RETENTION_DAYS",
@@ -223,3 +227,32 @@ class Settings:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+    def mail_settings(self) -> MailSettings:
+        """How this deployment sends email (the transport's settings)."""
+        return MailSettings(
+            backend=self.mail_backend,
+            sender=self.mail_default_sender,
+            directory=self.mail_dir,
+            server=self.mail_server,
+            port=self.mail_port,
+            use_tls=self.mail_use_tls,
+            use_ssl=self.mail_use_ssl,
+            username=self.mail_username,
+            password=self.mail_password,
+        )
+
+    def mail_context(self) -> MailContext:
+        """What composing an email needs: built once at start-up and passed to the services."""
+        return MailContext(
+            base_url=self.base_url.rstrip("/"),
+            secret=self.resolved_secret_key(),
+            domain=sender_domain(self.mail_default_sender),
+        )
+
+    def retention_periods(self) -> RetentionPeriods:
+        return RetentionPeriods(
+            outbox_days=self.outbox_retention_days,
+            notification_days=self.notification_retention_days,
+            sign_in_days=self.sign_in_retention_days,
+        )

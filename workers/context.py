@@ -1,4 +1,5 @@
-"""What a job needs to run: settings, database sessions, mail settings, a dispatcher.
+"""What a job needs to run: settings, database sessions, mail settings, a dispatcher; and the
+in-process dispatcher that runs a job at once inside such a context.
 
 A worker process builds one from the environment (`from_settings`); the web app in inline mode
 hands jobs its own (same database sessions as the request), through `use`.
@@ -7,57 +8,27 @@ hands jobs its own (same database sessions as the request), through `use`.
 from __future__ import annotations
 
 import contextvars
+import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace.config import Settings
-from marketplace.services.accounts.retention import RetentionPeriods
 from marketplace.services.mail.compose import TIMEZONE
 from marketplace.services.mail.context import MailContext
 from marketplace.services.mail.outbox import LEASE
-from marketplace.services.mail.transport import MailSettings, sender_domain
+from marketplace.services.mail.transport import MailSettings
 from models.base import utcnow
 from models.engine import make_engine, writer_engine
+from workers.queues import Dispatcher, RQDispatcher
 
-if TYPE_CHECKING:
-    from workers.queues import Dispatcher
-
-
-def mail_settings(settings: Settings) -> MailSettings:
-    return MailSettings(
-        backend=settings.mail_backend,
-        sender=settings.mail_default_sender,
-        directory=settings.mail_dir,
-        server=settings.mail_server,
-        port=settings.mail_port,
-        use_tls=settings.mail_use_tls,
-        use_ssl=settings.mail_use_ssl,
-        username=settings.mail_username,
-        password=settings.mail_password,
-    )
-
-
-def mail_context(settings: Settings) -> MailContext:
-    return MailContext(
-        base_url=settings.base_url.rstrip("/"),
-        secret=settings.resolved_secret_key(),
-        domain=sender_domain(settings.mail_default_sender),
-    )
-
-
-def retention_periods(settings: Settings) -> RetentionPeriods:
-    return RetentionPeriods(
-        outbox_days=settings.outbox_retention_days,
-        notification_days=settings.notification_retention_days,
-        sign_in_days=settings.sign_in_retention_days,
-    )
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -78,14 +49,12 @@ class JobContext:
 
 def from_settings(settings: Settings) -> JobContext:
     """A worker process's own context: its engine and the dispatcher (inline without Redis)."""
-    from workers.queues import dispatcher_for
-
     engine = writer_engine(make_engine(settings.sqlalchemy_url))
     return JobContext(
         settings=settings,
         sessions=sessionmaker(bind=engine, expire_on_commit=False),
-        mail=mail_settings(settings),
-        notify=mail_context(settings),
+        mail=settings.mail_settings(),
+        notify=settings.mail_context(),
         dispatcher=dispatcher_for(settings),
         lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
@@ -114,3 +83,30 @@ def current() -> JobContext:
         _process.clear()
         _process[pid] = from_settings(Settings.from_env())
     return _process[pid]
+
+
+class InlineDispatcher:
+    """No Redis (the demo, tests of the web layer): run the job now, in this process.
+
+    A failing job is logged, not raised: the change that asked for it is already committed, and
+    the sweep runs the job again.
+    """
+
+    def __init__(self, context_factory: Callable[[], Any]) -> None:
+        self.context_factory = context_factory
+
+    def enqueue(self, func: Callable[..., Any], *args: Any, queue: str) -> None:
+        with use(self.context_factory()):
+            try:
+                func(*args)
+            except Exception:
+                log.exception(
+                    "inline job %s%r failed; the sweep will retry it", func.__name__, args
+                )
+
+
+def dispatcher_for(settings: Settings) -> Dispatcher:
+    """RQ when REDIS_URL is set, else inline with this process's own context."""
+    if settings.redis_url:
+        return RQDispatcher(settings.redis_url)
+    return InlineDispatcher(current)

@@ -1,4 +1,5 @@
-"""Where jobs go: named RQ queues (JSON serializer) with `REDIS_URL`, else run in-process.
+"""Where jobs go: named RQ queues (JSON serializer) with `REDIS_URL` (without Redis,
+`workers.context.InlineDispatcher` runs them in-process).
 
 Jobs are enqueued after the commit that made them necessary, by function reference, with ids
 and other primitives only. Enqueuing twice is harmless: every job body is idempotent.
@@ -9,8 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
-
-from marketplace.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -59,34 +58,3 @@ class RQDispatcher:
             log.exception(
                 "could not enqueue %s%r on %s; the sweep will", func.__name__, args, queue
             )
-
-
-class InlineDispatcher:
-    """No Redis (the demo, tests of the web layer): run the job now, in this process.
-
-    A failing job is logged, not raised: the change that asked for it is already committed, and
-    the sweep runs the job again.
-    """
-
-    def __init__(self, context_factory: Callable[[], Any]) -> None:
-        self.context_factory = context_factory
-
-    def enqueue(self, func: Callable[..., Any], *args: Any, queue: str) -> None:
-        from workers.context import use
-
-        with use(self.context_factory()):
-            try:
-                func(*args)
-            except Exception:
-                log.exception(
-                    "inline job %s%r failed; the sweep will retry it", func.__name__, args
-                )
-
-
-def dispatcher_for(settings: Settings) -> Dispatcher:
-    """RQ when REDIS_URL is set, else inline with this process's own context."""
-    if settings.redis_url:
-        return RQDispatcher(settings.redis_url)
-    from workers.context import current
-
-    return InlineDispatcher(current)

@@ -17,9 +17,8 @@ from models.base import swedish_today, utcnow
 from models.deals import ConversationMute
 from tests.conftest import text_of
 from tests.factories import ListingFactory, SiteFactory, UserFactory
-from workers.context import use
+from workers.context import InlineDispatcher, use
 from workers.jobs.mail import send_message_summaries
-from workers.queues import InlineDispatcher
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

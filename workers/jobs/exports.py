@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from marketplace.services.staff.exports import run_job
+from marketplace.services.staff.exports import export_directory, run_job
 from workers.context import current
-
-
-def export_directory(instance_path: Path) -> Path:
-    return Path(instance_path) / "exports"
 
 
 def run_export(job_id: int) -> str | None:

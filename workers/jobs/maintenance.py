@@ -13,7 +13,7 @@ from marketplace.services.impact.potentials import refresh_all
 from marketplace.services.listings.lifecycle import expire_listings
 from marketplace.services.mail.outbox import due_ids, queue_many
 from marketplace.services.staff.facilitation import follow_up_envelopes
-from workers.context import current, retention_periods
+from workers.context import current
 from workers.jobs.alerts import fan_out_listing
 from workers.jobs.mail import enqueue_delivery
 from workers.queues import ALERTS
@@ -69,6 +69,6 @@ def purge_expired() -> dict[str, int]:
     """Nightly: blank old sent emails, delete old notifications and sign-ins (retention)."""
     ctx = current()
     with ctx.sessions() as session:
-        report = purge(session, retention_periods(ctx.settings), now=ctx.now())
+        report = purge(session, ctx.settings.retention_periods(), now=ctx.now())
         session.commit()
     return asdict(report)

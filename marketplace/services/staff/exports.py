@@ -275,6 +275,11 @@ def filter_of(job: ExportJob) -> StatsFilter:
     )
 
 
+def export_directory(instance_path: Path) -> Path:
+    """Where finished export files are kept (served to staff from there)."""
+    return Path(instance_path) / "exports"
+
+
 def run_job(
     session: Session, job_id: int, directory: Path, *, commit: Callable[[], None]
 ) -> ExportJob | None:

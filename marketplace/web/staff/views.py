@@ -24,6 +24,7 @@ from marketplace.extensions import db
 from marketplace.services.deals import deliveries as delivery_service
 from marketplace.services.reference import boundaries
 from marketplace.services.staff import exports, stats, stats_sql
+from marketplace.services.staff.exports import export_directory
 from marketplace.services.staff.facilitation import (
     follow_ups_due,
     open_reports_count,
@@ -38,7 +39,7 @@ from marketplace.web.presenters.stats_params import parse_filter
 from models.base import swedish_today
 from models.staff import ExportJob
 from models.taxonomy import CATEGORIES
-from workers.jobs.exports import export_directory, run_export
+from workers.jobs.exports import run_export
 from workers.queues import MAINTENANCE
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
