@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from marketplace.extensions import db
 from marketplace.web.errors import register_error_handlers
 from marketplace.web.helpers import register_template_helpers
 from marketplace.web.inputs import IdConverter
@@ -11,8 +12,31 @@ from marketplace.web.policy import check_all_declared, enforce_policy
 from marketplace.web.security import init_security
 
 
+def set_up_background(app: Flask) -> None:
+    """The one place the web layer meets the workers: the mail context and the job dispatcher."""
+    from workers.background import Background
+    from workers.context import InlineDispatcher, JobContext
+
+    settings = app.extensions["settings"]
+    mail_context = settings.mail_context()
+    app.extensions["mail_context"] = mail_context
+
+    def inline_context() -> JobContext:
+        """Jobs run in the web process use the app's own database sessions and settings."""
+        return JobContext(
+            settings=settings,
+            sessions=db.state(app).writer,
+            mail=settings.mail_settings(),
+            notify=mail_context,
+            dispatcher=InlineDispatcher(inline_context),
+        )
+
+    app.extensions["background"] = Background(settings.redis_url, inline_context)
+
+
 def register_web(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
+    set_up_background(app)
     from marketplace.web.account.views import bp as account_bp
     from marketplace.web.admin.views import bp as admin_bp
     from marketplace.web.alerts.views import bp as alerts_bp

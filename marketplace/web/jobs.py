@@ -1,54 +1,48 @@
-"""Handing work to the background after a commit: RQ with REDIS_URL, else run in-process."""
+"""Handing work to the background after a commit, and what composing an email needs.
+
+Both are built once by the app factory (`marketplace.web.register_web`): the `Background` that
+enqueues jobs (RQ with REDIS_URL, else run in this process) and the `MailContext` services use to
+compose emails. Views reach them only through these functions.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol, cast
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select
 
 from marketplace.extensions import db
+from marketplace.services.mail.context import MailContext
 from models.listings import Listing
-from workers.context import JobContext, mail_context, mail_settings
-from workers.jobs.alerts import fan_out_listing
-from workers.jobs.mail import send_emails
-from workers.queues import ALERTS, MAIL, Dispatcher, InlineDispatcher, RQDispatcher
 
 
-def dispatcher(app: Flask | None = None) -> Dispatcher:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    settings = app.extensions["settings"]
-    if settings.redis_url:
-        if "rq" not in app.extensions:
-            app.extensions["rq"] = RQDispatcher(settings.redis_url)
-        return app.extensions["rq"]  # type: ignore[no-any-return]
-    return InlineDispatcher(lambda: inline_context(app))
+class Background(Protocol):
+    """The jobs the web asks for (`workers.background.Background`)."""
+
+    def send_emails(self, email_ids: list[int]) -> None: ...
+
+    def fan_out(self, listing_ids: list[int]) -> None: ...
+
+    def run_export(self, job_id: int) -> None: ...
+
+    def run_periodic(self, name: str) -> bool: ...
 
 
-def inline_context(app: Flask) -> JobContext:
-    """Jobs run in the web process use the app's own database sessions and settings."""
-    settings = app.extensions["settings"]
-    return JobContext(
-        settings=settings,
-        sessions=db.state(app).writer,
-        mail=mail_settings(settings),
-        notify=mail_context(settings),
-        dispatcher=InlineDispatcher(lambda: inline_context(app)),
-    )
+def background() -> Background:
+    return cast(Background, current_app.extensions["background"])
 
 
-def enqueue(func: Any, *args: Any, queue: str) -> None:
-    dispatcher().enqueue(func, *args, queue=queue)
+def mail_context() -> MailContext:
+    return cast(MailContext, current_app.extensions["mail_context"])
 
 
 def send_after_commit(email_ids: list[int]) -> None:
-    if email_ids:
-        enqueue(send_emails, email_ids, queue=MAIL)
+    background().send_emails(email_ids)
 
 
 def fan_out_after_commit(listing_ids: list[int]) -> None:
-    for listing_id in listing_ids:
-        enqueue(fan_out_listing, listing_id, queue=ALERTS)
+    background().fan_out(listing_ids)
 
 
 def due_fanouts(organisation_id: int) -> list[int]:

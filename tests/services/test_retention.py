@@ -12,7 +12,6 @@ from sqlalchemy import select, update
 from marketplace.services.accounts.retention import RetentionPeriods, purge
 from marketplace.services.mail import outbox
 from marketplace.services.mail.compose import Rendered
-from marketplace.web.jobs import inline_context
 from models import OutboxEmail
 from models.accounts import SignIn
 from models.alerts import Notification
@@ -125,7 +124,7 @@ def test_the_periods_are_settings(session, rows):
 
 
 def test_the_nightly_job_purges(app, session, rows):
-    with use(inline_context(app)):
+    with use(app.extensions["background"].inline_context()):
         assert purge_expired() == {
             "emails_blanked": 1, "notifications_deleted": 2, "sign_ins_deleted": 1,
         }  # fmt: skip

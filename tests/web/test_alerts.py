@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 
 import pytest
 from flask import url_for
@@ -16,6 +15,7 @@ from models.listings import Listing
 from models.outbox import OutboxEmail
 from tests.conftest import text_of
 from tests.factories import ListingFactory, SiteFactory, UserFactory
+from workers.background import Background
 
 FALUN = (15.633, 60.607)
 
@@ -248,14 +248,12 @@ def test_staff_see_failed_emails_and_can_retry(client, session):
 
 def test_publishing_works_while_redis_is_down(app, make_client, session, buyer, caplog):
     """The commit stands; the flag stays set, so the sweep runs the fan-out later."""
-    settings = app.extensions["settings"]
-    app.extensions["settings"] = replace(settings, redis_url="redis://127.0.0.1:9/0")
-    app.extensions.pop("rq", None)
+    background = app.extensions["background"]
+    app.extensions["background"] = Background("redis://127.0.0.1:9/0", background.inline_context)
     try:
         listing_id = publish_as_seller(make_client, 15.63, 60.60, "Sawdust, Redis down")
     finally:
-        app.extensions["settings"] = settings
-        app.extensions.pop("rq", None)
+        app.extensions["background"] = background
     listing = session.get(Listing, listing_id)
     session.refresh(listing)
     assert listing.status == "published" and listing.fanout_due

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.web.jobs import inline_context
 from models import Conversation, OutboxEmail
 from models.base import swedish_today, utcnow
 from models.deals import ConversationMute
@@ -75,7 +74,7 @@ def emails_to(session, user, prefix: str = "") -> list[OutboxEmail]:  # type: ig
 
 def run_summaries(app, when: datetime) -> int:  # type: ignore[no-untyped-def]
     """The hourly job as the scheduler would run it at `when` (its delivery on the same clock)."""
-    ctx = inline_context(app)
+    ctx = app.extensions["background"].inline_context()
     ctx.now = lambda: when.astimezone(ZoneInfo("UTC"))  # type: ignore[method-assign]
     ctx.dispatcher = InlineDispatcher(lambda: ctx)
     with use(ctx):

@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from marketplace.demo.loader import load_demo
 from marketplace.services.staff import stats
-from marketplace.web.jobs import inline_context
 from models import Conversation, ExportJob, FirmNote, Listing, ListingReport, Organisation, User
 from models.base import swedish_today
 from tests.conftest import text_of
@@ -243,7 +242,7 @@ def test_notes_stay_with_staff_and_follow_ups_remind(make_client, demo, app, mai
     assert "Fråga om barken" not in text_of(seller.get("/firm"))
     assert seller.get(f"/staff/firms/{firm.organisation_id}").status_code == 403
     # The demo's own follow-up is due today: the reminder job emails its author once.
-    with use(inline_context(app)):
+    with use(app.extensions["background"].inline_context()):
         assert send_follow_ups() == 1
         assert send_follow_ups() == 0
     [reminder] = mailbox.messages(STAFF)

@@ -23,7 +23,7 @@ from marketplace.services.deals.conversations import (
 from marketplace.services.deals.message_mail import wanting_email
 from marketplace.services.errors import N_
 from marketplace.services.impact.estimator import Estimate
-from marketplace.services.mail import links
+from marketplace.services.mail import links, outbox
 from marketplace.services.mail.compose import number, render_email, translate
 from marketplace.services.mail.context import MailContext
 from marketplace.services.mail.outbox import Envelope
@@ -155,3 +155,17 @@ def conversation_emails(
             )
         )
     return envelopes
+
+
+def queue_conversation_emails(
+    session: Session,
+    ctx: MailContext,
+    conversation: Conversation,
+    actor: User,
+    event: str,
+    **details: Any,
+) -> list[int]:
+    """Queue the event's emails in the caller's transaction; their outbox ids, for after the
+    commit (`details` as for `conversation_emails`: key, body, deal, delivered, estimate)."""
+    envelopes = conversation_emails(session, ctx, conversation, actor, event, **details)
+    return list(outbox.queue_many(session, envelopes, domain=ctx.domain).values())

@@ -22,10 +22,12 @@ from marketplace.services.deals.conversations import (
     members_to_notify,
     open_conversation_for,
 )
+from marketplace.services.deals.deal_mail import queue_conversation_emails
 from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
+from marketplace.services.impact.estimator import Estimate
 from marketplace.services.listings.lifecycle import quality_hints
 from marketplace.services.listings.liveness import is_live
-from marketplace.services.mail import links
+from marketplace.services.mail import links, outbox
 from marketplace.services.mail.compose import render_email
 from marketplace.services.mail.context import MailContext
 from marketplace.services.mail.outbox import Envelope
@@ -316,10 +318,11 @@ def follow_up_envelopes(
     return envelopes, notes
 
 
-def unpublished_envelopes(session: Session, ctx: MailContext, listing: Listing) -> list[Envelope]:
-    """Tell the firm's members that staff unpublished their listing, and why."""
+def tell_unpublished(session: Session, ctx: MailContext, listing: Listing) -> list[int]:
+    """Queue emails telling the firm's members that staff unpublished their listing, and why;
+    their outbox ids, for after the caller's commit."""
     members = members_to_notify(session, [listing.organisation_id], exclude=None)
-    return [
+    envelopes = [
         Envelope(
             key=f"unpublished:{listing.id}:{listing.moderated_at}:{member.id}",
             to=member.email,
@@ -337,3 +340,20 @@ def unpublished_envelopes(session: Session, ctx: MailContext, listing: Listing) 
         )
         for member in members
     ]
+    return list(outbox.queue_many(session, envelopes, domain=ctx.domain).values())
+
+
+def tell_introduced(
+    session: Session,
+    ctx: MailContext,
+    *,
+    actor: User,
+    conversation: Conversation,
+    message: Message,
+    estimate: Estimate | None,
+) -> list[int]:
+    """Queue the introduction's emails to both firms; their outbox ids, for after the commit."""
+    return queue_conversation_emails(
+        session, ctx, conversation, actor, "introduced",
+        key=f"message:{message.id}", body=message.body, estimate=estimate,
+    )  # fmt: skip

@@ -8,7 +8,6 @@ import json
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -32,10 +31,9 @@ from marketplace.web.account.forms import (
 from marketplace.web.audit import record_read
 from marketplace.web.helpers import attach_domain_error
 from marketplace.web.inputs import ConfirmForm
-from marketplace.web.jobs import send_after_commit
+from marketplace.web.jobs import mail_context, send_after_commit
 from marketplace.web.policy import policy
 from models.base import utcnow
-from workers.context import mail_context
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -179,11 +177,10 @@ def delete():  # type: ignore[no-untyped-def]
 def update_message_mail():  # type: ignore[no-untyped-def]
     form = MessageMailForm()
     if form.validate_on_submit():
-        settings = current_app.extensions["settings"]
         try:
             email_id = message_mail.set_message_mail(
                 db.session,
-                mail_context(settings),
+                mail_context(),
                 current_user,
                 form.message_mail.data or "",
                 now=utcnow(),

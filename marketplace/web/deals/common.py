@@ -6,24 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, flash
+from flask import Blueprint, flash
 from flask_login import current_user
 
 from marketplace.extensions import db
 from marketplace.services.deals import conversations
-from marketplace.services.deals.deal_mail import conversation_emails
+from marketplace.services.deals.deal_mail import queue_conversation_emails
 from marketplace.services.errors import DomainError, Forbidden
-from marketplace.services.mail import outbox
-from marketplace.services.mail.transport import sender_domain
 from marketplace.web.helpers import (
     flash_domain_error,
     translate,
 )
-from marketplace.web.jobs import send_after_commit
+from marketplace.web.jobs import mail_context, send_after_commit
 from marketplace.web.presenters.labels import DEAL_LABELS
 from marketplace.web.presenters.parties import Names
 from models.deals import Conversation
-from workers.context import mail_context
 
 bp = Blueprint("deals", __name__)
 
@@ -32,14 +29,9 @@ bp = Blueprint("deals", __name__)
 
 def notify(conversation: Conversation, event: str, key: str, **details: Any) -> list[int]:
     """Queue the event's emails in the current transaction; their ids for after the commit."""
-    settings = current_app.extensions["settings"]
-    envelopes = conversation_emails(
-        db.session, mail_context(settings), conversation, current_user, event, key=key, **details
+    return queue_conversation_emails(
+        db.session, mail_context(), conversation, current_user, event, key=key, **details
     )
-    queued = outbox.queue_many(
-        db.session, envelopes, domain=sender_domain(settings.mail_default_sender)
-    )
-    return list(queued.values())
 
 
 def commit(email_ids: list[int]) -> None:

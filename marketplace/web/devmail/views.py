@@ -6,12 +6,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 
 from marketplace.services.mail.transport import read_mailbox
-from marketplace.web.jobs import enqueue
+from marketplace.web.jobs import background
 from marketplace.web.policy import policy
-from workers.jobs.alerts import send_digests
-from workers.jobs.mail import send_message_summaries
-from workers.jobs.maintenance import sweep
-from workers.queues import MAINTENANCE
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
 
@@ -53,15 +49,7 @@ def show_html(message_id: str):  # type: ignore[no-untyped-def]
 @policy("development")
 def run(job: str):  # type: ignore[no-untyped-def]
     """Demo without a scheduler: run a periodic job now (digests, message summaries, sweep)."""
-    jobs = {
-        "daily": (send_digests, ("daily",)),
-        "weekly": (send_digests, ("weekly",)),
-        "messages": (send_message_summaries, (0,)),  # the message just written counts too
-        "sweep": (sweep, (0,)),
-    }
-    if job not in jobs:
+    if not background().run_periodic(job):
         abort(404)
-    func, args = jobs[job]
-    enqueue(func, *args, queue=MAINTENANCE)
     flash(_("Done. New emails, if any, are listed below."), "success")
     return redirect(url_for("devmail.inbox"), code=303)

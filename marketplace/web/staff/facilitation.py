@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,7 +11,6 @@ from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.extensions import db
-from marketplace.services.deals.deal_mail import conversation_emails
 from marketplace.services.deals.deliveries import realised_totals
 from marketplace.services.errors import DomainError
 from marketplace.services.impact.estimates import (
@@ -20,8 +19,6 @@ from marketplace.services.impact.estimates import (
     require_factor_set,
 )
 from marketplace.services.listings.lifecycle import firm_listings
-from marketplace.services.mail import outbox
-from marketplace.services.mail.transport import sender_domain
 from marketplace.services.reference.validation import ascii_int
 from marketplace.services.staff import facilitation
 from marketplace.services.staff.opportunities import (
@@ -39,14 +36,13 @@ from marketplace.web.helpers import (
     form_status,
 )
 from marketplace.web.inputs import Form, query_id, query_text
-from marketplace.web.jobs import send_after_commit
+from marketplace.web.jobs import mail_context, send_after_commit
 from marketplace.web.policy import policy
 from marketplace.web.presenters.stats_params import parse_filter
 from marketplace.web.staff.views import bp, filter_choices
 from models.base import swedish_today
 from models.listings import Listing
 from models.organisations import Organisation
-from workers.context import mail_context
 
 RADII = (10, 25, 50, 100, 200)
 
@@ -134,16 +130,12 @@ def introduce():  # type: ignore[no-untyped-def]
             db.session.rollback()
             attach_domain_error(form, error)
         else:
-            settings = current_app.extensions["settings"]
-            envelopes = conversation_emails(
-                db.session, mail_context(settings), conversation, current_user, "introduced",
-                key=f"message:{message.id}", body=message.body, estimate=estimate,
+            ids = facilitation.tell_introduced(
+                db.session, mail_context(), actor=current_user, conversation=conversation,
+                message=message, estimate=estimate,
             )  # fmt: skip
-            ids = outbox.queue_many(
-                db.session, envelopes, domain=sender_domain(settings.mail_default_sender)
-            )
             db.session.commit()
-            send_after_commit(list(ids.values()))
+            send_after_commit(ids)
             flash(
                 _("Both firms have been introduced by email; the conversation is open."), "success"
             )
@@ -176,13 +168,9 @@ def unpublish(listing_id: int):  # type: ignore[no-untyped-def]
         db.session.rollback()
         flash_domain_error(error)
         return redirect(url_for("staff.moderation"), 303)
-    settings = current_app.extensions["settings"]
-    envelopes = facilitation.unpublished_envelopes(db.session, mail_context(settings), listing)
-    ids = outbox.queue_many(
-        db.session, envelopes, domain=sender_domain(settings.mail_default_sender)
-    )
+    ids = facilitation.tell_unpublished(db.session, mail_context(), listing)
     db.session.commit()
-    send_after_commit(list(ids.values()))
+    send_after_commit(ids)
     flash(_("The listing is unpublished and the firm has been told why."), "success")
     return redirect(url_for("staff.moderation"), 303)
 

@@ -32,15 +32,13 @@ from marketplace.services.staff.facilitation import (
 from marketplace.web import charts
 from marketplace.web.audit import record_read
 from marketplace.web.helpers import category_label, fmt_month, fmt_number, locale
-from marketplace.web.jobs import enqueue
+from marketplace.web.jobs import background
 from marketplace.web.policy import policy
 from marketplace.web.presenters.labels import DELIVERY_STATUS_LABELS, STATUS_LABELS
 from marketplace.web.presenters.stats_params import parse_filter
 from models.base import swedish_today
 from models.staff import ExportJob
 from models.taxonomy import CATEGORIES
-from workers.jobs.exports import run_export
-from workers.queues import MAINTENANCE
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -221,7 +219,7 @@ def export(table: str, fmt: str):  # type: ignore[no-untyped-def]
     if exports.needs_background(f, table):
         job = exports.start_job(db.session, user_id=current_user.id, table=table, fmt=fmt, f=f)
         db.session.commit()
-        enqueue(run_export, job.id, queue=MAINTENANCE)
+        background().run_export(job.id)
         return redirect(url_for("staff.export_job", job_id=job.id), 303)
     rows = exports.TABLES[table](db.session, f)
     body = exports.render(rows, fmt, f, locale=locale(), title=table)
