@@ -67,13 +67,15 @@ from marketplace.services.staff import opportunities, stats, stats_sql
 from marketplace.services.staff.stats import StatsFilter
 from marketplace.web.presenters.stats_params import default_period
 from models.base import swedish_today
-from models.deals import Conversation, Deal, Delivery
+from models.conversations import Conversation
+from models.deals import Deal
+from models.deliveries import Delivery
 from models.engine import make_engine
 from models.impact import FactorSet
 from models.listings import Listing
 from models.organisations import Organisation
+from models.potentials import MatchPotential
 from models.sites import Site
-from models.staff import MatchPotential
 from models.taxonomy import CATEGORY_BY_KEY, tonnes
 
 TARGET_P95_MS = 300.0  # QUALITY.md: staff dashboard, 100k listings and 20k deals

@@ -3,22 +3,18 @@
 from models.accounts import AuditEntry, Invitation, OrgRole, SignIn, User
 from models.alerts import AlertIndexState, AlertSubscription, Notification
 from models.base import Base
-from models.deals import (
-    Conversation,
-    ConversationMute,
-    ConversationRead,
-    Deal,
-    DealEvent,
-    Delivery,
-    Message,
-)
+from models.conversations import Conversation, ConversationMute, ConversationRead, Message
+from models.deals import Deal, DealEvent
+from models.deliveries import Delivery
+from models.exports import ExportJob
+from models.facilitation import FirmNote, ListingReport
 from models.geo import Boundary, Postcode
 from models.impact import Factor, FactorSet, StoredEstimate
 from models.listings import Listing
 from models.organisations import Organisation
 from models.outbox import OutboxEmail
+from models.potentials import MatchPotential, PotentialPair
 from models.sites import Site
-from models.staff import ExportJob, FirmNote, ListingReport, MatchPotential, PotentialPair
 from models.taxonomy import EwcCode
 
 __all__ = [

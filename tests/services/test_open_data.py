@@ -28,7 +28,8 @@ from marketplace.services.staff import exports
 from marketplace.services.staff.stats import StatsFilter
 from models.accounts import User
 from models.base import swedish_today
-from models.deals import Deal, Delivery
+from models.deals import Deal
+from models.deliveries import Delivery
 from models.listings import Listing
 from models.organisations import Organisation
 from models.sites import Site

@@ -31,11 +31,13 @@ from marketplace.services.staff import aggregate, stats, stats_sql
 from marketplace.services.staff.stats import StatsFilter
 from models.accounts import User
 from models.base import swedish_today
-from models.deals import Conversation, Deal, Delivery
+from models.conversations import Conversation
+from models.deals import Deal
+from models.deliveries import Delivery
 from models.listings import Listing
 from models.organisations import Organisation
+from models.potentials import MatchPotential
 from models.sites import Site
-from models.staff import MatchPotential
 from tests.factories import ListingFactory, OrganisationFactory, SiteFactory, UserFactory
 from tests.workers.conftest import factories_on, jobs_db, sessions  # noqa: F401 - fixtures
 

@@ -34,7 +34,7 @@ from marketplace.services.impact.factors import load_defaults
 from marketplace.services.staff.facilitation import add_note
 from models import Base, ExportJob, Invitation, OutboxEmail
 from models.base import swedish_today
-from models.deals import Delivery
+from models.deliveries import Delivery
 from tests.conftest import SECRET
 from tests.factories import ListingFactory, SiteFactory, UserFactory
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from models import Conversation, OutboxEmail
 from models.base import swedish_today, utcnow
-from models.deals import ConversationMute
+from models.conversations import ConversationMute
 from tests.conftest import text_of
 from tests.factories import ListingFactory, SiteFactory, UserFactory
 from workers.context import InlineDispatcher, use

@@ -23,19 +23,14 @@ from marketplace.services.errors import N_, DomainError
 from models.accounts import AuditEntry, Invitation, OrgRole, SignIn, User, new_session_token
 from models.alerts import AlertSubscription, Notification
 from models.base import Base, utcnow
-from models.deals import (
-    Conversation,
-    ConversationMute,
-    ConversationRead,
-    DealEvent,
-    Delivery,
-    Message,
-)
+from models.conversations import Conversation, ConversationMute, ConversationRead, Message
+from models.deals import DealEvent
+from models.deliveries import Delivery
+from models.facilitation import FirmNote, ListingReport
 from models.impact import StoredEstimate
 from models.listings import Listing
 from models.organisations import Organisation
 from models.outbox import OutboxEmail
-from models.staff import FirmNote, ListingReport
 
 EXPORT_VERSION = 1
 SECRET_COLUMNS = frozenset({"password_hash", "session_token"})

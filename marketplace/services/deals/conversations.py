@@ -20,7 +20,7 @@ from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
 from marketplace.services.listings.liveness import is_live
 from models.accounts import User
 from models.base import utcnow
-from models.deals import Conversation, ConversationRead, Message
+from models.conversations import Conversation, ConversationRead, Message
 from models.listings import Listing
 
 MAX_MESSAGE = 5000

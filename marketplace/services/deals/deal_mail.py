@@ -28,7 +28,8 @@ from marketplace.services.mail.compose import number, render_email, translate
 from marketplace.services.mail.context import MailContext
 from marketplace.services.mail.outbox import Envelope
 from models.accounts import User
-from models.deals import Conversation, Deal
+from models.conversations import Conversation
+from models.deals import Deal
 from models.taxonomy import UNITS
 
 HEADLINES = {

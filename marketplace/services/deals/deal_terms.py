@@ -23,14 +23,8 @@ from marketplace.services.impact.estimator import (
     ImpactInputs,
     validate_inputs,
 )
-from models.deals import (
-    DEAL_PRICE_MODELS,
-    DEAL_ROUTES,
-    TRANSPORT_BY,
-    TRANSPORT_MODES,
-    Conversation,
-    Deal,
-)
+from models.conversations import Conversation
+from models.deals import DEAL_PRICE_MODELS, DEAL_ROUTES, TRANSPORT_BY, TRANSPORT_MODES, Deal
 from models.listings import Listing
 from models.taxonomy import CATEGORY_BY_KEY, RECURRENCES
 

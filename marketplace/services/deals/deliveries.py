@@ -40,7 +40,8 @@ from marketplace.services.impact.estimator import estimate
 from marketplace.services.impact.factors import current_set, factors_by_key
 from models.accounts import User
 from models.base import utcnow
-from models.deals import Deal, Delivery
+from models.deals import Deal
+from models.deliveries import Delivery
 from models.taxonomy import tonnes
 
 TIMEZONE = ZoneInfo("Europe/Stockholm")

@@ -24,7 +24,7 @@ from marketplace.services.deals.message_summaries import summarise
 from marketplace.services.errors import N_, DomainError, Forbidden
 from marketplace.services.mail.context import MailContext
 from models.accounts import User
-from models.deals import Conversation, ConversationMute
+from models.conversations import Conversation, ConversationMute
 
 MESSAGE_MAIL = ("each", "daily")
 SUMMARISED_EVENTS = frozenset({"inquiry", "message"})  # what `daily` gathers into the summary

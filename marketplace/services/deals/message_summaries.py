@@ -27,7 +27,7 @@ from marketplace.services.mail import links, outbox
 from marketplace.services.mail.compose import TIMEZONE, render_email, translate
 from marketplace.services.mail.context import MailContext
 from models.accounts import User
-from models.deals import Conversation, ConversationMute, ConversationRead, Message
+from models.conversations import Conversation, ConversationMute, ConversationRead, Message
 from models.outbox import OutboxEmail
 
 # A message stamped this shortly before a run may not be committed yet: it waits a day rather

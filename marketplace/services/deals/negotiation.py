@@ -43,10 +43,7 @@ from marketplace.services.deals.stock import (
 from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
 from models.accounts import User
 from models.base import utcnow
-from models.deals import (
-    Deal,
-    DealEvent,
-)
+from models.deals import Deal, DealEvent
 from models.listings import Listing
 from models.sites import Site
 

@@ -17,9 +17,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.services.deals.deal_terms import PERIOD_DAYS, PRECISION
 from marketplace.services.errors import N_, DomainError
-from models.deals import (
-    Deal,
-)
+from models.deals import Deal
 from models.listings import Listing
 from models.taxonomy import tonnes
 

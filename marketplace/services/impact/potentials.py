@@ -37,7 +37,7 @@ from marketplace.services.matching.candidates import Match, find_matches
 from models.base import utcnow
 from models.impact import FactorSet
 from models.listings import Listing
-from models.staff import MatchPotential, PotentialPair
+from models.potentials import MatchPotential, PotentialPair
 
 CANDIDATES = 5  # best matches of each listing that may share its amount
 

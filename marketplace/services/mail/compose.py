@@ -23,7 +23,7 @@ from marketplace.services.reference.formatting import (
     number,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ROOT / "templates"
 TRANSLATIONS = ROOT / "marketplace" / "translations"
 LOCALES = ("sv", "en")

@@ -31,9 +31,10 @@ from marketplace.services.staff import stats, stats_sql
 from marketplace.services.staff.stats import StatsFilter
 from models.accounts import User
 from models.base import swedish_today, utcnow
-from models.deals import Deal, Delivery
+from models.deals import Deal
+from models.deliveries import Delivery
+from models.exports import ExportJob
 from models.listings import Listing
-from models.staff import ExportJob
 
 MIN_FIRMS = 3
 FORMATS = ("csv", "xlsx", "json")

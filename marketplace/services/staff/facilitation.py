@@ -33,10 +33,10 @@ from marketplace.services.mail.context import MailContext
 from marketplace.services.mail.outbox import Envelope
 from models.accounts import User
 from models.base import utcnow
-from models.deals import Conversation, Message
+from models.conversations import Conversation, Message
+from models.facilitation import FirmNote, ListingReport
 from models.listings import Listing
 from models.organisations import Organisation
-from models.staff import FirmNote, ListingReport
 
 MAX_TEXT = 5000
 NEW_DAYS = 14

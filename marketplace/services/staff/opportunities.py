@@ -31,11 +31,13 @@ from marketplace.services.staff.stats_sql import (
     listing_conditions,
     tonnes_sql,
 )
-from models.deals import Conversation, Deal, Delivery
+from models.conversations import Conversation
+from models.deals import Deal
+from models.deliveries import Delivery
 from models.listings import Listing
 from models.organisations import Organisation
+from models.potentials import MatchPotential
 from models.sites import Site
-from models.staff import MatchPotential
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ from marketplace.services.staff.stats_sql import (
     section_of,
 )
 from marketplace.services.staff.timings import count_deals, count_inquiries, medians
-from models.deals import Deal, Delivery
+from models.deals import Deal
+from models.deliveries import Delivery
 from models.listings import Listing
 
 __all__ = ["SECTIONS", "StatsFilter", "section_of"]  # re-exported: the page and API use them

@@ -17,11 +17,12 @@ from sqlalchemy import ColumnElement, Float, and_, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from marketplace.services.staff.aggregate import Groups, Measure, grouping_sets
-from models.deals import Deal, Delivery
+from models.deals import Deal
+from models.deliveries import Delivery
 from models.listings import Listing
 from models.organisations import Organisation
+from models.potentials import MatchPotential
 from models.sites import Site
-from models.staff import MatchPotential
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PER_YEAR = {"week": 52, "month": 12}

@@ -21,7 +21,8 @@ from marketplace.services.staff.stats_sql import (
     listing_conditions,
     listings_select,
 )
-from models.deals import Conversation, Deal
+from models.conversations import Conversation
+from models.deals import Deal
 from models.listings import Listing
 
 

@@ -20,7 +20,7 @@ from marketplace.web.helpers import (
 from marketplace.web.jobs import mail_context, send_after_commit
 from marketplace.web.presenters.labels import DEAL_LABELS
 from marketplace.web.presenters.parties import Names
-from models.deals import Conversation
+from models.conversations import Conversation
 
 bp = Blueprint("deals", __name__)
 

@@ -37,7 +37,7 @@ from marketplace.web.helpers import (
 from marketplace.web.policy import policy
 from marketplace.web.presenters.parties import Names
 from models.base import swedish_today
-from models.deals import Conversation
+from models.conversations import Conversation
 from models.listings import Listing
 
 # --- inquiries ----------------------------------------------------------------------------------

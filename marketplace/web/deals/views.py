@@ -45,7 +45,8 @@ from marketplace.web.policy import policy
 from marketplace.web.presenters.labels import DEAL_LABELS, DELIVERY_STATUS_LABELS
 from marketplace.web.presenters.parties import Names
 from models.base import swedish_today
-from models.deals import Conversation, Deal
+from models.conversations import Conversation
+from models.deals import Deal
 
 # --- deal terms --------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from marketplace.services.deals import conversations
 from marketplace.web.helpers import translate
-from models.deals import Conversation
+from models.conversations import Conversation
 
 
 class Names(conversations.PartyNames):

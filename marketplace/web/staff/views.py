@@ -37,7 +37,7 @@ from marketplace.web.policy import policy
 from marketplace.web.presenters.labels import DELIVERY_STATUS_LABELS, STATUS_LABELS
 from marketplace.web.presenters.stats_params import parse_filter
 from models.base import swedish_today
-from models.staff import ExportJob
+from models.exports import ExportJob
 from models.taxonomy import CATEGORIES
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
