@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
 from marketplace.services.deals import conversations, negotiation
+from marketplace.services.deals import deliveries as deliveries_service
 from marketplace.services.deals.conversations import InquiryInput
 from marketplace.services.deals.deal_terms import Terms
 from marketplace.services.impact.factors import load_defaults
@@ -173,15 +174,15 @@ def build_world(session: Session, seed: int = 7) -> World:
         )
         deal.agreed_at = noon(before)
         for day in days:
-            delivery = deliveries.log_delivery(
+            delivery = deliveries_service.log_delivery(
                 session, actor=world.users[supplier], deal_id=deal.id,
                 quantity=Decimal(f"{rng.uniform(20, 150):.3f}"), delivered_on=day, today=TODAY,
             )  # fmt: skip
-            deliveries.confirm_delivery(
+            deliveries_service.confirm_delivery(
                 session, actor=world.users[receiver], deal_id=deal.id, delivery_id=delivery.id
             )
         # One more delivery the receiver has not confirmed: it must never be published.
-        deliveries.log_delivery(
+        deliveries_service.log_delivery(
             session, actor=world.users[supplier], deal_id=deal.id, quantity=Decimal("1"),
             delivered_on=days[-1], today=TODAY,
         )  # fmt: skip

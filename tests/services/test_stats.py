@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from geo.gazetteer import MUNICIPALITY_BY_CODE
 from marketplace.services.deals import conversations, deliveries, negotiation
-from marketplace.services.deals.conversations import InquiryInput
+from marketplace.services.deals.conversations import InquiryInput, start_inquiry
 from marketplace.services.deals.deal_terms import Terms
 from marketplace.services.impact.factors import load_defaults
 from marketplace.services.impact.potentials import refresh_all
@@ -657,7 +657,7 @@ def test_waits_count_from_the_first_event_at_or_after_publication(session, marke
         c.created_at = session.get(Listing, c.listing_id).published_at - day
     other = next(org for org in sorted(market.users)
                  if org not in {listing.organisation_id, kept.inquirer_org_id})  # fmt: skip
-    early, _ = conversations.start_inquiry(
+    early, _ = start_inquiry(
         session, actor=market.users[other], listing_id=listing.id,
         data=InquiryInput(message="Finns det kvar sedan förra gången?"), today=TODAY,
     )  # fmt: skip
