@@ -11,11 +11,11 @@ from sqlalchemy.orm import sessionmaker
 from marketplace.demo.loader import DEMO_PASSWORD, DemoRefused, load_demo
 from marketplace.services.deals.conversations import unread_count
 from marketplace.services.deals.deliveries import realised_totals
-from marketplace.services.deals.message_summaries import build_message_summaries
 from marketplace.services.mail.context import MailContext
 from models import Conversation, Deal, Listing, Organisation, OutboxEmail, Site, User
 from models.base import swedish_today, utcnow
 from tests.conftest import text_of
+from workers.jobs.mail import build_message_summaries
 
 FARMER = "kontakt@lovasens-gard.demo.example"  # on the daily summary of new messages
 

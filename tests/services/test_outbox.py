@@ -16,6 +16,7 @@ from marketplace.services.mail.transport import MailSettings
 from models.base import utcnow
 from models.outbox import OutboxEmail
 from tests.support.smtp_sink import free_port, read_maildir, start_sink
+from workers.jobs.mail import deliver
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ def test_delivery_over_smtp_with_headers_and_a_stable_message_id(session, sink):
         queue(session, f"user{i}@x.example", **{"List-Unsubscribe": "<http://localhost/u/1>"})
         for i in range(3)
     ]
-    report = outbox.deliver(sessions_for(session), ids, settings)
+    report = deliver(sessions_for(session), ids, settings)
     assert (report.sent, report.failed, report.retrying) == (3, 0, 0)
     messages = read_maildir(maildir)
     assert sorted(m["To"] for m in messages) == [f"user{i}@x.example" for i in range(3)]
@@ -97,7 +98,7 @@ def test_delivery_over_smtp_with_headers_and_a_stable_message_id(session, sink):
     assert by_to["user0@x.example"]["List-Unsubscribe"] == "<http://localhost/u/1>"
     assert by_to["user0@x.example"].get_body(("plain",)).get_content().strip() == "Text å ä ö"
     # Delivering the same rows again sends nothing: they are no longer claimable.
-    assert outbox.deliver(sessions_for(session), ids, settings).skipped == 3
+    assert deliver(sessions_for(session), ids, settings).skipped == 3
     assert len(read_maildir(maildir)) == 3
 
 
@@ -107,7 +108,7 @@ def test_451_is_retried_with_backoff_and_550_fails_for_good(session, sink):
     bad = queue(session, "reject@x.example")
     fine = queue(session, "fine@x.example")
     start = utcnow()
-    report = outbox.deliver(sessions_for(session), [temp, bad, fine], settings, clock=lambda: start)
+    report = deliver(sessions_for(session), [temp, bad, fine], settings, clock=lambda: start)
     assert (report.sent, report.retrying, report.failed) == (1, 1, 1)
     session.expire_all()
     temp_row, bad_row = session.get(OutboxEmail, temp), session.get(OutboxEmail, bad)
@@ -119,7 +120,7 @@ def test_451_is_retried_with_backoff_and_550_fails_for_good(session, sink):
     assert outbox.due_ids(session, now=start + timedelta(seconds=30)) == []
     later = start + outbox.retry_delay(1)
     assert outbox.due_ids(session, now=later) == [temp]
-    assert outbox.deliver(sessions_for(session), [temp], settings, clock=lambda: later).sent == 1
+    assert deliver(sessions_for(session), [temp], settings, clock=lambda: later).sent == 1
     assert sorted(m["To"] for m in read_maildir(maildir)) == [
         "fine@x.example",
         "tempfail@x.example",
@@ -136,7 +137,7 @@ def test_an_unreachable_server_is_a_temporary_failure(session, tmp_path):
         timeout=2,
     )
     email_id = queue(session, "a@x.example")
-    report = outbox.deliver(sessions_for(session), [email_id], settings)
+    report = deliver(sessions_for(session), [email_id], settings)
     assert report.retrying == 1
     session.expire_all()
     assert session.get(OutboxEmail, email_id).status == "pending"
@@ -149,7 +150,7 @@ def test_gives_up_after_the_last_attempt(session, sink):
     row.attempts = outbox.MAX_ATTEMPTS - 1
     session.flush()
     # The sink accepts 'tempfail' addresses on their second try; make this its first at 451.
-    report = outbox.deliver(sessions_for(session), [email_id], settings)
+    report = deliver(sessions_for(session), [email_id], settings)
     assert report.failed == 1
 
 

@@ -19,9 +19,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from marketplace.services.alerts.digests import DIGEST_HOUR, period_key
+from marketplace.services.alerts.digests import DIGEST_HOUR
 from marketplace.services.deals.conversations import PartyNames
 from marketplace.services.mail import links, outbox
 from marketplace.services.mail.compose import TIMEZONE, render_email, translate
@@ -201,35 +201,30 @@ def due_user_ids(session: Session, period: str) -> list[int]:
     return list(session.scalars(stmt.order_by(User.id)))
 
 
-def build_message_summaries(
-    sessions: sessionmaker[Session],
+def build_chunk(
+    session: Session,
     ctx: MailContext,
+    user_ids: list[int],
     *,
+    period: str,
     now: datetime,
     grace: timedelta = GRACE,
-    chunk: int = CHUNK,
 ) -> list[int]:
-    """Create the day's summaries that are owed; the new outbox ids (committed chunk by chunk)."""
-    period = period_key("daily", now)
-    with sessions() as session:
-        user_ids = due_user_ids(session, period)
+    """Queue the summaries owed to these people (at most `CHUNK` of `due_user_ids`) in the
+    caller's transaction; the new outbox ids. The caller commits each chunk, so its emails and
+    the advanced marks land together (workers.jobs.mail.build_message_summaries)."""
     created: list[int] = []
-    for start in range(0, len(user_ids), chunk):
-        with sessions() as session:
-            users = session.scalars(
-                select(User).where(User.id.in_(user_ids[start : start + chunk])).order_by(User.id)
-            )
-            for user in users:
-                email_id = summarise(
-                    session,
-                    ctx,
-                    user,
-                    key=f"messages:daily:{period}:{user.id}",
-                    since=user.messages_summarised_until or now - FIRST_WINDOW,
-                    until=now - grace,
-                    now=now,
-                )
-                if email_id is not None:
-                    created.append(email_id)
-            session.commit()
+    users = session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id))
+    for user in users:
+        email_id = summarise(
+            session,
+            ctx,
+            user,
+            key=f"messages:daily:{period}:{user.id}",
+            since=user.messages_summarised_until or now - FIRST_WINDOW,
+            until=now - grace,
+            now=now,
+        )
+        if email_id is not None:
+            created.append(email_id)
     return created

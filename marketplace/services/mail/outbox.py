@@ -4,6 +4,9 @@ Delivery is at-least-once with at most one duplicate per crash: a row is claimed
 `sending`, with a lease) before its email goes out and marked `sent` right after the server
 accepted it, in its own commit. A worker killed between the two leaves one row `sending`; when the
 lease runs out, the sweep hands it to another worker, which sends it again: that is the duplicate.
+
+Each function here does one step in the caller's transaction; the delivery loop and its commits
+(the claim, then every outcome on its own) are the job's (`workers.jobs.mail.deliver`).
 """
 
 from __future__ import annotations
@@ -11,21 +14,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Engine, Table, bindparam, func, or_, select, text, update
+from sqlalchemy import Table, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from marketplace.services.mail.compose import Rendered
 from marketplace.services.mail.transport import (
     DeliveryError,
     Mailer,
-    MailSettings,
     OutgoingEmail,
 )
 from models.accounts import User
@@ -172,65 +173,19 @@ class DeliveryReport:
     skipped: int = 0
 
 
-def deliver(
-    sessions: sessionmaker[Session],
-    ids: Iterable[int],
-    settings: MailSettings,
-    *,
-    clock: Callable[[], datetime] = utcnow,
-    lease: timedelta = LEASE,
-) -> DeliveryReport:
-    """Claim and send the given rows over one connection; each outcome committed on its own."""
-    report = DeliveryReport()
-    wanted = list(ids)
-    with _batch_session(sessions) as session:
-        owned = claim(session, wanted, now=clock(), lease=lease)
-        rows = list(
-            session.scalars(
-                select(OutboxEmail).where(OutboxEmail.id.in_(owned)).order_by(OutboxEmail.id)
-            )
-        )
-        session.commit()
-        session.expunge_all()  # plain objects from here on; each outcome is one UPDATE
-        report.skipped = len(wanted) - len(owned)
-        with Mailer(settings) as mailer:
-            for row in rows:
-                _deliver_one(session, mailer, row, clock, report)
-    return report
+def claim_batch(
+    session: Session, ids: Iterable[int], *, now: datetime, lease: timedelta = LEASE
+) -> list[OutboxEmail]:
+    """Claim the given rows (`claim`) and load the ones this caller now owns, in id order.
+
+    The caller commits the claim before sending any of them (workers.jobs.mail.deliver)."""
+    owned = claim(session, ids, now=now, lease=lease)
+    stmt = select(OutboxEmail).where(OutboxEmail.id.in_(owned)).order_by(OutboxEmail.id)
+    return list(session.scalars(stmt)) if owned else []
 
 
-# Built once: constructing the statement cost more than executing it, per email.
-_OUTBOX = cast(Table, OutboxEmail.__table__)
-_MARK_SENT = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("row_id"))
-    .values(status="sent", sent_at=bindparam("at"), last_error=None)
-)
-
-
-@contextmanager
-def _batch_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """A session that keeps one database connection across its commits (one per email).
-
-    With SQLite's NullPool a plain session reconnects after every commit, which cost more than
-    sending the email.
-    """
-    bind = sessions.kw.get("bind")
-    if not isinstance(bind, Engine):  # already a connection (tests bind one)
-        with sessions() as session:
-            yield session
-        return
-    with bind.connect() as connection, Session(bind=connection, expire_on_commit=False) as session:
-        yield session
-
-
-def _deliver_one(
-    session: Session,
-    mailer: Mailer,
-    row: OutboxEmail,
-    clock: Callable[[], datetime],
-    report: DeliveryReport,
-) -> None:
+def send_claimed(mailer: Mailer, row: OutboxEmail) -> DeliveryError | None:
+    """Hand one claimed row to the mail server; the error, None when it was accepted."""
     email = OutgoingEmail(
         to=row.to_address,
         subject=row.subject,
@@ -243,16 +198,40 @@ def _deliver_one(
     try:
         mailer.send(email)
     except DeliveryError as error:
-        _record_failure(session, row, error, clock(), report)
-    else:
-        if session.get_bind().dialect.name == "postgresql":
-            # No flush to disk for this mark: a database *server* crash could lose the last
-            # few marks (so those emails go out again); a worker crash cannot, the commit has
-            # reached the server. Delivery is at-least-once either way.
-            session.execute(text("SET LOCAL synchronous_commit = off"))
-        session.execute(_MARK_SENT, {"row_id": row.id, "at": clock()})
-        session.commit()
-        report.sent += 1
+        return error
+    return None
+
+
+# Built once: constructing the statement cost more than executing it, per email.
+_OUTBOX = cast(Table, OutboxEmail.__table__)
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
+    .values(status="sent", sent_at=bindparam("at"), last_error=None)
+)
+
+
+def record_result(
+    session: Session,
+    row: OutboxEmail,
+    error: DeliveryError | None,
+    *,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    """Write what the server said about one row (sent, retry later, failed); one UPDATE.
+
+    The caller commits it at once, on its own, so a crash loses at most this one outcome."""
+    if error is not None:
+        _record_failure(session, row, error, now, report)
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # No flush to disk for this mark: a database *server* crash could lose the last
+        # few marks (so those emails go out again); a worker crash cannot, the commit has
+        # reached the server. Delivery is at-least-once either way.
+        session.execute(text("SET LOCAL synchronous_commit = off"))
+    session.execute(_MARK_SENT, {"row_id": row.id, "at": now})
+    report.sent += 1
 
 
 def _record_failure(
@@ -270,7 +249,6 @@ def _record_failure(
         report.retrying += 1
         log.info("email %s will be retried (attempt %s): %s", row.id, row.attempts, error)
     session.execute(update(OutboxEmail).where(OutboxEmail.id == row.id).values(**values))
-    session.commit()
 
 
 def status_counts(session: Session) -> dict[str, int]:
