@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from geo.distance import geodesic_m
 from marketplace.services.alerts import criteria, subscriptions
 from marketplace.services.alerts.criteria import Facts, compile_subscription
-from marketplace.services.alerts.digests import build_digests, period_key
+from marketplace.services.alerts.digests import period_key
 from marketplace.services.alerts.fanout import fan_out
 from marketplace.services.alerts.index import index_for
 from marketplace.services.alerts.notify import read_unsubscribe_token
@@ -28,6 +28,7 @@ from models.base import swedish_today
 from models.outbox import OutboxEmail
 from tests.conftest import SECRET
 from tests.factories import ListingFactory, SiteFactory, UserFactory
+from workers.jobs.alerts import build_digests
 
 CTX = MailContext(base_url="http://localhost", secret=SECRET, domain="test.example")
 FALUN = (15.633, 60.607)

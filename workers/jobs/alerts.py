@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from marketplace.services.alerts.digests import build_digests
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from marketplace.services.alerts import digests
 from marketplace.services.alerts.fanout import fan_out
 from marketplace.services.impact.potentials import refresh_listing
+from marketplace.services.mail.context import MailContext
 from models.alerts import CADENCES
 from workers.context import current
 from workers.jobs.mail import enqueue_delivery
@@ -32,3 +37,27 @@ def send_digests(cadence: str) -> int:
     email_ids = build_digests(ctx.sessions, ctx.notify, cadence, now=ctx.now(), today=ctx.today())
     enqueue_delivery(ctx, email_ids)
     return len(email_ids)
+
+
+def build_digests(
+    sessions: sessionmaker[Session],
+    ctx: MailContext,
+    cadence: str,
+    *,
+    now: datetime,
+    today: date,
+    chunk: int = digests.CHUNK,
+) -> list[int]:
+    """Create this period's digests; the new outbox ids. Each chunk of people is one commit:
+    its emails queued and its notifications marked together."""
+    period = digests.period_key(cadence, now)
+    with sessions() as session:
+        user_ids = digests.pending_user_ids(session, cadence)
+    created: list[int] = []
+    for start in range(0, len(user_ids), chunk):
+        with sessions() as session:
+            created += digests.build_chunk(
+                session, ctx, cadence, period, user_ids[start : start + chunk], now=now, today=today
+            )
+            session.commit()
+    return created

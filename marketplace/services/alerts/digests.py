@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from marketplace.services.alerts.notify import digest_envelope, item
 from marketplace.services.listings.liveness import is_live
@@ -51,38 +51,19 @@ def pending_user_ids(session: Session, cadence: str) -> list[int]:
     return list(session.scalars(stmt))
 
 
-def build_digests(
-    sessions: sessionmaker[Session],
-    ctx: MailContext,
-    cadence: str,
-    *,
-    now: datetime,
-    today: date,
-    chunk: int = CHUNK,
-) -> list[int]:
-    """Create this period's digests; the new outbox ids (committed chunk by chunk)."""
-    period = period_key(cadence, now)
-    with sessions() as session:
-        user_ids = pending_user_ids(session, cadence)
-    created: list[int] = []
-    for start in range(0, len(user_ids), chunk):
-        with sessions() as session:
-            created += _build_chunk(
-                session, ctx, cadence, period, user_ids[start : start + chunk], now, today
-            )
-            session.commit()
-    return created
-
-
-def _build_chunk(
+def build_chunk(
     session: Session,
     ctx: MailContext,
     cadence: str,
     period: str,
     user_ids: list[int],
+    *,
     now: datetime,
     today: date,
 ) -> list[int]:
+    """Queue `period`'s digests for these people (at most `CHUNK` of `pending_user_ids`) in the
+    caller's transaction and mark their notifications emailed (or dropped); the new outbox ids.
+    The caller commits each chunk (workers.jobs.alerts.build_digests)."""
     rows = session.execute(
         select(Notification, Listing, AlertSubscription.name, AlertSubscription.paused)
         .join(Listing, Listing.id == Notification.listing_id)
