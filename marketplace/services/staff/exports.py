@@ -15,11 +15,11 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,9 +42,16 @@ BACKGROUND_DAYS = 400  # longer periods are exported by a job
 Rows = list[dict[str, Any]]
 
 
-def summary_rows(session: Session, f: StatsFilter) -> Rows:
+class Table(Protocol):
+    """An exported table's rows; `parallel` as in `aggregate.concurrently` (the caller's
+    transaction has written nothing), for the tables read in several statements."""
+
+    def __call__(self, session: Session, f: StatsFilter, /, *, parallel: bool = ...) -> Rows: ...
+
+
+def summary_rows(session: Session, f: StatsFilter, *, parallel: bool = False) -> Rows:
     """The key figures as name/value rows, realised and potential apart."""
-    fig = stats.figures(session, f)
+    fig = stats.figures(session, f, parallel=parallel)
     flat: dict[str, Any] = {
         "active_firms": fig.active_firms,
         "matches": fig.matches,
@@ -68,7 +75,7 @@ def summary_rows(session: Session, f: StatsFilter) -> Rows:
     return [{"figure": key, "value": value} for key, value in flat.items()]
 
 
-def _listing_rows(session: Session, f: StatsFilter) -> Rows:
+def _listing_rows(session: Session, f: StatsFilter, *, parallel: bool = False) -> Rows:
     return [
         {
             "id": item.id,
@@ -89,7 +96,7 @@ def _listing_rows(session: Session, f: StatsFilter) -> Rows:
     ]
 
 
-def _deal_rows(session: Session, f: StatsFilter) -> Rows:
+def _deal_rows(session: Session, f: StatsFilter, *, parallel: bool = False) -> Rows:
     return [
         {
             "id": deal.id,
@@ -109,7 +116,7 @@ def _deal_rows(session: Session, f: StatsFilter) -> Rows:
     ]
 
 
-TABLES: dict[str, Callable[[Session, StatsFilter], Rows]] = {
+TABLES: dict[str, Table] = {  # the drills are one statement each: `parallel` changes nothing
     "summary": summary_rows,
     "by_month": stats.by_month,
     "by_category": stats.by_category,
@@ -281,40 +288,44 @@ def export_directory(instance_path: Path) -> Path:
     return Path(instance_path) / "exports"
 
 
-def run_job(
-    session: Session, job_id: int, directory: Path, *, commit: Callable[[], None]
-) -> ExportJob | None:
-    """Write the export quarter by quarter, committing the progress after each."""
-    job = session.get(ExportJob, job_id)
-    if job is None or job.status == "done":
-        return job
+def start(job: ExportJob) -> list[StatsFilter]:
+    """Mark the job running; the parts its rows are read in (quarters for listings, which
+    split by publication date add up; a deal delivering in two quarters would not). The caller
+    commits, and again after each `read_part` (workers.jobs.exports.run_export)."""
     job.status, job.progress, job.error = "running", 0, None
-    commit()
     f = filter_of(job)
-    # Listings split by publication date add up; a deal delivering in two quarters would not.
-    parts = list(_chunks(f)) if job.table == "listings" else [f]
-    rows: Rows = []
-    try:
-        for n, part in enumerate(parts, start=1):
-            rows += TABLES[job.table](session, part)
-            job.progress = int(100 * n / len(parts)) if n < len(parts) else 99
-            commit()
-        directory.mkdir(parents=True, exist_ok=True)
-        name = f"export-{job.id}-{job.table}.{job.fmt}"
-        requester = session.get(User, job.requested_by_id) if job.requested_by_id else None
-        locale = (requester.locale if requester else None) or "sv"
-        body = render(rows, job.fmt, f, locale=locale, title=job.table)
-        (directory / name).write_bytes(body)
-    except Exception as exc:  # recorded for the staff page; the job runner logs the traceback
-        session.rollback()
-        job = session.get(ExportJob, job_id)
-        assert job is not None
-        job.status, job.error, job.finished_at = "failed", str(exc)[:2000], utcnow()
-        commit()
-        raise
+    return list(_chunks(f)) if job.table == "listings" else [f]
+
+
+def read_part(
+    session: Session, job: ExportJob, part: StatsFilter, n: int, parts: int, *, parallel: bool
+) -> Rows:
+    """The rows of part `n` (from 1) of `parts`, with the job's progress moved on; `parallel`
+    when the caller's transaction has written nothing yet (it has just committed)."""
+    rows = TABLES[job.table](session, part, parallel=parallel)
+    job.progress = int(100 * n / parts) if n < parts else 99
+    return rows
+
+
+def finish(session: Session, job: ExportJob, rows: Rows, directory: Path) -> ExportJob:
+    """Write the file into `directory` and mark the job done (the caller commits)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"export-{job.id}-{job.table}.{job.fmt}"
+    requester = session.get(User, job.requested_by_id) if job.requested_by_id else None
+    locale = (requester.locale if requester else None) or "sv"
+    body = render(rows, job.fmt, filter_of(job), locale=locale, title=job.table)
+    (directory / name).write_bytes(body)
     job.status, job.progress, job.rows, job.filename = "done", 100, len(rows), name
     job.finished_at = utcnow()
-    commit()
+    return job
+
+
+def fail(session: Session, job_id: int, error: Exception) -> ExportJob:
+    """Record the error on the job for the staff page, in a transaction the caller has just
+    rolled back (the job runner logs the traceback); the caller commits."""
+    job = session.get(ExportJob, job_id)
+    assert job is not None
+    job.status, job.error, job.finished_at = "failed", str(error)[:2000], utcnow()
     return job
 
 
