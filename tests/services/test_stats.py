@@ -939,12 +939,12 @@ def test_dashboard_on_own_connections_equals_one_session(sessions, monkeypatch):
     engine = sessions.kw["bind"].execution_options(sqlite_begin_immediate=False)
     for name, f in FILTERS.items():
         with Session(engine) as spread, engine.connect() as conn, Session(bind=conn) as single:
-            together = stats.dashboard(spread, f)
-            alone = stats.dashboard(single, f)
+            together = stats.dashboard(spread, f, parallel=True)
+            alone = stats.dashboard(single, f, parallel=True)
             # The tables alone (exports) run their own few statements: the same rows.
-            assert stats.by_month(spread, f) == together.by_month, name
-            assert stats.by_category(spread, f) == together.by_category, name
-            assert stats.by_municipality(spread, f) == together.by_municipality, name
+            assert stats.by_month(spread, f, parallel=True) == together.by_month, name
+            assert stats.by_category(spread, f, parallel=True) == together.by_category, name
+            assert stats.by_municipality(spread, f, parallel=True) == together.by_municipality, name
             assert stats.potential(spread, f) == together.figures.potential, name
         assert together == alone, name
     assert sum(together.figures.listings["offer"].values()) > 0

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Engine, Select, event, func, literal, null, select, text, tuple_, union_all
+from sqlalchemy import Engine, Select, func, literal, null, select, text, tuple_, union_all
 from sqlalchemy.orm import Session
 
 Measure = Callable[[Any], Any]  # the rows' columns -> an aggregate expression
@@ -97,19 +97,24 @@ def _union(
 
 
 def concurrently(
-    session: Session, calls: Sequence[Callable[[Session], Any]], *, workers: int = 2
+    session: Session,
+    calls: Sequence[Callable[[Session], Any]],
+    *,
+    parallel: bool = False,
+    workers: int = 2,
 ) -> list[Any]:
     """Run independent read-only calls and return their results in order.
 
-    When `session` is bound to an engine and has written nothing in its transaction, each call
-    gets a session of its own (its own connection and transaction), `workers` at a time, so two
-    statements run on the database's cores at once; results must be plain values, not ORM
-    objects. Otherwise (a session bound to a connection, as a test's open transaction, or one
-    holding changes other connections cannot see yet) the calls run in it, one after the
-    other."""
+    `parallel` is the caller's word that its transaction has written nothing other connections
+    cannot see (a read-only request, a job that has just committed). Then, when `session` is
+    bound to an engine and holds no pending changes, each call gets a session of its own (its
+    own connection and transaction), `workers` at a time, so two statements run on the
+    database's cores at once; results must be plain values, not ORM objects. Otherwise (the
+    default, a session bound to a connection as a test's open transaction, or one holding
+    changes) the calls run in `session`, one after the other, and see its writes."""
     bind = session.get_bind()
-    wrote = bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
-    if not isinstance(bind, Engine) or wrote or workers < 2 or len(calls) < 2:
+    pending = bool(session.new or session.dirty or session.deleted)
+    if not parallel or not isinstance(bind, Engine) or pending or workers < 2 or len(calls) < 2:
         return [call(session) for call in calls]
     # The calls only read: on SQLite they must not queue for the write lock (BEGIN IMMEDIATE)
     # when the caller's engine is a writer (models.engine.writer_engine).
@@ -121,19 +126,3 @@ def concurrently(
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stats") as pool:
         return list(pool.map(alone, calls))
-
-
-# Whether a session has flushed changes in its current transaction (uncommitted rows that
-# other connections cannot see): set on flush, cleared when the transaction ends.
-_WROTE = "aggregate.wrote"
-
-
-@event.listens_for(Session, "after_flush")
-def _flushed(session: Session, _context: Any) -> None:
-    session.info[_WROTE] = True
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _ended(session: Session) -> None:
-    session.info.pop(_WROTE, None)

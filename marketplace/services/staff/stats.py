@@ -131,11 +131,12 @@ def _amounts(kinds: list[dict[str, Any]]) -> tuple[dict[str, dict[str, int]], di
     return counts, amounts
 
 
-def dashboard(session: Session, f: StatsFilter) -> Dashboard:
+def dashboard(session: Session, f: StatsFilter, *, parallel: bool = False) -> Dashboard:
     """Everything the staff dashboard shows: five grouped statements (listings' amounts and
     activity, deliveries, agreements, potential) and three small ones (completions, inquiries,
-    both medians); they are independent reads, so two run at a time on connections of their
-    own (`aggregate.concurrently`), the slowest first."""
+    both medians); they are independent reads, so with `parallel` (the caller's transaction has
+    written nothing) two run at a time on connections of their own (`aggregate.concurrently`),
+    the slowest first."""
     amounts, best, activity, delivered, (to_inquiry, to_deal), agreed, inquiries, completed = (
         concurrently(session, [
             lambda s: listing_amounts(s, f),
@@ -146,7 +147,7 @@ def dashboard(session: Session, f: StatsFilter) -> Dashboard:
             lambda s: agreement_facts(s, f),
             lambda s: count_inquiries(s, f),
             lambda s: count_deals(s, f, Deal.completed_at),
-        ])
+        ], parallel=parallel)
     )  # fmt: skip
     listings = {**amounts, **activity}
     counts, per_direction = _amounts(listings["kinds"])
@@ -176,24 +177,26 @@ def dashboard(session: Session, f: StatsFilter) -> Dashboard:
     )
 
 
-def figures(session: Session, f: StatsFilter) -> Figures:
-    return dashboard(session, f).figures
+def figures(session: Session, f: StatsFilter, *, parallel: bool = False) -> Figures:
+    return dashboard(session, f, parallel=parallel).figures
 
 
-def by_month(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
+def by_month(session: Session, f: StatsFilter, *, parallel: bool = False) -> list[dict[str, Any]]:
     """The monthly table alone (exports): three of the dashboard's statements."""
     activity, agreed, delivered = concurrently(session, [
         lambda s: listing_activity(s, f), lambda s: agreement_facts(s, f),
         lambda s: delivery_facts(s, f),
-    ])  # fmt: skip
+    ], parallel=parallel)  # fmt: skip
     return _month_table(f, activity, agreed, delivered)
 
 
-def _table_alone(session: Session, f: StatsFilter, key: str) -> list[dict[str, Any]]:
+def _table_alone(
+    session: Session, f: StatsFilter, key: str, *, parallel: bool
+) -> list[dict[str, Any]]:
     amounts, delivered, best = concurrently(session, [
         lambda s: listing_amounts(s, f), lambda s: delivery_facts(s, f),
         lambda s: potential_facts(s, f),
-    ])  # fmt: skip
+    ], parallel=parallel)  # fmt: skip
     return _rows(key, _table(key, amounts, delivered, best))
 
 
@@ -204,14 +207,18 @@ def _rows(key: str, table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [{key: name, **row} for name, row in sorted(table.items())]
 
 
-def by_category(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
+def by_category(
+    session: Session, f: StatsFilter, *, parallel: bool = False
+) -> list[dict[str, Any]]:
     """The category table alone (exports)."""
-    return _table_alone(session, f, "category")
+    return _table_alone(session, f, "category", parallel=parallel)
 
 
-def by_municipality(session: Session, f: StatsFilter) -> list[dict[str, Any]]:
+def by_municipality(
+    session: Session, f: StatsFilter, *, parallel: bool = False
+) -> list[dict[str, Any]]:
     """The municipality table alone (exports)."""
-    return _table_alone(session, f, "municipality")
+    return _table_alone(session, f, "municipality", parallel=parallel)
 
 
 def potential(session: Session, f: StatsFilter) -> Outcome:
