@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from geo.distance import geodesic_m
 from marketplace.services.alerts import criteria, subscriptions
 from marketplace.services.alerts.criteria import Facts, compile_subscription
-from marketplace.services.alerts.digests import period_key
 from marketplace.services.alerts.fanout import fan_out
 from marketplace.services.alerts.index import index_for
 from marketplace.services.alerts.notify import read_unsubscribe_token
 from marketplace.services.alerts.subscriptions import SubscriptionInput
 from marketplace.services.errors import DomainError
 from marketplace.services.mail.context import MailContext
+from marketplace.services.mail.periods import period_key
 from marketplace.services.reference.taxonomy import seed_common_codes
 from models.alerts import Notification
 from models.base import swedish_today

@@ -10,6 +10,7 @@ from marketplace.services.alerts import digests
 from marketplace.services.alerts.fanout import fan_out
 from marketplace.services.impact.potentials import refresh_listing
 from marketplace.services.mail.context import MailContext
+from marketplace.services.mail.periods import period_key
 from models.alerts import CADENCES
 from workers.context import current
 from workers.jobs.mail import enqueue_delivery
@@ -50,7 +51,7 @@ def build_digests(
 ) -> list[int]:
     """Create this period's digests; the new outbox ids. Each chunk of people is one commit:
     its emails queued and its notifications marked together."""
-    period = digests.period_key(cadence, now)
+    period = period_key(cadence, now)
     with sessions() as session:
         user_ids = digests.pending_user_ids(session, cadence)
     created: list[int] = []

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from marketplace.services.alerts.digests import period_key
 from marketplace.services.deals import message_summaries
 from marketplace.services.deals.message_summaries import GRACE
 from marketplace.services.mail import outbox
 from marketplace.services.mail.context import MailContext
 from marketplace.services.mail.outbox import BATCH, LEASE, DeliveryReport
+from marketplace.services.mail.periods import period_key
 from marketplace.services.mail.transport import Mailer, MailSettings
 from models.base import utcnow
 from workers.context import JobContext, current

@@ -8,9 +8,8 @@ notifications for the next period.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -18,27 +17,12 @@ from sqlalchemy.orm import Session
 from marketplace.services.alerts.notify import digest_envelope, item
 from marketplace.services.listings.liveness import is_live
 from marketplace.services.mail import outbox
-from marketplace.services.mail.compose import TIMEZONE
 from marketplace.services.mail.context import MailContext
 from models.accounts import User
 from models.alerts import AlertSubscription, Notification
 from models.listings import Listing
 
-DIGEST_HOUR = 7  # local time; daily digests go out from 07:00, weekly ones from Monday 07:00
 CHUNK = 500
-
-
-def period_key(cadence: str, now: datetime) -> str:
-    """The latest digest period that has started by `now` (a date, or an ISO week)."""
-    local = now.astimezone(ZoneInfo(TIMEZONE))
-    if cadence == "daily":
-        day = local.date() - timedelta(days=1 if local.hour < DIGEST_HOUR else 0)
-        return day.isoformat()
-    monday = local.date() - timedelta(days=local.weekday())
-    if local.weekday() == 0 and local.hour < DIGEST_HOUR:
-        monday -= timedelta(days=7)
-    year, week, _ = monday.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def pending_user_ids(session: Session, cadence: str) -> list[int]:

@@ -21,11 +21,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from marketplace.services.alerts.digests import DIGEST_HOUR
 from marketplace.services.deals.conversations import PartyNames
 from marketplace.services.mail import links, outbox
 from marketplace.services.mail.compose import TIMEZONE, render_email, translate
 from marketplace.services.mail.context import MailContext
+from marketplace.services.mail.periods import DIGEST_HOUR
 from models.accounts import User
 from models.conversations import Conversation, ConversationMute, ConversationRead, Message
 from models.outbox import OutboxEmail
