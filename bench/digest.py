@@ -76,7 +76,8 @@ from models.base import swedish_today
 from models.engine import make_engine
 from models.outbox import OutboxEmail
 from models.taxonomy import CATEGORY_BY_KEY
-from workers.jobs.alerts import send_digests
+from workers.jobs.alerts import build_digests, send_digests
+from workers.jobs.mail import deliver
 from workers.queues import ALERTS, MAIL, RQDispatcher
 
 TARGET_PER_S = 200.0  # QUALITY.md: digest run, 10k recipients, one worker, SMTP on loopback
@@ -491,7 +492,7 @@ def profile_in_process(args: argparse.Namespace, engine: Engine, port: int) -> N
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    ids = digests.build_digests(sessions, ctx, "daily", now=now, today=now.date())
+    ids = build_digests(sessions, ctx, "daily", now=now, today=now.date())
     profiler.disable()
     elapsed = time.perf_counter() - started
     print(f"\n--- profile: build_digests in-process, {len(ids) / elapsed:.0f} emails/s ---")
@@ -500,7 +501,7 @@ def profile_in_process(args: argparse.Namespace, engine: Engine, port: int) -> N
     started = time.perf_counter()
     profiler.enable()
     for i in range(0, len(ids), outbox.BATCH):
-        outbox.deliver(sessions, ids[i : i + outbox.BATCH], settings)
+        deliver(sessions, ids[i : i + outbox.BATCH], settings)
     profiler.disable()
     elapsed = time.perf_counter() - started
     print(f"\n--- profile: deliver in-process, {len(ids) / elapsed:.0f} emails/s ---")
