@@ -9,16 +9,7 @@ same emails, pre-built, with smtplib over one connection to the same sink. Every
 exactly one digest, or the exit code is 1. Usage: see bench/README.md.
 """
 
-# ruff: noqa: E402  (the project root and bench/ go onto sys.path before the project imports)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-for _entry in (ROOT, ROOT / "bench"):
-    if str(_entry) not in sys.path:
-        sys.path.insert(0, str(_entry))
 
 import argparse
 import cProfile
@@ -29,6 +20,7 @@ import secrets
 import smtplib
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -36,31 +28,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-import geo_search
 import numpy as np
-from geo_search import (
-    code_digest,
-    finish,
-    fmt,
-    int_list,
-    migrate,
-    str_list,
-    verdict,
-)
-from matching import EWC, STREAMS, bulk_write, org_number, reference_rows
 from redis import Redis
 from rq.job import Job
 from rq.registry import FailedJobRegistry, FinishedJobRegistry
 from rq.serializers import JSONSerializer
-from sqlalchemy import Engine, func, insert, make_url, select, text, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from support import ROOT, cli, databases, reporting, synthetic
+from support.reporting import fmt
 
 from geo.areas import Circle
-from geo.crs import to_sweref_arrays
 from geo.grid import cell_of
-from marketplace.config import Settings
 from marketplace.services.alerts import digests, notify
 from marketplace.services.mail import outbox
 from marketplace.services.mail.context import MailContext
@@ -73,12 +55,12 @@ from marketplace.services.mail.transport import (
 from models import EwcCode, Listing, Organisation, Site, User
 from models.alerts import AlertSubscription, Notification
 from models.base import swedish_today
-from models.engine import make_engine
 from models.outbox import OutboxEmail
 from models.taxonomy import CATEGORY_BY_KEY
 from workers.jobs.alerts import send_digests
 from workers.queues import ALERTS, MAIL, RQDispatcher
 
+SECTION, TITLE = "digest", "## Digest delivery (`bench/digest.py`)"  # what --write replaces
 TARGET_PER_S = 200.0  # QUALITY.md: digest run, 10k recipients, one worker, SMTP on loopback
 DATA_SEED = 20_261_129
 USERS_PER_ORG = 2
@@ -92,7 +74,7 @@ TIMEOUT_S = 1_800.0
 
 
 def service_digest() -> str:
-    return code_digest(*MEASURED)
+    return reporting.code_digest(*MEASURED)
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -103,10 +85,7 @@ class Data:
     users: int
     orgs: int  # user firms 1..orgs, then SELLER_ORGS seller firms
     notes: list[tuple[int, int]]  # (user id, listing id)
-    lon: np.ndarray  # site k + 1 (one per firm)
-    lat: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
+    at: synthetic.Points  # site k + 1 (one per firm)
 
     @property
     def sites(self) -> int:
@@ -114,38 +93,21 @@ class Data:
 
 
 def make_data(users: int) -> Data:
-    towns = geo_search.load_towns()
     orgs = -(-users // USERS_PER_ORG)
-    lon, lat = geo_search.clustered_lonlat(towns, orgs + SELLER_ORGS, DATA_SEED)
-    x, y = to_sweref_arrays(lon, lat)
+    at = synthetic.clustered_points(synthetic.load_towns(), orgs + SELLER_ORGS, DATA_SEED)
     rng = np.random.default_rng(DATA_SEED + users)
     counts = rng.integers(NOTES_PER_USER[0], NOTES_PER_USER[1] + 1, users)
     notes = []
     for u, k in enumerate(counts.tolist(), start=1):
         for listing_id in sorted(rng.choice(LISTINGS, size=k, replace=False).tolist()):
             notes.append((u, listing_id + 1))
-    return Data(users, orgs, notes, lon, lat, np.asarray(x), np.asarray(y))
+    return Data(users, orgs, notes, at)
 
 
-SITE_COLUMNS = (
-    "id", "organisation_id", "name", "lat", "lon", "x", "y", "may_receive_hazardous",
-    "has_waste_permit", "created_at",
-)  # fmt: skip
-USER_COLUMNS = (
-    "id", "email", "name", "password_hash", "organisation_id", "org_role", "is_staff", "is_admin",
-    "active", "email_verified_at", "locale", "alerts_muted", "session_token", "created_at",
-)  # fmt: skip
 SUBSCRIPTION_COLUMNS = (
     "id", "user_id", "name", "area_kind", "site_id", "center_lon", "center_lat", "radius_m",
     "min_x", "min_y", "max_x", "max_y", "region_codes", "directions", "kinds", "categories",
     "ewc_prefixes", "keywords", "cadence", "paused", "created_at", "updated_at",
-)  # fmt: skip
-LISTING_COLUMNS = (
-    "id", "organisation_id", "site_id", "direction", "kind", "category", "ewc_code",
-    "is_hazardous", "needs_assessment", "title", "description", "quantity", "unit", "recurrence",
-    "available_until", "remaining_quantity", "price_model", "visibility", "status", "lat", "lon",
-    "x", "y", "cell", "municipality_code", "county_code", "search_text", "published_at",
-    "created_at", "updated_at",
 )  # fmt: skip
 NOTIFICATION_COLUMNS = (
     "id", "user_id", "listing_id", "subscription_id", "cadence", "state", "distance_m", "co2e_kg",
@@ -155,27 +117,23 @@ NOTIFICATION_COLUMNS = (
 
 def rows(data: Data, today: date) -> dict[str, list[tuple[Any, ...]]]:
     now = datetime.now(UTC).replace(microsecond=0)
-    rng = np.random.default_rng(DATA_SEED)
+    rng, p = np.random.default_rng(DATA_SEED), data.at
     sites = [
-        (k + 1, k + 1, f"Site {k + 1}", float(data.lat[k]), float(data.lon[k]), float(data.x[k]),
-         float(data.y[k]), False, False, now)
+        (k + 1, k + 1, f"Site {k + 1}", float(p.lat[k]), float(p.lon[k]), float(p.x[k]),
+         float(p.y[k]), False, False, now)
         for k in range(data.sites)
     ]  # fmt: skip
     users, subscriptions = [], []
     for u in range(1, data.users + 1):
         org = (u - 1) // USERS_PER_ORG + 1
-        users.append(
-            (u, f"user{u}@bench.example", f"Person {u}", "not-a-password-hash", org,
-             "owner" if u % USERS_PER_ORG == 1 else "member", False, False, True, now,
-             "sv" if u % 3 else "en", False, f"token-{u}", now)
-        )  # fmt: skip
-        circle = Circle(float(data.lon[org - 1]), float(data.lat[org - 1]), 50_000.0)
+        users.append(synthetic.user_row(u, org, u % USERS_PER_ORG == 1, now))
+        circle = Circle(float(p.lon[org - 1]), float(p.lat[org - 1]), 50_000.0)
         subscriptions.append(
             (u, u, "Sågspån och bark i närheten", "circle", org, circle.lon, circle.lat,
              circle.radius_m, *circle.bbox(), "", "offer", "material", "bark sawdust", "", "",
              "daily", False, now, now)
         )  # fmt: skip
-    streams = [s for s in STREAMS if s.kind == "material"]
+    streams = [s for s in synthetic.STREAMS if s.kind == "material"]
     listings = []
     for i in range(LISTINGS):
         org = data.orgs + 1 + i % SELLER_ORGS
@@ -185,13 +143,12 @@ def rows(data: Data, today: date) -> dict[str, list[tuple[Any, ...]]]:
         title = f"{label}, parti {i + 1}"
         description = "Torrt material från sågverket, lagras under tak."
         quantity = Decimal(int(rng.integers(5, 500)))
+        k = org - 1
         listings.append(
-            (i + 1, org, org, "offer", "material", info.category, code,
-             bool(code and EWC[code].hazardous), bool(code and EWC[code].mirror), title,
-             description, quantity, "t", "once", today + timedelta(days=60), quantity,
-             "negotiable", "public", "published", float(data.lat[org - 1]),
-             float(data.lon[org - 1]), float(data.x[org - 1]), float(data.y[org - 1]),
-             cell_of(data.x[org - 1], data.y[org - 1]), "2080", "20",
+            (i + 1, org, org, "offer", "material", info.category, code, *synthetic.code_flags(code),
+             title, description, quantity, "t", "once", today + timedelta(days=60), quantity,
+             "negotiable", "public", "published", float(p.lat[k]), float(p.lon[k]),
+             float(p.x[k]), float(p.y[k]), cell_of(p.x[k], p.y[k]), "2080", "20",
              f"{title} {description}".casefold(), now, now, now)
         )  # fmt: skip
     distance = rng.uniform(1_000, 50_000, len(data.notes))
@@ -208,30 +165,20 @@ def rows(data: Data, today: date) -> dict[str, list[tuple[Any, ...]]]:
 
 def load(engine: Engine, data: Data, today: date) -> float:
     started = time.perf_counter()
-    codes, _ = reference_rows(0)
-    now = datetime.now(UTC)
-    orgs = [
-        {"id": o, "name": f"Bänkbolag {o} AB", "org_number": org_number(o), "created_at": now}
-        for o in range(1, data.orgs + SELLER_ORGS + 1)
-    ]
+    orgs = synthetic.organisation_rows(data.orgs + SELLER_ORGS, datetime.now(UTC))
     table = rows(data, today)
     with engine.begin() as conn:
-        conn.execute(insert(EwcCode), codes)
+        conn.execute(insert(EwcCode), synthetic.ewc_code_rows())
         conn.execute(insert(Organisation), orgs)
-        bulk_write(conn, Site, SITE_COLUMNS, table["sites"])
-        bulk_write(conn, User, USER_COLUMNS, table["users"])
-        bulk_write(conn, AlertSubscription, SUBSCRIPTION_COLUMNS, table["subscriptions"])
-        bulk_write(conn, Listing, LISTING_COLUMNS, table["listings"])
-        bulk_write(conn, Notification, NOTIFICATION_COLUMNS, table["notifications"])
-        if conn.dialect.name == "postgresql":  # explicit ids were copied in: move the sequences
-            for name in ("users", "alert_subscriptions", "listings", "notifications"):
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                        f"(SELECT max(id) FROM {name}))"
-                    )
-                )
-    geo_search.analyze(engine)
+        databases.bulk_write(conn, Site, synthetic.SITE_COLUMNS, table["sites"])
+        databases.bulk_write(conn, User, synthetic.USER_COLUMNS, table["users"])
+        databases.bulk_write(conn, AlertSubscription, SUBSCRIPTION_COLUMNS, table["subscriptions"])
+        databases.bulk_write(conn, Listing, synthetic.LISTING_COLUMNS, table["listings"])
+        databases.bulk_write(conn, Notification, NOTIFICATION_COLUMNS, table["notifications"])
+        databases.move_sequences(
+            conn, ("users", "alert_subscriptions", "listings", "notifications")
+        )
+    databases.analyze(engine)
     return time.perf_counter() - started
 
 
@@ -527,39 +474,20 @@ class Results:
     problems: list[str] = field(default_factory=list)
     load_s: dict[tuple[str, int], float] = field(default_factory=dict)
     data: dict[int, int] = field(default_factory=dict)  # users -> notifications
-    versions: dict[str, str] = field(default_factory=dict)
-    load_average: tuple[float, float, float] = field(default_factory=os.getloadavg)
-
-
-@contextmanager
-def database(backend: str, args: argparse.Namespace, tmp: Path) -> Iterator[tuple[Engine, str]]:
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp / 'bench.db'}"
-        engine = make_engine(url)
-        try:
-            yield engine, url
-        finally:
-            engine.dispose()
-        return
-    with geo_search.postgres_database(args.pg_url) as engine:
-        yield engine, args.pg_url
+    machine: reporting.Machine = field(default_factory=reporting.Machine)
 
 
 def run_backend(backend: str, args: argparse.Namespace, data: Data, results: Results) -> None:
     with (
         tempfile.TemporaryDirectory(prefix="bench_digest_") as tmp_name,
-        database(backend, args, Path(tmp_name)) as (engine, url),
+        databases.migrated(backend, args.pg_url, results.machine.versions) as db,
     ):
-        tmp = Path(tmp_name)
-        migrate(engine)
+        tmp, engine = Path(tmp_name), db.engine
         results.load_s[(backend, data.users)] = load(engine, data, args.today)
-        if backend == "postgresql":
-            with engine.connect() as conn:
-                results.versions["PostgreSQL"] = str(conn.scalar(text("SHOW server_version")))
         print(f"  {backend}: loaded {data.users:,} users, {len(data.notes):,} notifications")
         with smtp_sink(tmp / "sink.log") as port:
             before = service_digest()  # the worker imports the code now
-            run = run_worker(args, engine, url, port, tmp, data.users)
+            run = run_worker(args, engine, db.url, port, tmp, data.users)
             after = service_digest()
             code = before if after == before else f"{before} → {after}"
             problems = verify(engine, data.users)
@@ -599,48 +527,36 @@ def rate(n: int, seconds: float | None) -> float | None:
     return n / seconds if seconds else None
 
 
-def table(results: Results) -> list[str]:
-    lines = [
-        "| backend | users | end to end emails/s | target | met | build emails/s | send emails/s "
-        "| smtplib baseline emails/s | end to end ÷ baseline | send ÷ baseline "
-        "| `Mailer` without database emails/s |",
-        "|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|",
-    ]
+def table_rows(results: Results) -> Iterator[list[str]]:
     for row in results.rows:
         r, n = row.run, row.users
         total, build, send = rate(n, r.done_s), rate(n, r.build_job_s), rate(n, r.send_s)
         raw, mailer = rate(n, row.raw_s), rate(n, row.mailer_s)
         cells = [row.backend, f"{n:,}", fmt(total, 0), f"≥ {TARGET_PER_S:g}"]
-        cells += [verdict(-(total or 0), -TARGET_PER_S), fmt(build, 0), fmt(send, 0), fmt(raw, 0)]
+        cells += [
+            reporting.verdict(-(total or 0), -TARGET_PER_S),
+            fmt(build, 0),
+            fmt(send, 0),
+            fmt(raw, 0),
+        ]
         cells += [fmt(total / raw if total and raw else None, 2)]
         cells += [fmt(send / raw if send and raw else None, 2), fmt(mailer, 0)]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+        yield cells
 
 
-def timing_table(results: Results) -> list[str]:
-    lines = [
-        "| backend | users | enqueue → all sent s | worker start-up s | `send_digests` job s "
-        "| `send_emails` jobs | first → last send job s | worker exited s | smtplib baseline s "
-        "| code |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|",
-    ]
+def timing_table_rows(results: Results) -> Iterator[list[str]]:
     for row in results.rows:
         r = row.run
         cells = [row.backend, f"{row.users:,}", fmt(r.done_s, 1), fmt(r.start_delay_s, 1)]
         cells += [fmt(r.build_job_s, 1), str(r.mail_jobs), fmt(r.send_s, 1)]
         cells += [fmt(r.worker_exit_s, 1), fmt(row.raw_s, 1), row.code]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+        yield cells
 
 
-def report(results: Results, args: argparse.Namespace, command_line: str) -> list[str]:
-    machine = geo_search.Results(versions=results.versions, load_average=results.load_average)
+def report(results: Results, args: argparse.Namespace, command: str) -> list[str]:
     sizes = ", ".join(f"{u:,} users ({n:,} notifications)" for u, n in results.data.items())
-    loads = ", ".join(f"{b} {n:,}: {s:.1f} s" for (b, n), s in results.load_s.items())
     return [
-        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        *geo_search.machine_lines(machine),
+        *reporting.machine_lines(results.machine),
         f"- data: {sizes}: verified users (2 per firm, two thirds Swedish, one third "
         f"English), each with one daily subscription and {NOTES_PER_USER[0]}–"
         f"{NOTES_PER_USER[1]} pending daily notifications about "
@@ -653,9 +569,19 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
         "127.0.0.1 (a separate process); the clock runs from the enqueue to the `sent_at` "
         f"stamp of the last digest (the database is polled every {POLL_S:g} s to see the end)",
         "",
-        *table(results),
+        *reporting.markdown_table(
+            "backend | users> | end to end emails/s> | target> | met | build emails/s> | "
+            "send emails/s> | smtplib baseline emails/s> | end to end ÷ baseline> | "
+            "send ÷ baseline> | `Mailer` without database emails/s>",
+            table_rows(results),
+        ),
         "",
-        *timing_table(results),
+        *reporting.markdown_table(
+            "backend | users> | enqueue → all sent s> | worker start-up s> | "
+            "`send_digests` job s> | `send_emails` jobs> | first → last send job s> | "
+            "worker exited s> | smtplib baseline s> | code",
+            timing_table_rows(results),
+        ),
         "",
         "- end to end = users ÷ (enqueue → all sent), worker start-up included; build = users ÷ "
         "the `send_digests` job's own run time (RQ's started/ended stamps); send = users ÷ "
@@ -670,33 +596,25 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
         "- code: the first 12 hex digits of the sha256 of "
         "`marketplace/services/{digests,notify,outbox}.py` as the worker imported them (an "
         "arrow: the files changed on disk while it ran)",
-        f"- load (bulk insert + ANALYZE): {loads}",
-        f"- command: `{command_line}`",
+        f"- load (bulk insert + ANALYZE): {reporting.loads_text(results.load_s)}",
+        f"- command: `{command}`",
     ]
 
 
-# --- docs and CLI --------------------------------------------------------------------------
+# --- CLI -----------------------------------------------------------------------------------
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--sizes", type=int_list, default=[10_000], help="recipients")
-    parser.add_argument("--backends", type=str_list, default=["sqlite", "postgresql"])
-    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/bench_alerts")
+    parser = cli.parser_for(__doc__, [10_000], sizes_help="recipients")
+    cli.backend_arguments(parser, "postgresql://postgres@127.0.0.1:5432/bench_alerts")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument(
         "--profile", action="store_true", help="then build and deliver in-process, profiled"
     )
     parser.add_argument("--write", type=Path, help="replace the digest section of this file")
-    args = parser.parse_args(argv)
-    unknown = set(args.backends) - {"sqlite", "postgresql"}
-    if unknown:
-        parser.error(f"unknown backends: {', '.join(sorted(unknown))}")
+    args = cli.parse_checked(parser, argv)
     if min(args.sizes, default=0) < 1:
         parser.error("every size must be positive")
-    name = make_url(Settings(database_url=args.pg_url).sqlalchemy_url).database or ""
-    if name == "test" or name.startswith("test_"):
-        parser.error(f"refusing to use database {name!r}: the test suite uses it")
     redis_db = args.redis_url.rstrip("/").rsplit("/", 1)[-1]
     if redis_db in ("", "0", "15") or not redis_db.isdigit():
         parser.error("give --redis-url a dedicated database number (not 0, not the tests' 15)")
@@ -705,15 +623,5 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse_args(argv)
-    results = run(args)
-    lines = report(results, args, " ".join([".venv/bin/python bench/digest.py", *argv]))
-    problems = results.problems
-    return finish(args, lines, [f"PROBLEM {p}" for p in problems], failed=bool(problems),
-                  name="digest", title="## Digest delivery (`bench/digest.py`)")  # fmt: skip
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.main(sys.modules[__name__]))

@@ -3,7 +3,7 @@
 N subscriptions (circles of 10–100 km, drawn polygons 10–80 km across, municipality and county
 sets; assorted direction, kind, category, EWC and keyword filters and cadences; a few paused) are
 created with `create_subscription` for users of firms whose sites are clustered like the
-region's population (SCB tätorter 2020, via bench/geo_search.py). For Q new listings placed the
+region's population (SCB tätorter 2020, via bench/support/data.py). For Q new listings placed the
 same way, `index_for(session).hits(Facts.of(listing))` is timed as the fan-out runs it (the
 cache check included) and checked against an independent brute force: the rules restated
 in numpy over all subscriptions held in memory. Baselines measured in the same run: that brute
@@ -12,25 +12,13 @@ the exact test. The whole `fan_out` call is timed for the listings with the most
 Usage: see bench/README.md.
 """
 
-# ruff: noqa: E402  (the project root and bench/ go onto sys.path before the project imports)
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-for _entry in (ROOT, ROOT / "bench"):
-    if str(_entry) not in sys.path:
-        sys.path.insert(0, str(_entry))
-
 import argparse
-import cProfile
-import csv
 import gc
 import json
-import os
-import pstats
 import secrets
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -38,36 +26,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-import geo_search
 import numpy as np
 import shapely
-from geo_search import (
-    BASE_SPREAD_M,
-    GEOD,
-    MAX_SPREAD_M,
-    SPREAD_PER_SQRT_INHABITANT_M,
-    TATORTER_CSV,
-    Towns,
-    analyze,
-    code_digest,
-    finish,
-    fmt,
-    int_list,
-    load_towns,
-    migrate,
-    pct,
-    sqlite_database,
-    str_list,
-    verdict,
-)
-from matching import EWC, STREAMS, bulk_write, draw_codes, org_number, reference_rows
 from numpy.typing import NDArray
-from sqlalchemy import Engine, func, insert, make_url, or_, select, text, update
+from sqlalchemy import Engine, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
+from support import cli, clock, databases, reporting, synthetic
+from support.clock import pct
+from support.reporting import fmt
 
-from geo.crs import geometry_to_sweref, to_sweref_arrays
+from geo.crs import geometry_to_sweref
 from geo.gazetteer import MUNICIPALITY_BY_CODE
 from geo.grid import cell_of
 from marketplace.services.alerts import criteria, fanout, index, subscriptions
@@ -85,6 +56,7 @@ from models.alerts import AlertSubscription, Notification
 from models.base import swedish_today
 from models.taxonomy import CATEGORY_BY_KEY
 
+SECTION, TITLE = "fanout", "## Alert fan-out (`bench/fanout.py`)"  # what --write replaces
 TARGET_MS = 2.0  # QUALITY.md: subscriptions hit by one new listing, 10k subscriptions
 WARMUP = 5
 DATA_SEED, QUERY_SEED = 20_261_128, 2_718
@@ -99,7 +71,6 @@ DIRECTIONS, DIRECTIONS_P = (("offer",), ("want",), ("offer", "want")), (0.55, 0.
 KIND_FILTERS, KIND_P = ((), ("material",), ("energy",)), (0.75, 0.2, 0.05)
 NO_CATEGORY_SHARE, EWC_SHARE, KEYWORD_SHARE, PAUSED_SHARE = 0.35, 0.1, 0.06, 0.03
 CADENCES, CADENCE_P = ("instant", "daily", "weekly"), (0.3, 0.5, 0.2)
-OFFER_SHARE = 0.6
 DESCRIPTIONS = (
     "Dry spruce material from the planing mill, stored under roof.",
     "Wet pine fraction, collected weekly by truck.",
@@ -113,13 +84,9 @@ FANOUT_LISTINGS = 5  # `fan_out` timed for the listings with the most hits
 SECRET = secrets.token_urlsafe(48)  # signs the unsubscribe links in the alert emails
 MEASURED = ("alert_index.py", "alerts.py", "fanout.py")
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
-
 
 def service_digest() -> str:
-    return code_digest(index, subscriptions, criteria, fanout)
+    return reporting.code_digest(index, subscriptions, criteria, fanout)
 
 
 SERVICE_DIGEST = service_digest()  # as imported; compared again when the report is written
@@ -129,11 +96,7 @@ SERVICE_DIGEST = service_digest()  # as imported; compared again when the report
 
 
 @dataclass(frozen=True)
-class Places:
-    lon: FloatArray
-    lat: FloatArray
-    x: FloatArray
-    y: FloatArray
+class Places(synthetic.Points):
     municipality: list[str]  # the town's municipality: where the point is registered
 
     @property
@@ -141,26 +104,11 @@ class Places:
         return [code[:2] for code in self.municipality]
 
 
-def town_municipalities(path: Path = TATORTER_CSV) -> list[str]:
-    """The municipality code of every tätort, in the order `load_towns` reads them."""
-    with path.open(encoding="utf-8") as fh:
-        return [row["kommunkod"] for row in csv.DictReader(fh)]
-
-
-def make_places(towns: Towns, codes: list[str], n: int, seed: int) -> Places:
-    """`geo_search.clustered_lonlat`, keeping the town each point was drawn around."""
-    rng = np.random.default_rng(seed)
-    town = rng.choice(len(towns.population), size=n, p=towns.population / towns.population.sum())
-    mean_m = BASE_SPREAD_M + SPREAD_PER_SQRT_INHABITANT_M * np.sqrt(towns.population[town])
-    dist_m = np.minimum(rng.exponential(mean_m), MAX_SPREAD_M)
-    bearing = rng.uniform(0.0, 360.0, size=n)
-    lon, lat, _ = GEOD.fwd(towns.lon[town], towns.lat[town], bearing, dist_m)
-    lon, lat = np.round(np.asarray(lon), 6), np.round(np.asarray(lat), 6)
-    x, y = to_sweref_arrays(lon, lat)
-    return Places(
-        lon, lat, np.asarray(x, np.float64), np.asarray(y, np.float64),
-        [codes[t] for t in town.tolist()],
-    )  # fmt: skip
+def make_places(towns: synthetic.Towns, n: int, seed: int) -> Places:
+    """Population-weighted points (6 decimals), with the municipality of each one's town."""
+    lon, lat, town = synthetic.clustered(towns, n, seed)
+    p = synthetic.Points.at(np.round(lon, 6), np.round(lat, 6))
+    return Places(p.lon, p.lat, p.x, p.y, [towns.municipality[t] for t in town.tolist()])
 
 
 @dataclass(frozen=True)
@@ -169,13 +117,13 @@ class Listings:
 
     first_id: int
     places: Places
-    org: IntArray
-    site: IntArray
-    offer: BoolArray
-    stream: IntArray
+    org: synthetic.IntArray
+    site: synthetic.IntArray
+    offer: synthetic.BoolArray
+    stream: synthetic.IntArray
     ewc: list[str | None]
-    description: IntArray
-    quantity: IntArray
+    description: synthetic.IntArray
+    quantity: synthetic.IntArray
 
     @property
     def ids(self) -> list[int]:
@@ -183,14 +131,16 @@ class Listings:
 
 
 def make_listings(
-    rng: np.random.Generator, places: Places, org: IntArray, site: IntArray, first_id: int
+    rng: np.random.Generator,
+    places: Places,
+    org: synthetic.IntArray,
+    site: synthetic.IntArray,
+    first_id: int,
 ) -> Listings:
     n = len(org)
-    weights = np.array([s.weight for s in STREAMS])
-    offer = rng.random(n) < OFFER_SHARE
-    stream = rng.choice(len(STREAMS), size=n, p=weights / weights.sum()).astype(np.int64)
+    offer, stream = synthetic.draw_streams(rng, n)
     return Listings(
-        first_id, places, org, site, offer, stream, draw_codes(rng, offer, stream),
+        first_id, places, org, site, offer, stream, synthetic.draw_codes(rng, offer, stream),
         rng.integers(0, len(DESCRIPTIONS), n), rng.integers(5, 500, n),
     )  # fmt: skip
 
@@ -215,9 +165,9 @@ class World:
         return (user_id - 1) // USERS_PER_ORG + 1
 
 
-def municipality_weights(towns: Towns, codes: list[str]) -> tuple[list[str], FloatArray]:
+def municipality_weights(towns: synthetic.Towns) -> tuple[list[str], synthetic.FloatArray]:
     totals: Counter[str] = Counter()
-    for code, people in zip(codes, towns.population.tolist(), strict=True):
+    for code, people in zip(towns.municipality, towns.population.tolist(), strict=True):
         if code in MUNICIPALITY_BY_CODE:
             totals[code] += people
     names = sorted(totals)
@@ -232,13 +182,13 @@ def polygon_geojson(rng: np.random.Generator, lon: float, lat: float) -> str:
     k = int(rng.integers(low, high + 1))
     bearings = np.sort(rng.uniform(0.0, 360.0, k))
     radii = across_m / 2 * rng.uniform(0.75, 1.0, k)
-    lons, lats, _ = GEOD.fwd(np.full(k, lon), np.full(k, lat), bearings, radii)
+    lons, lats, _ = synthetic.GEOD.fwd(np.full(k, lon), np.full(k, lat), bearings, radii)
     ring = [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lons, lats, strict=True)]
     return json.dumps({"type": "Polygon", "coordinates": [[*ring, ring[0]]]})
 
 
 def pick_categories(rng: np.random.Generator, kinds: tuple[str, ...]) -> tuple[str, ...]:
-    pool = [s for s in STREAMS if not kinds or s.kind in kinds]
+    pool = [s for s in synthetic.STREAMS if not kinds or s.kind in kinds]
     weights = np.array([s.weight for s in pool])
     count = min(int(rng.integers(1, 5)), len(pool))
     chosen = rng.choice(len(pool), size=count, replace=False, p=weights / weights.sum())
@@ -247,8 +197,10 @@ def pick_categories(rng: np.random.Generator, kinds: tuple[str, ...]) -> tuple[s
 
 def pick_ewc(rng: np.random.Generator, categories: tuple[str, ...]) -> str:
     """One or two codes or chapters (2, 4 or 6 digits) of the chosen streams, or any stream."""
-    pool = [s for s in STREAMS if s.codes and (not categories or s.category in categories)]
-    pool = pool or [s for s in STREAMS if s.codes]
+    pool = [
+        s for s in synthetic.STREAMS if s.codes and (not categories or s.category in categories)
+    ]
+    pool = pool or [s for s in synthetic.STREAMS if s.codes]
     prefixes = set()
     for _ in range(int(rng.integers(1, 3))):
         stream = pool[int(rng.integers(len(pool)))]
@@ -258,7 +210,7 @@ def pick_ewc(rng: np.random.Generator, categories: tuple[str, ...]) -> str:
 
 
 def pick_regions(
-    rng: np.random.Generator, own: str, names: list[str], weights: FloatArray
+    rng: np.random.Generator, own: str, names: list[str], weights: synthetic.FloatArray
 ) -> tuple[str, ...]:
     """Own municipality and up to 3 others; or the own county; or a county plus 1–2 others."""
     u = rng.random()
@@ -271,10 +223,10 @@ def pick_regions(
     return tuple(sorted({own[:2], *map(str, others)}))
 
 
-def make_specs(towns: Towns, codes: list[str], n: int, users: int, sites: Places) -> list[Spec]:
+def make_specs(towns: synthetic.Towns, n: int, users: int, sites: Places) -> list[Spec]:
     rng = np.random.default_rng(DATA_SEED + 7)
-    centres = make_places(towns, codes, n, DATA_SEED + 3)
-    names, weights = municipality_weights(towns, codes)
+    centres = make_places(towns, n, DATA_SEED + 3)
+    names, weights = municipality_weights(towns)
     areas = rng.choice(len(AREA_KINDS), size=n, p=AREA_P)
     specs = []
     for i in range(n):
@@ -320,12 +272,12 @@ def concat_places(a: Places, b: Places) -> Places:
     )  # fmt: skip
 
 
-def make_world(towns: Towns, codes: list[str], n: int, queries: int) -> World:
+def make_world(towns: synthetic.Towns, n: int, queries: int) -> World:
     rng = np.random.default_rng(DATA_SEED + n)
     users = max(1, n // SUBSCRIPTIONS_PER_USER)
     orgs = -(-users // USERS_PER_ORG)
-    home = make_places(towns, codes, orgs, DATA_SEED + 1)
-    new = make_places(towns, codes, queries, QUERY_SEED)
+    home = make_places(towns, orgs, DATA_SEED + 1)
+    new = make_places(towns, queries, QUERY_SEED)
     sites = concat_places(home, new)
     org_ids = np.arange(1, orgs + 1, dtype=np.int64)
     per_org = np.repeat(org_ids, COUNTERPARTS_PER_ORG)
@@ -337,7 +289,7 @@ def make_world(towns: Towns, codes: list[str], n: int, queries: int) -> World:
     owners = rng.integers(1, orgs + 1, queries).astype(np.int64)
     query_sites = np.arange(orgs + 1, orgs + queries + 1, dtype=np.int64)
     new_listings = make_listings(rng, new, owners, query_sites, len(per_org) + 1)
-    specs = make_specs(towns, codes, n, users, home)
+    specs = make_specs(towns, n, users, home)
     return World(orgs, users, sites, counterparts, new_listings, specs)
 
 
@@ -347,17 +299,7 @@ SITE_COLUMNS = (
     "id", "organisation_id", "name", "municipality_code", "county_code", "lat", "lon", "x", "y",
     "may_receive_hazardous", "has_waste_permit", "created_at",
 )  # fmt: skip
-USER_COLUMNS = (
-    "id", "email", "name", "password_hash", "organisation_id", "org_role", "is_staff", "is_admin",
-    "active", "email_verified_at", "locale", "alerts_muted", "session_token", "created_at",
-)  # fmt: skip
-LISTING_COLUMNS = (
-    "id", "organisation_id", "site_id", "direction", "kind", "category", "ewc_code",
-    "is_hazardous", "needs_assessment", "title", "description", "quantity", "unit", "recurrence",
-    "available_until", "remaining_quantity", "price_model", "visibility", "status", "lat", "lon",
-    "x", "y", "cell", "municipality_code", "county_code", "search_text", "fanout_due",
-    "published_at", "created_at", "updated_at",
-)  # fmt: skip
+LISTING_COLUMNS = (*synthetic.LISTING_COLUMNS[:-3], "fanout_due", *synthetic.LISTING_COLUMNS[-3:])
 
 
 def site_rows(world: World) -> Iterator[tuple[Any, ...]]:
@@ -374,19 +316,15 @@ def site_rows(world: World) -> Iterator[tuple[Any, ...]]:
 def user_rows(world: World) -> Iterator[tuple[Any, ...]]:
     now = datetime.now(UTC)
     for u in range(1, world.users + 1):
-        yield (
-            u, f"user{u}@bench.example", f"Person {u}", "not-a-password-hash",
-            world.org_of_user(u), "owner" if u % USERS_PER_ORG == 1 else "member", False, False,
-            True, now, "sv" if u % 3 else "en", False, f"token-{u}", now,
-        )  # fmt: skip
+        yield synthetic.user_row(u, world.org_of_user(u), u % USERS_PER_ORG == 1, now)
 
 
 def listing_rows(items: Listings, today: date) -> Iterator[tuple[Any, ...]]:
     now = datetime.now(UTC).replace(microsecond=0)
     p = items.places
     for i, listing_id in enumerate(items.ids):
-        info, code = STREAMS[int(items.stream[i])], items.ewc[i]
-        entry = EWC.get(code or "")
+        info, code = synthetic.STREAMS[int(items.stream[i])], items.ewc[i]
+        hazardous, mirror = synthetic.code_flags(code)
         direction = "offer" if items.offer[i] else "want"
         label = CATEGORY_BY_KEY[info.category].label("en")
         title = f"{label} ({direction}) {listing_id}"
@@ -396,7 +334,7 @@ def listing_rows(items: Listings, today: date) -> Iterator[tuple[Any, ...]]:
         mun = p.municipality[i]
         yield (
             listing_id, int(items.org[i]), int(items.site[i]), direction, info.kind,
-            info.category, code, bool(entry and entry.hazardous), bool(entry and entry.mirror),
+            info.category, code, hazardous, mirror,
             title, description, quantity, "t" if info.kind == "material" else "MWh", "once",
             today + timedelta(days=90), quantity, "negotiable", "public", "published",
             float(p.lat[i]), float(p.lon[i]), float(p.x[i]), float(p.y[i]),
@@ -408,19 +346,16 @@ def load(engine: Engine, world: World, today: date) -> tuple[float, float]:
     """Reference rows, firms, sites, users and listings in bulk, then every subscription through
     `create_subscription`; (bulk seconds, subscription seconds)."""
     started = time.perf_counter()
-    codes, _ = reference_rows(0)
-    now = datetime.now(UTC)
-    orgs = [
-        {"id": o, "name": f"Bänkbolag {o} AB", "org_number": org_number(o), "created_at": now}
-        for o in range(1, world.orgs + 1)
-    ]
+    orgs = synthetic.organisation_rows(world.orgs, datetime.now(UTC))
     with engine.begin() as conn:
-        conn.execute(insert(EwcCode), codes)
+        conn.execute(insert(EwcCode), synthetic.ewc_code_rows())
         conn.execute(insert(Organisation), orgs)
-        bulk_write(conn, Site, SITE_COLUMNS, site_rows(world))
-        bulk_write(conn, User, USER_COLUMNS, user_rows(world))
-        bulk_write(conn, Listing, LISTING_COLUMNS, listing_rows(world.counterparts, today))
-        bulk_write(conn, Listing, LISTING_COLUMNS, listing_rows(world.queries, today))
+        databases.bulk_write(conn, Site, SITE_COLUMNS, site_rows(world))
+        databases.bulk_write(conn, User, synthetic.USER_COLUMNS, user_rows(world))
+        databases.bulk_write(
+            conn, Listing, LISTING_COLUMNS, listing_rows(world.counterparts, today)
+        )
+        databases.bulk_write(conn, Listing, LISTING_COLUMNS, listing_rows(world.queries, today))
     with Session(engine) as session:
         load_defaults(session)  # the factor set, so `fan_out` attaches estimates as in production
         session.commit()
@@ -432,7 +367,7 @@ def load(engine: Engine, world: World, today: date) -> tuple[float, float]:
             sub = create_subscription(session, actor=users[spec.user_id], data=spec.data)
             sub.paused = spec.paused
         session.commit()
-    analyze(engine)
+    databases.analyze(engine)
     return bulk, time.perf_counter() - started
 
 
@@ -443,8 +378,8 @@ def load(engine: Engine, world: World, today: date) -> tuple[float, float]:
 class Membership:
     """A filter over all subscriptions: empty means any, else one of the listed values."""
 
-    empty: BoolArray
-    rows: dict[str, IntArray]
+    empty: synthetic.BoolArray
+    rows: dict[str, synthetic.IntArray]
 
     @classmethod
     def of(cls, values: list[list[str]]) -> Membership:
@@ -455,7 +390,7 @@ class Membership:
         empty = np.array([not listed for listed in values], dtype=bool)
         return cls(empty, {k: np.array(v, dtype=np.int64) for k, v in index.items()})
 
-    def accepts(self, value: str | None) -> BoolArray:
+    def accepts(self, value: str | None) -> synthetic.BoolArray:
         ok = self.empty.copy()
         rows = self.rows.get(value or "")
         if rows is not None:
@@ -468,18 +403,18 @@ class Reference:
     """Every active subscription as arrays, read from the table with plain SQL (not through
     `compile_subscription`); the rules of `catches` restated over them."""
 
-    ids: IntArray
+    ids: synthetic.IntArray
     directions: Membership
     kinds: Membership
     categories: Membership
     ewc: Membership  # by prefix; a listing's code offers its 2-, 4- and 6-digit prefixes
-    keyword_rows: IntArray
+    keyword_rows: synthetic.IntArray
     keywords: list[list[str]]
-    circles: IntArray
-    lon: FloatArray
-    lat: FloatArray
-    radius_m: FloatArray
-    polygons: IntArray
+    circles: synthetic.IntArray
+    lon: synthetic.FloatArray
+    lat: synthetic.FloatArray
+    radius_m: synthetic.FloatArray
+    polygons: synthetic.IntArray
     geometry: NDArray[np.object_]
     regions: Membership  # `empty` unused: an area must name at least one region
 
@@ -538,7 +473,7 @@ def brute_force(ref: Reference, f: Facts) -> list[int]:
     inside = np.zeros(len(ref), dtype=bool)
     circles = ref.circles[ok[ref.circles]]
     if circles.size:
-        _, _, metres = GEOD.inv(
+        _, _, metres = synthetic.GEOD.inv(
             np.full(circles.size, f.lon), np.full(circles.size, f.lat), ref.lon[circles],
             ref.lat[circles],
         )  # fmt: skip
@@ -554,19 +489,6 @@ def brute_force(ref: Reference, f: Facts) -> list[int]:
 
 
 # --- timing --------------------------------------------------------------------------------
-
-
-def timed(call: Callable[[int], Any], count: int) -> tuple[list[float], list[Any]]:
-    """Milliseconds per `call(i)`, after WARMUP untimed calls."""
-    for i in range(min(WARMUP, count)):
-        call(i)
-    gc.collect()
-    ms, answers = [], []
-    for i in range(count):
-        started = time.perf_counter()
-        answers.append(call(i))
-        ms.append((time.perf_counter() - started) * 1000.0)
-    return ms, answers
 
 
 def facts_of(engine: Engine, ids: list[int]) -> list[Facts]:
@@ -591,20 +513,11 @@ def service_query(engine: Engine, listing_id: int) -> tuple[float, list[int]]:
     with listing_session(engine, listing_id) as (session, listing):
         started = time.perf_counter()
         hits = index_for(session).hits(Facts.of(listing))
-        elapsed = (time.perf_counter() - started) * 1000.0
-        return elapsed, [hit.subscription.id for hit in hits]
+        return clock.elapsed_ms(started), [hit.subscription.id for hit in hits]
 
 
 def time_service(engine: Engine, ids: list[int]) -> tuple[list[float], list[list[int]]]:
-    for listing_id in ids[:WARMUP]:
-        service_query(engine, listing_id)
-    gc.collect()
-    ms, answers = [], []
-    for listing_id in ids:
-        elapsed, got = service_query(engine, listing_id)
-        ms.append(elapsed)
-        answers.append(got)
-    return ms, answers
+    return clock.time_each(lambda listing_id: service_query(engine, listing_id), ids, WARMUP)
 
 
 def time_cache_check(engine: Engine, ids: list[int]) -> list[float]:
@@ -615,7 +528,7 @@ def time_cache_check(engine: Engine, ids: list[int]) -> list[float]:
         with listing_session(engine, listing_id) as (session, _):
             started = time.perf_counter()
             index_for(session)
-            ms.append((time.perf_counter() - started) * 1000.0)
+            ms.append(clock.elapsed_ms(started))
     return ms[WARMUP:]
 
 
@@ -760,8 +673,7 @@ class Results:
     duplicates: list[str] = field(default_factory=list)
     load_s: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
     data: dict[int, str] = field(default_factory=dict)
-    versions: dict[str, str] = field(default_factory=dict)
-    load_average: tuple[float, float, float] = field(default_factory=os.getloadavg)
+    machine: reporting.Machine = field(default_factory=reporting.Machine)
 
 
 def check(
@@ -780,15 +692,6 @@ def check(
             r.duplicates.append(f"{label} listing {listing_id}: subscriptions {twice[:5]} twice")
 
 
-def profile(call: Callable[[], Any], title: str) -> None:
-    profiler = cProfile.Profile()
-    profiler.enable()
-    call()
-    profiler.disable()
-    print(f"\n--- profile: {title} (top 25 by own time) ---")
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
-
-
 def run_backend(
     backend: str,
     args: argparse.Namespace,
@@ -797,26 +700,23 @@ def run_backend(
     results: Results,
 ) -> dict[int, list[int]]:
     n, today, ids = len(world.specs), args.today, world.queries.ids
-    databases = {
-        "sqlite": sqlite_database,
-        "postgresql": lambda: geo_search.postgres_database(args.pg_url),
-    }
-    with databases[backend]() as engine:
-        migrate(engine)
+    with databases.migrated(backend, args.pg_url, results.machine.versions) as db:
+        engine = db.engine
         bulk_s, subs_s = load(engine, world, today)
         results.load_s[(backend, n)] = (bulk_s, subs_s)
         print(f"  {backend}: loaded in {bulk_s:.1f} s, {n:,} subscriptions in {subs_s:.1f} s")
-        if backend == "postgresql":
-            with engine.connect() as conn:
-                results.versions["PostgreSQL"] = str(conn.scalar(text("SHOW server_version")))
         facts = facts_of(engine, ids)
         if expected is None:  # the in-memory baselines, once per size (same data everywhere)
             ref = build_reference(engine)
-            brute_ms, answers = timed(lambda i: brute_force(ref, facts[i]), len(ids))
+            brute_ms, answers = clock.time_calls(
+                lambda i: brute_force(ref, facts[i]), len(ids), WARMUP
+            )
             expected = dict(zip(ids, answers, strict=True))
             compile_ms, compiled = compile_all(engine)
             slow = ids[: args.slow_queries]
-            scan_ms, scanned = timed(lambda i: scan(compiled, facts[i]), len(slow))
+            scan_ms, scanned = clock.time_calls(
+                lambda i: scan(compiled, facts[i]), len(slow), WARMUP
+            )
             check(f"catches scan N={n}", slow, scanned, answers[: len(slow)], results)
             results.baselines[n] = Baseline(n, brute_ms, scan_ms, compile_ms)
             print(f"  brute force p50 {pct(brute_ms, 50):.2f} ms, scan p50 {pct(scan_ms, 50):.2f}")
@@ -827,21 +727,16 @@ def run_backend(
         ms, answers = time_service(engine, ids)
         check(f"{backend} N={n} service", ids, answers, want, results)
         with Session(engine) as session:
-            index = index_for(session)
-        lookup_ms, looked = timed(
-            lambda i: [h.subscription.id for h in index.hits(facts[i])], len(ids)
+            cached = index_for(session)
+        lookup_ms, looked = clock.time_calls(
+            lambda i: [h.subscription.id for h in cached.hits(facts[i])], len(ids), WARMUP
         )
         check(f"{backend} N={n} index", ids, looked, want, results)
         check_ms = time_cache_check(engine, ids)
         sql_ids = ids[: args.slow_queries]
-        sql_ms, sql_answers = [], []
-        for listing_id in [*sql_ids[:WARMUP], *sql_ids]:
-            elapsed, got = sql_prefilter(engine, listing_id)
-            sql_ms.append(elapsed)
-            sql_answers.append(got)
-        sql_ms, sql_answers = sql_ms[WARMUP:], sql_answers[WARMUP:]
+        sql_ms, sql_answers = clock.time_each(lambda i: sql_prefilter(engine, i), sql_ids, WARMUP)
         check(f"{backend} N={n} SQL prefilter", sql_ids, sql_answers, want[: len(sql_ids)], results)
-        candidates = [len(index.candidates(f)) for f in facts]
+        candidates = [len(cached.candidates(f)) for f in facts]
         results.rows.append(
             Row(backend, n, ms, lookup_ms, check_ms, sql_ms, cold_ms, update_ms, candidates,
                 [len(expected[i]) for i in ids])
@@ -855,8 +750,10 @@ def run_backend(
             print(f"  {backend}: fan_out listing {listing_id}: {row.notified} notified, "
                   f"{row.instant} instant, {row.ms:.0f} ms")  # fmt: skip
         if args.profile:
-            profile(lambda: time_service(engine, ids), f"{backend} N={n} service lookups")
-            profile(lambda: run_fan_out(engine, busiest[0], today), f"{backend} N={n} fan_out")
+            clock.profile(lambda: time_service(engine, ids), f"{backend} N={n} service lookups")
+            clock.profile(
+                lambda: run_fan_out(engine, busiest[0], today), f"{backend} N={n} fan_out"
+            )
         index._cache.pop(cache_key(engine), None)
     return expected
 
@@ -890,10 +787,10 @@ def describe(world: World) -> str:
 
 
 def run(args: argparse.Namespace) -> Results:
-    towns, codes, results = load_towns(), town_municipalities(), Results()
+    towns, results = synthetic.load_towns(), Results()
     for n in args.sizes:
         print(f"N = {n:,}")
-        world = make_world(towns, codes, n, args.queries)
+        world = make_world(towns, n, args.queries)
         results.data[n] = describe(world)
         expected = None
         for backend in args.backends:
@@ -910,12 +807,7 @@ def ratio_cells(ms: list[float], base: list[float]) -> list[str]:
     return [fmt(pct(ms, 50) / pct(base, 50), 2), fmt(pct(ms, 95) / pct(base, 95), 2)]
 
 
-def table(results: Results) -> list[str]:
-    lines = [
-        "| backend | N | what | p50 ms | p95 ms | target p95 ms | met "
-        "| service ÷ this, p50 | service ÷ this, p95 |",
-        "|---|--:|---|--:|--:|--:|---|--:|--:|",
-    ]
+def table_rows(results: Results) -> Iterator[list[str]]:
     for row in results.rows:
         base = results.baselines[row.n]
         entries: list[tuple[str, str, list[float], float | None]] = [
@@ -937,20 +829,13 @@ def table(results: Results) -> list[str]:
             ]  # fmt: skip
         for backend, what, ms, target in entries:
             cells = [backend, f"{row.n:,}", what, fmt(pct(ms, 50)), fmt(pct(ms, 95))]
-            cells += [f"≤ {target:g}" if target else "–", verdict(pct(ms, 95), target)]
+            cells += reporting.target_cells(pct(ms, 95), target)
             same = row.ms[: len(ms)]  # the same listings as the baseline's
             cells += ["1" if ms is row.ms else c for c in ratio_cells(same, ms)]
-            lines.append("| " + " | ".join(cells) + " |")
-    return lines
+            yield cells
 
 
-def index_table(results: Results) -> list[str]:
-    lines = [
-        "| backend | N | cold build ms (first) | cold build ms (median of next 2) "
-        "| update after one change ms (median of 4) | brute-force load + compile ms "
-        "| mean candidates | mean hits | max hits | listings without hits |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
-    ]
+def index_table_rows(results: Results) -> Iterator[list[str]]:
     for row in results.rows:
         base = results.baselines[row.n]
         cells = [row.backend, f"{row.n:,}", fmt(row.cold_ms[0], 0),
@@ -958,43 +843,43 @@ def index_table(results: Results) -> list[str]:
                  fmt(float(np.median(row.update_ms)), 1), fmt(base.compile_ms, 0),
                  f"{np.mean(row.candidates):,.0f}", f"{np.mean(row.hits):,.1f}",
                  f"{max(row.hits):,}", f"{sum(h == 0 for h in row.hits)}"]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+        yield cells
 
 
-def fanout_table(results: Results) -> list[str]:
-    lines = [
-        "| backend | N | listing | hits | users notified | instant emails queued | `fan_out` ms "
-        "| ms per notification |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|",
-    ]
+def fanout_table_rows(results: Results) -> Iterator[list[str]]:
     for backend, n, row in results.fanouts:
         per = row.ms / row.notified if row.notified else None
         cells = [backend, f"{n:,}", str(row.listing_id), f"{row.hits:,}", f"{row.notified:,}",
                  f"{row.instant:,}", fmt(row.ms, 0), fmt(per, 2)]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+        yield cells
 
 
-def report(results: Results, args: argparse.Namespace, command_line: str) -> list[str]:
-    machine = geo_search.Results(versions=results.versions, load_average=results.load_average)
+def report(results: Results, args: argparse.Namespace, command: str) -> list[str]:
     loads = ", ".join(
         f"{b} {n:,}: {bulk:.1f} s bulk + {subs:.1f} s `create_subscription`"
         for (b, n), (bulk, subs) in results.load_s.items()
     )
     changed = service_digest() != SERVICE_DIGEST
     return [
-        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        *geo_search.machine_lines(machine),
+        *reporting.machine_lines(results.machine),
         *(f"- data: {text}" for text in results.data.values()),
         f"- queries: {args.queries} new listings (+{WARMUP} warm-up) at population-weighted "
         "points, offers and wants of every stream, some with EWC codes; each timed in a fresh "
         "session with the listing loaded before the clock starts, the index already cached "
         "(as in a running worker); same listings for every backend",
         "",
-        *table(results),
+        *reporting.markdown_table(
+            "backend | N> | what | p50 ms> | p95 ms> | target p95 ms> | met | "
+            "service ÷ this, p50> | service ÷ this, p95>",
+            table_rows(results),
+        ),
         "",
-        *index_table(results),
+        *reporting.markdown_table(
+            "backend | N> | cold build ms (first)> | cold build ms (median of next 2)> | "
+            "update after one change ms (median of 4)> | brute-force load + compile ms> | "
+            "mean candidates> | mean hits> | max hits> | listings without hits>",
+            index_table_rows(results),
+        ),
         "",
         f"- verified: {results.queries} answers (service, cached index, SQL prefilter and "
         f"`catches` scan against the numpy brute force), {len(results.mismatches)} mismatches "
@@ -1014,7 +899,11 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
         "after one change: `index_for` right after one subscription was paused or resumed "
         "with `subscriptions.set_paused` and committed (2 of each)",
         "",
-        *fanout_table(results),
+        *reporting.markdown_table(
+            "backend | N> | listing> | hits> | users notified> | instant emails queued> | "
+            "`fan_out` ms> | ms per notification>",
+            fanout_table_rows(results),
+        ),
         "",
         "- `fan_out(session, ctx, listing_id, today=…)` for the listings with the most hits, "
         "after one warm-up call; index cached; includes the claim, recipients, nearest sites, "
@@ -1027,51 +916,33 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
         f"{SERVICE_DIGEST}, as imported at the start"
         + (" (**the files changed on disk during the run**)" if changed else ""),
         f"- load: {loads}",
-        f"- command: `{command_line}`",
+        f"- command: `{command}`",
     ]
 
 
-# --- docs and CLI --------------------------------------------------------------------------
-
-
-def check_pg_url(url: str) -> None:
-    name = make_url(url).database or ""
-    if name == "test" or name.startswith("test_"):
-        raise SystemExit(f"refusing to use database {name!r}: the test suite uses it")
+# --- CLI -----------------------------------------------------------------------------------
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--sizes", type=int_list, default=[10_000], help="subscriptions")
-    parser.add_argument("--queries", type=int, default=500, help="new listings per size")
+    queries = (500, "new listings per size")
+    parser = cli.parser_for(__doc__, [10_000], sizes_help="subscriptions", queries=queries)
     parser.add_argument(
         "--slow-queries", type=int, default=60, help="listings for the slow baselines"
     )
-    parser.add_argument("--backends", type=str_list, default=["sqlite", "postgresql"])
-    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/bench_alerts")
+    cli.backend_arguments(parser, "postgresql://postgres@127.0.0.1:5432/bench_alerts")
     parser.add_argument("--profile", action="store_true", help="print cProfile summaries")
     parser.add_argument("--write", type=Path, help="replace the fan-out section of this file")
-    args = parser.parse_args(argv)
-    unknown = set(args.backends) - {"sqlite", "postgresql"}
-    if unknown:
-        parser.error(f"unknown backends: {', '.join(sorted(unknown))}")
+    args = cli.parse_checked(parser, argv)
     if args.queries <= FANOUT_LISTINGS or min(args.sizes, default=0) < 10:
         parser.error(f"--queries must be above {FANOUT_LISTINGS} and every size at least 10")
-    check_pg_url(args.pg_url)
     args.today = swedish_today()
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse_args(argv)
-    results = run(args)
-    lines = report(results, args, " ".join([".venv/bin/python bench/fanout.py", *argv]))
-    notes = [f"MISMATCH {m}" for m in results.mismatches[:20]]
-    notes += [f"DUPLICATE {d}" for d in results.duplicates[:10]]
-    return finish(args, lines, notes, failed=bool(results.mismatches),
-                  name="fanout", title="## Alert fan-out (`bench/fanout.py`)")  # fmt: skip
+def notes(results: Results) -> cli.Notes:
+    notes, failed = cli.flagged("MISMATCH", results.mismatches, 20)
+    return notes + [f"DUPLICATE {d}" for d in results.duplicates[:10]], failed
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.main(sys.modules[__name__]))
