@@ -15,53 +15,33 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, insert
+from matching_parts.model import LIMIT, WARMUP, Answer, Model, brute_force, build_model
+from matching_parts.population import (
+    LISTINGS_PER_SITE,
+    QUERY_SEED,
+    SITES_PER_ORG,
+    Population,
+    load,
+    make_population,
+)
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from support import cli, clock, databases, reporting, synthetic
 from support.clock import pct
 from support.reporting import fmt
 
-from geo.grid import cell_of
 from marketplace.services.matching import candidates
 from marketplace.services.matching.candidates import (
-    DEFAULT_RADIUS_KM,
-    compatible_categories,
     find_matches,
-    supplying_categories,
 )
-from models import EwcCode, Listing, Organisation, Site
-from models.taxonomy import tonnes
+from models import Listing
 
 TARGET_P95_MS = 25.0  # QUALITY.md: ranked matches for one listing against 100k listings
 SECTION, TITLE = "matching", "## Ranked matches (`bench/matching.py`)"  # what --write replaces
-LIMIT = 50
-WARMUP = 5
-DATA_SEED, QUERY_SEED = 20_261_127, 8_150
-LISTINGS_PER_SITE, SITES_PER_ORG = 4, 5  # so one organisation per 20 listings
-PERMIT_SHARE = 0.1  # sites that may receive hazardous waste
-MAX_KM, MAX_KM_P = (0, 50, 100, 200), (0.4, 0.2, 0.2, 0.2)  # 0: no maximum stated
-STATUSES, STATUS_P = (
-    ("published", "reserved", "closed", "draft", "expired"),
-    (
-        0.88,
-        0.04,
-        0.04,
-        0.02,
-        0.02,
-    ),
-)
-FROM_SHARE, UNTIL_SHARE = 0.25, 0.3
-# Material points of marketplace/services/matching.py (`_material_reason`): same EWC code, same
-# category, a compatible category. The brute force restates the service's rules on purpose, so a
-# change of the rules shows up here as mismatches until this copy is updated too.
-POINTS = {"code": 40.0, "category": 35.0, "compatible": 15.0}
-OPEN_END = date.max.toordinal()
 
 
 def service_digest() -> str:
@@ -69,296 +49,6 @@ def service_digest() -> str:
 
 
 SERVICE_DIGEST = service_digest()  # as imported; compared again when the report is written
-
-KINDS = ("material", "energy")
-UNITS = {"material": (("t", "m3", "kg"), (0.7, 0.2, 0.1)), "energy": (("MWh", "kW"), (0.9, 0.1))}
-UNIT_CODES = {u: i for i, u in enumerate(("t", "m3", "kg", "MWh", "kW"))}
-EWC_CODES = {code: i for i, code in enumerate(sorted(synthetic.EWC))}
-
-
-# --- data ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sites(synthetic.Points):
-    permit: synthetic.BoolArray  # may_receive_hazardous
-
-
-@dataclass(frozen=True)
-class Population:
-    """N listings (listing id i + 1 at index i); listing i sits at site i // LISTINGS_PER_SITE."""
-
-    sites: Sites
-    offer: synthetic.BoolArray
-    stream: synthetic.IntArray
-    ewc: list[str | None]
-    unit: list[str]
-    quantity: list[Decimal]
-    remaining: list[Decimal]
-    density: list[Decimal | None]
-    max_km: synthetic.IntArray  # 0: none
-    start: synthetic.IntArray  # available_from as an ordinal, 0: none
-    end: synthetic.IntArray  # available_until as an ordinal, 0: none
-    status: list[str]
-
-    @property
-    def site(self) -> synthetic.IntArray:
-        return np.arange(len(self.offer), dtype=np.int64) // LISTINGS_PER_SITE
-
-    @property
-    def org(self) -> synthetic.IntArray:
-        return self.site // SITES_PER_ORG + 1
-
-
-def make_sites(towns: synthetic.Towns, count: int) -> Sites:
-    p = synthetic.Points.at(*synthetic.clustered_lonlat(towns, count, DATA_SEED + count))
-    permit = np.random.default_rng(DATA_SEED + 1).random(count) < PERMIT_SHARE
-    return Sites(p.lon, p.lat, p.x, p.y, permit)
-
-
-def draw_amounts(
-    rng: np.random.Generator, stream: synthetic.IntArray
-) -> tuple[list[str], list[Decimal], list[Decimal], list[Decimal | None]]:
-    """Unit, quantity, remaining quantity and (for some m³ listings) density."""
-    units, quantities, remaining, densities = [], [], [], []
-    size = np.round(rng.lognormal(4.0, 1.5, len(stream)), 3) + 0.001
-    share = np.where(rng.random(len(stream)) < 0.8, 1.0, rng.random(len(stream)))
-    density = np.round(rng.uniform(0.2, 1.5, len(stream)), 3)
-    has_density = rng.random(len(stream)) < 0.7
-    pick = rng.random(len(stream))
-    for i, s in enumerate(stream.tolist()):
-        choices, p = UNITS[synthetic.STREAMS[s].kind]
-        unit = choices[int(np.searchsorted(np.cumsum(p), pick[i]))]
-        quantity = Decimal(f"{size[i]:.3f}")
-        units.append(unit)
-        quantities.append(quantity)
-        remaining.append(Decimal(f"{float(quantity) * share[i]:.3f}"))
-        densities.append(Decimal(f"{density[i]:.3f}") if unit == "m3" and has_density[i] else None)
-    return units, quantities, remaining, densities
-
-
-def draw_terms(
-    rng: np.random.Generator, n: int, today: date
-) -> tuple[synthetic.IntArray, synthetic.IntArray, synthetic.IntArray, list[str]]:
-    """Maximum transport distance, availability window and status."""
-    max_km = rng.choice(np.array(MAX_KM, dtype=np.int64), size=n, p=MAX_KM_P)
-    t = today.toordinal()
-    start = np.where(rng.random(n) < FROM_SHARE, t + rng.integers(-90, 181, n), 0)
-    end = np.where(start > 0, start, t) + rng.integers(-30, 366, n)
-    end = np.where(start > 0, np.maximum(end, start + 7), end)
-    end = np.where(rng.random(n) < UNTIL_SHARE, end, 0)
-    status = [str(s) for s in rng.choice(STATUSES, size=n, p=STATUS_P)]
-    return max_km.astype(np.int64), start.astype(np.int64), end.astype(np.int64), status
-
-
-def make_population(towns: synthetic.Towns, n: int, today: date) -> Population:
-    rng = np.random.default_rng(DATA_SEED + n)
-    sites = make_sites(towns, -(-n // LISTINGS_PER_SITE))
-    offer, stream = synthetic.draw_streams(rng, n)
-    codes = synthetic.draw_codes(rng, offer, stream)
-    units, quantities, remaining, densities = draw_amounts(rng, stream)
-    max_km, start, end, status = draw_terms(rng, n, today)
-    return Population(
-        sites, offer, stream, codes, units, quantities, remaining, densities, max_km, start, end,
-        status,
-    )  # fmt: skip
-
-
-# --- loading -------------------------------------------------------------------------------
-
-LISTING_COLUMNS = (
-    "id", "organisation_id", "site_id", "direction", "kind", "category", "ewc_code",
-    "is_hazardous", "needs_assessment", "title", "description", "quantity", "unit",
-    "density_t_per_m3", "recurrence", "available_from", "available_until", "remaining_quantity",
-    "price_model", "max_distance_km", "visibility", "status", "lat", "lon", "x", "y", "cell",
-    "search_text", "published_at", "created_at", "updated_at",
-)  # fmt: skip
-
-
-def from_ordinal(value: int) -> date | None:
-    return date.fromordinal(value) if value else None
-
-
-def listing_rows(pop: Population) -> Iterator[tuple[Any, ...]]:
-    now = datetime.now(UTC).replace(microsecond=0)
-    s, site, org = pop.sites, pop.site.tolist(), pop.org.tolist()
-    for i, st in enumerate(pop.stream.tolist()):
-        info, code, k = synthetic.STREAMS[st], pop.ewc[i], site[i]
-        hazardous, mirror = synthetic.code_flags(code)
-        direction = "offer" if pop.offer[i] else "want"
-        title = f"{info.category.replace('_', ' ').capitalize()} {direction} {i + 1}"
-        published = None if pop.status[i] == "draft" else now
-        yield (
-            i + 1, org[i], k + 1, direction, info.kind, info.category, code,
-            hazardous, mirror, title,
-            "Benchmark listing.", pop.quantity[i], pop.unit[i], pop.density[i], "once",
-            from_ordinal(int(pop.start[i])), from_ordinal(int(pop.end[i])), pop.remaining[i],
-            "negotiable", int(pop.max_km[i]) or None, "public", pop.status[i], float(s.lat[k]),
-            float(s.lon[k]), float(s.x[k]), float(s.y[k]), cell_of(s.x[k], s.y[k]),
-            f"{title} benchmark listing. {info.category}".casefold(), published, now, now,
-        )  # fmt: skip
-
-
-def site_rows(sites: Sites) -> Iterator[tuple[Any, ...]]:
-    now = datetime.now(UTC)
-    for k in range(len(sites.lon)):
-        permit = bool(sites.permit[k])
-        yield (
-            k + 1, k // SITES_PER_ORG + 1, f"Site {k + 1}", float(sites.lat[k]),
-            float(sites.lon[k]), float(sites.x[k]), float(sites.y[k]), permit, permit, now,
-        )  # fmt: skip
-
-
-def load(engine: Engine, pop: Population) -> float:
-    """Codes, organisations, sites and listings, then ANALYZE; returns seconds taken."""
-    started = time.perf_counter()
-    orgs = synthetic.organisation_rows(-(-len(pop.sites.lon) // SITES_PER_ORG), datetime.now(UTC))
-    with engine.begin() as conn:
-        conn.execute(insert(EwcCode), synthetic.ewc_code_rows())
-        conn.execute(insert(Organisation), orgs)
-        databases.bulk_write(conn, Site, synthetic.SITE_COLUMNS, site_rows(pop.sites))
-        databases.bulk_write(conn, Listing, LISTING_COLUMNS, listing_rows(pop))
-    databases.analyze(engine)
-    return time.perf_counter() - started
-
-
-# --- brute force ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Model:
-    """Everything the matching rules read, one array entry per listing (index = id - 1)."""
-
-    ids: synthetic.IntArray
-    lon: synthetic.FloatArray
-    lat: synthetic.FloatArray
-    org: synthetic.IntArray
-    offer: synthetic.BoolArray
-    kind: synthetic.IntArray
-    cat: synthetic.IntArray
-    ewc: synthetic.IntArray  # index into EWC_CODES, -1: none
-    hazardous: synthetic.BoolArray
-    permit: synthetic.BoolArray  # the listing's site may receive hazardous waste
-    max_km: synthetic.FloatArray  # 0: none
-    start: synthetic.IntArray  # ordinal, 0: none
-    end: synthetic.IntArray  # ordinal, OPEN_END: none
-    live: synthetic.BoolArray
-    amount: (
-        synthetic.FloatArray
-    )  # tonnes where the unit converts, else the quantity (remaining first)
-    massy: (
-        synthetic.BoolArray
-    )  # the amount is in tonnes (the unit converts with the listing's density)
-    unit: synthetic.IntArray
-
-
-def amounts(pop: Population) -> tuple[synthetic.FloatArray, synthetic.BoolArray]:
-    values, massy = [], []
-    for unit, remaining, density in zip(pop.unit, pop.remaining, pop.density, strict=True):
-        quantity = float(remaining)
-        mass = tonnes(quantity, unit, float(density) if density else None)
-        values.append(mass if mass is not None else quantity)
-        massy.append(mass is not None)  # converted to tonnes with its own density
-    return np.array(values, dtype=np.float64), np.array(massy, dtype=bool)
-
-
-def build_model(pop: Population, today: date) -> Model:
-    site, end = pop.site, np.where(pop.end > 0, pop.end, OPEN_END)
-    amount, massy = amounts(pop)
-    published = np.array([s == "published" for s in pop.status])
-    return Model(
-        ids=np.arange(1, len(pop.offer) + 1, dtype=np.int64),
-        lon=pop.sites.lon[site], lat=pop.sites.lat[site], org=pop.org, offer=pop.offer,
-        kind=np.array([KINDS.index(synthetic.STREAMS[s].kind) for s in pop.stream.tolist()]),
-        cat=pop.stream, ewc=np.array([EWC_CODES[c] if c else -1 for c in pop.ewc]),
-        hazardous=np.array([bool(c and synthetic.EWC[c].hazardous) for c in pop.ewc]),
-        permit=pop.sites.permit[site], max_km=pop.max_km.astype(np.float64), start=pop.start,
-        end=end, live=published & (end >= today.toordinal()), amount=amount, massy=massy,
-        unit=np.array([UNIT_CODES[u] for u in pop.unit]),
-    )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Answer:
-    ids: tuple[int, ...]
-    scores: tuple[float, ...]
-    distances_km: tuple[float, ...]
-    total: int = 0  # all matches before the limit (brute force only)
-
-
-def prefilter(m: Model, q: int) -> synthetic.IntArray:
-    """Live counterparts: opposite direction, same kind, material fit, another firm."""
-    fits = compatible_categories if m.offer[q] else supplying_categories
-    cats = [
-        synthetic.STREAM_INDEX[c]
-        for c in fits(synthetic.STREAMS[int(m.cat[q])].category)
-        if c in synthetic.STREAM_INDEX
-    ]
-    material = np.isin(m.cat, cats)
-    if m.ewc[q] >= 0:
-        material |= m.ewc == m.ewc[q]
-    mask = m.live & (m.offer != m.offer[q]) & (m.kind == m.kind[q]) & (m.org != m.org[q])
-    return np.flatnonzero(mask & material)
-
-
-def pair_radius(own: float, others: synthetic.FloatArray) -> synthetic.FloatArray:
-    """The smaller of both stated maxima, or DEFAULT_RADIUS_KM when neither states one."""
-    radius = np.where(others > 0, others, np.inf)
-    if own > 0:
-        radius = np.minimum(radius, own)
-    return np.where(np.isinf(radius), DEFAULT_RADIUS_KM, radius)
-
-
-def raw_scores(
-    m: Model,
-    q: int,
-    offer: synthetic.IntArray,
-    want: synthetic.IntArray,
-    km: synthetic.FloatArray,
-    radius: synthetic.FloatArray,
-    today: int,
-) -> synthetic.FloatArray:
-    """Distance + material + quantity + timing points, summed in the service's order."""
-    distance = 30 * np.maximum(0.0, 1 - km / radius)
-    same_code = (m.ewc[offer] >= 0) & (m.ewc[offer] == m.ewc[want])
-    same_category = m.cat[offer] == m.cat[want]
-    material = np.where(same_code, POINTS["code"], np.where(same_category, POINTS["category"],
-                                                            POINTS["compatible"]))  # fmt: skip
-    # Quantity: the share of the viewed listing's amount the other side can take or give.
-    # Comparable when both amounts are tonnes, or neither is and the units agree.
-    comparable = (m.massy[offer] & m.massy[want]) | (
-        ~m.massy[offer] & ~m.massy[want] & (m.unit[offer] == m.unit[want])
-    )
-    viewed = float(m.amount[q])
-    share = np.minimum(m.amount[offer], m.amount[want]) / (viewed or 1.0)
-    quantity = np.where(comparable & (viewed != 0), 20 * np.minimum(1.0, share), 0.0)
-    timing = np.where(np.maximum(m.start[offer], m.start[want]) > today, 5.0, 10.0)
-    return distance + material + quantity + timing
-
-
-def brute_force(m: Model, q: int, today: int) -> Answer:
-    """The first LIMIT matches by (-score, distance, id), by scanning every listing."""
-    idx = prefilter(m, q)
-    if idx.size == 0:
-        return Answer((), (), ())
-    n, lon, lat = idx.size, m.lon[q], m.lat[q]
-    _, _, dist = synthetic.GEOD.inv(np.full(n, lon), np.full(n, lat), m.lon[idx], m.lat[idx])
-    km = np.asarray(dist, dtype=np.float64) / 1000
-    own = np.full(idx.size, q)
-    offer, want = (own, idx) if m.offer[q] else (idx, own)
-    radius = pair_radius(float(m.max_km[q]), m.max_km[idx])
-    start = np.maximum(m.start[offer], m.start[want])
-    keep = (km <= radius) & (start <= np.minimum(m.end[offer], m.end[want]))
-    keep &= ~m.hazardous[offer] | m.permit[want]
-    idx, km, offer, want, radius = idx[keep], km[keep], offer[keep], want[keep], radius[keep]
-    raw = raw_scores(m, q, offer, want, km, radius, today)
-    scores = np.array([round(s, 1) for s in raw.tolist()], dtype=np.float64)
-    top = np.lexsort((m.ids[idx], km, -scores))[:LIMIT]
-    return Answer(
-        tuple(m.ids[idx][top].tolist()), tuple(scores[top].tolist()), tuple(km[top].tolist()),
-        int(idx.size),
-    )  # fmt: skip
-
 
 # --- timing --------------------------------------------------------------------------------
 
