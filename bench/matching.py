@@ -1,499 +1,54 @@
 """Matching benchmark: ranked matches (`find_matches`) for one listing against 10k/100k listings.
 
 Counterpart listings sit at sites clustered like the region's population (SCB tätorter 2020, via
-bench/geo_search.py) with a realistic mix of streams, directions, EWC codes, transport distances,
+bench/support/data.py) with a realistic mix of streams, directions, EWC codes, transport distances,
 availability windows, statuses and hazardous offers. Every answer is checked against a brute-force
 implementation of the same rules over all listings held in memory (numpy; geodesic distances
 with pyproj on GRS80), which is also the timing baseline measured in the same run.
 Usage: see bench/README.md.
 """
 
-# ruff: noqa: E402  (the project root and bench/ go onto sys.path before the project imports)
 from __future__ import annotations
 
+import argparse
 import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-for _entry in (ROOT, ROOT / "bench"):
-    if str(_entry) not in sys.path:
-        sys.path.insert(0, str(_entry))
-
-import argparse
-import gc
-import os
-import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Any
-
-import geo_search
 import numpy as np
-from geo_search import (
-    GEOD,
-    Towns,
-    analyze,
-    clustered_lonlat,
-    code_digest,
-    finish,
-    fmt,
-    int_list,
-    load_towns,
-    migrate,
-    pct,
-    postgres_database,
-    sqlite_database,
-    str_list,
-    verdict,
+from matching_parts.model import LIMIT, WARMUP, Answer, Model, brute_force, build_model
+from matching_parts.population import (
+    LISTINGS_PER_SITE,
+    QUERY_SEED,
+    SITES_PER_ORG,
+    Population,
+    load,
+    make_population,
 )
-from numpy.typing import NDArray
-from sqlalchemy import Connection, Engine, insert, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from support import cli, clock, databases, reporting, synthetic
+from support.clock import pct
+from support.reporting import fmt
 
-from geo.crs import to_sweref_arrays
-from geo.grid import cell_of
 from marketplace.services.matching import candidates
 from marketplace.services.matching.candidates import (
-    DEFAULT_RADIUS_KM,
-    compatible_categories,
     find_matches,
-    supplying_categories,
 )
-from models import EwcCode, Listing, Organisation, Site
-from models.base import Base
-from models.ewc_reference import COMMON_CODES
-from models.taxonomy import tonnes
+from models import Listing
 
 TARGET_P95_MS = 25.0  # QUALITY.md: ranked matches for one listing against 100k listings
-LIMIT = 50
-WARMUP = 5
-DATA_SEED, QUERY_SEED = 20_261_127, 8_150
-LISTINGS_PER_SITE, SITES_PER_ORG = 4, 5  # so one organisation per 20 listings
-OFFER_SHARE = 0.6
-EWC_SHARE = {True: 0.6, False: 0.3}  # offers / wants of material streams that carry a code
-HAZARDOUS_SHARE = 0.04  # offers (and wants) of streams that have a hazardous code
-PERMIT_SHARE = 0.1  # sites that may receive hazardous waste
-MAX_KM, MAX_KM_P = (0, 50, 100, 200), (0.4, 0.2, 0.2, 0.2)  # 0: no maximum stated
-STATUSES, STATUS_P = (
-    ("published", "reserved", "closed", "draft", "expired"),
-    (
-        0.88,
-        0.04,
-        0.04,
-        0.02,
-        0.02,
-    ),
-)
-FROM_SHARE, UNTIL_SHARE = 0.25, 0.3
-# Material points of marketplace/services/matching.py (`_material_reason`): same EWC code, same
-# category, a compatible category. The brute force restates the service's rules on purpose, so a
-# change of the rules shows up here as mismatches until this copy is updated too.
-POINTS = {"code": 40.0, "category": 35.0, "compatible": 15.0}
-OPEN_END = date.max.toordinal()
+SECTION, TITLE = "matching", "## Ranked matches (`bench/matching.py`)"  # what --write replaces
 
 
 def service_digest() -> str:
-    return code_digest(candidates)
+    return reporting.code_digest(candidates)
 
 
 SERVICE_DIGEST = service_digest()  # as imported; compared again when the report is written
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
-
-
-@dataclass(frozen=True)
-class Stream:
-    """A category as it occurs in the region, with the EWC codes its listings carry."""
-
-    category: str
-    weight: float
-    codes: tuple[str, ...] = ()
-    hazardous_code: str | None = None
-    kind: str = "material"
-
-
-STREAMS = (
-    Stream("sawdust", 14, ("030105",)),
-    Stream("bark", 10, ("030101", "030301")),
-    Stream("wood_offcuts", 9, ("030105", "170201", "191207"), "030104"),
-    Stream("wood_packaging", 3, ("150103",)),
-    Stream("steel_slag", 5, ("100202", "100201", "100903")),
-    Stream("bottom_ash", 6, ("100101", "190112"), "190111"),
-    Stream("fly_ash", 6, ("100103", "100102", "100117"), "100104"),
-    Stream("aggregates", 8),
-    Stream("foundry_sand", 3, ("100908", "100906")),
-    Stream("concrete", 6, ("170101", "170102")),
-    Stream("ferrous_metal", 6, ("120101", "120102", "170405")),
-    Stream("mill_scale", 3, ("100210",)),
-    Stream("food_byproducts", 5, ("020304", "020704", "020701")),
-    Stream("organic", 4, ("200201",)),
-    Stream("lime_mud", 3, ("030309",)),
-    Stream("green_liquor_sludge", 2, ("030302",)),
-    Stream("fibre_sludge", 3, ("030310",)),
-    Stream("soil_stone", 4, ("170504",), "170503"),
-    Stream("asphalt", 2, ("170302",)),
-    Stream("surplus_heat", 5, kind="energy"),
-    Stream("process_steam", 1, kind="energy"),
-)
-STREAM_INDEX = {s.category: i for i, s in enumerate(STREAMS)}
-KINDS = ("material", "energy")
-UNITS = {"material": (("t", "m3", "kg"), (0.7, 0.2, 0.1)), "energy": (("MWh", "kW"), (0.9, 0.1))}
-UNIT_CODES = {u: i for i, u in enumerate(("t", "m3", "kg", "MWh", "kW"))}
-EWC = {c.code: c for c in COMMON_CODES}
-EWC_CODES = {code: i for i, code in enumerate(sorted(EWC))}
-assert all(c in EWC for s in STREAMS for c in (*s.codes, s.hazardous_code) if c)
-
-
-# --- data ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sites:
-    lon: FloatArray
-    lat: FloatArray
-    x: FloatArray
-    y: FloatArray
-    permit: BoolArray  # may_receive_hazardous
-
-
-@dataclass(frozen=True)
-class Population:
-    """N listings (listing id i + 1 at index i); listing i sits at site i // LISTINGS_PER_SITE."""
-
-    sites: Sites
-    offer: BoolArray
-    stream: IntArray
-    ewc: list[str | None]
-    unit: list[str]
-    quantity: list[Decimal]
-    remaining: list[Decimal]
-    density: list[Decimal | None]
-    max_km: IntArray  # 0: none
-    start: IntArray  # available_from as an ordinal, 0: none
-    end: IntArray  # available_until as an ordinal, 0: none
-    status: list[str]
-
-    @property
-    def site(self) -> IntArray:
-        return np.arange(len(self.offer), dtype=np.int64) // LISTINGS_PER_SITE
-
-    @property
-    def org(self) -> IntArray:
-        return self.site // SITES_PER_ORG + 1
-
-
-def make_sites(towns: Towns, count: int) -> Sites:
-    lon, lat = clustered_lonlat(towns, count, DATA_SEED + count)
-    x, y = to_sweref_arrays(lon, lat)
-    permit = np.random.default_rng(DATA_SEED + 1).random(count) < PERMIT_SHARE
-    return Sites(lon, lat, np.asarray(x, np.float64), np.asarray(y, np.float64), permit)
-
-
-def draw_codes(rng: np.random.Generator, offer: BoolArray, stream: IntArray) -> list[str | None]:
-    """A common code on part of the material listings; a hazardous one on a few of them."""
-    codes: list[str | None] = []
-    for is_offer, s, u, v, w in zip(
-        offer.tolist(), stream.tolist(), *rng.random((3, len(offer))).tolist(), strict=True
-    ):
-        info = STREAMS[s]
-        if info.hazardous_code and u < HAZARDOUS_SHARE:
-            codes.append(info.hazardous_code)
-        elif info.codes and v < EWC_SHARE[is_offer]:
-            codes.append(info.codes[int(w * len(info.codes))])
-        else:
-            codes.append(None)
-    return codes
-
-
-def draw_amounts(
-    rng: np.random.Generator, stream: IntArray
-) -> tuple[list[str], list[Decimal], list[Decimal], list[Decimal | None]]:
-    """Unit, quantity, remaining quantity and (for some m³ listings) density."""
-    units, quantities, remaining, densities = [], [], [], []
-    size = np.round(rng.lognormal(4.0, 1.5, len(stream)), 3) + 0.001
-    share = np.where(rng.random(len(stream)) < 0.8, 1.0, rng.random(len(stream)))
-    density = np.round(rng.uniform(0.2, 1.5, len(stream)), 3)
-    has_density = rng.random(len(stream)) < 0.7
-    pick = rng.random(len(stream))
-    for i, s in enumerate(stream.tolist()):
-        choices, p = UNITS[STREAMS[s].kind]
-        unit = choices[int(np.searchsorted(np.cumsum(p), pick[i]))]
-        quantity = Decimal(f"{size[i]:.3f}")
-        units.append(unit)
-        quantities.append(quantity)
-        remaining.append(Decimal(f"{float(quantity) * share[i]:.3f}"))
-        densities.append(Decimal(f"{density[i]:.3f}") if unit == "m3" and has_density[i] else None)
-    return units, quantities, remaining, densities
-
-
-def draw_terms(
-    rng: np.random.Generator, n: int, today: date
-) -> tuple[IntArray, IntArray, IntArray, list[str]]:
-    """Maximum transport distance, availability window and status."""
-    max_km = rng.choice(np.array(MAX_KM, dtype=np.int64), size=n, p=MAX_KM_P)
-    t = today.toordinal()
-    start = np.where(rng.random(n) < FROM_SHARE, t + rng.integers(-90, 181, n), 0)
-    end = np.where(start > 0, start, t) + rng.integers(-30, 366, n)
-    end = np.where(start > 0, np.maximum(end, start + 7), end)
-    end = np.where(rng.random(n) < UNTIL_SHARE, end, 0)
-    status = [str(s) for s in rng.choice(STATUSES, size=n, p=STATUS_P)]
-    return max_km.astype(np.int64), start.astype(np.int64), end.astype(np.int64), status
-
-
-def make_population(towns: Towns, n: int, today: date) -> Population:
-    rng = np.random.default_rng(DATA_SEED + n)
-    sites = make_sites(towns, -(-n // LISTINGS_PER_SITE))
-    offer = rng.random(n) < OFFER_SHARE
-    weights = np.array([s.weight for s in STREAMS])
-    stream = rng.choice(len(STREAMS), size=n, p=weights / weights.sum()).astype(np.int64)
-    codes = draw_codes(rng, offer, stream)
-    units, quantities, remaining, densities = draw_amounts(rng, stream)
-    max_km, start, end, status = draw_terms(rng, n, today)
-    return Population(
-        sites, offer, stream, codes, units, quantities, remaining, densities, max_km, start, end,
-        status,
-    )  # fmt: skip
-
-
-# --- loading -------------------------------------------------------------------------------
-
-LISTING_COLUMNS = (
-    "id", "organisation_id", "site_id", "direction", "kind", "category", "ewc_code",
-    "is_hazardous", "needs_assessment", "title", "description", "quantity", "unit",
-    "density_t_per_m3", "recurrence", "available_from", "available_until", "remaining_quantity",
-    "price_model", "max_distance_km", "visibility", "status", "lat", "lon", "x", "y", "cell",
-    "search_text", "published_at", "created_at", "updated_at",
-)  # fmt: skip
-SITE_COLUMNS = (
-    "id", "organisation_id", "name", "lat", "lon", "x", "y", "may_receive_hazardous",
-    "has_waste_permit", "created_at",
-)  # fmt: skip
-
-
-def from_ordinal(value: int) -> date | None:
-    return date.fromordinal(value) if value else None
-
-
-def listing_rows(pop: Population) -> Iterator[tuple[Any, ...]]:
-    now = datetime.now(UTC).replace(microsecond=0)
-    s, site, org = pop.sites, pop.site.tolist(), pop.org.tolist()
-    for i, st in enumerate(pop.stream.tolist()):
-        info, code, k = STREAMS[st], pop.ewc[i], site[i]
-        entry = EWC.get(code or "")
-        direction = "offer" if pop.offer[i] else "want"
-        title = f"{info.category.replace('_', ' ').capitalize()} {direction} {i + 1}"
-        published = None if pop.status[i] == "draft" else now
-        yield (
-            i + 1, org[i], k + 1, direction, info.kind, info.category, code,
-            bool(entry and entry.hazardous), bool(entry and entry.mirror), title,
-            "Benchmark listing.", pop.quantity[i], pop.unit[i], pop.density[i], "once",
-            from_ordinal(int(pop.start[i])), from_ordinal(int(pop.end[i])), pop.remaining[i],
-            "negotiable", int(pop.max_km[i]) or None, "public", pop.status[i], float(s.lat[k]),
-            float(s.lon[k]), float(s.x[k]), float(s.y[k]), cell_of(s.x[k], s.y[k]),
-            f"{title} benchmark listing. {info.category}".casefold(), published, now, now,
-        )  # fmt: skip
-
-
-def site_rows(sites: Sites) -> Iterator[tuple[Any, ...]]:
-    now = datetime.now(UTC)
-    for k in range(len(sites.lon)):
-        permit = bool(sites.permit[k])
-        yield (
-            k + 1, k // SITES_PER_ORG + 1, f"Site {k + 1}", float(sites.lat[k]),
-            float(sites.lon[k]), float(sites.x[k]), float(sites.y[k]), permit, permit, now,
-        )  # fmt: skip
-
-
-def org_number(org_id: int) -> str:
-    """A unique, well-formed NNNNNN-NNNN for every id below 4.5 million."""
-    return f"{550_000 + org_id // 10_000:06d}-{org_id % 10_000:04d}"
-
-
-def reference_rows(sites: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The curated EWC codes and one organisation per SITES_PER_ORG sites."""
-    codes = [
-        {"code": c.code, "chapter": c.code[:2], "sub_chapter": c.code[:4], "description_en": c.en,
-         "description_sv": c.sv, "is_hazardous": c.hazardous, "is_mirror": c.mirror,
-         "is_common": True}
-        for c in COMMON_CODES
-    ]  # fmt: skip
-    now = datetime.now(UTC)
-    orgs = [
-        {"id": o, "name": f"Bänkbolag {o} AB", "org_number": org_number(o),
-         "created_at": now}
-        for o in range(1, -(-sites // SITES_PER_ORG) + 1)
-    ]  # fmt: skip
-    return codes, orgs
-
-
-def bulk_write(
-    conn: Connection, model: type[Base], columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
-) -> None:
-    """COPY on PostgreSQL, Core executemany in chunks on SQLite."""
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
-        with raw.cursor() as cur, cur.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(dict(zip(columns, row, strict=True)))
-        if len(batch) == 5_000:
-            conn.execute(insert(model), batch)
-            batch = []
-    if batch:
-        conn.execute(insert(model), batch)
-
-
-def load(engine: Engine, pop: Population) -> float:
-    """Codes, organisations, sites and listings, then ANALYZE; returns seconds taken."""
-    started = time.perf_counter()
-    codes, orgs = reference_rows(len(pop.sites.lon))
-    with engine.begin() as conn:
-        conn.execute(insert(EwcCode), codes)
-        conn.execute(insert(Organisation), orgs)
-        bulk_write(conn, Site, SITE_COLUMNS, site_rows(pop.sites))
-        bulk_write(conn, Listing, LISTING_COLUMNS, listing_rows(pop))
-    analyze(engine)
-    return time.perf_counter() - started
-
-
-# --- brute force ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Model:
-    """Everything the matching rules read, one array entry per listing (index = id - 1)."""
-
-    ids: IntArray
-    lon: FloatArray
-    lat: FloatArray
-    org: IntArray
-    offer: BoolArray
-    kind: IntArray
-    cat: IntArray
-    ewc: IntArray  # index into EWC_CODES, -1: none
-    hazardous: BoolArray
-    permit: BoolArray  # the listing's site may receive hazardous waste
-    max_km: FloatArray  # 0: none
-    start: IntArray  # ordinal, 0: none
-    end: IntArray  # ordinal, OPEN_END: none
-    live: BoolArray
-    amount: FloatArray  # tonnes where the unit converts, else the quantity (remaining first)
-    massy: BoolArray  # the amount is in tonnes (the unit converts with the listing's density)
-    unit: IntArray
-
-
-def amounts(pop: Population) -> tuple[FloatArray, BoolArray]:
-    values, massy = [], []
-    for unit, remaining, density in zip(pop.unit, pop.remaining, pop.density, strict=True):
-        quantity = float(remaining)
-        mass = tonnes(quantity, unit, float(density) if density else None)
-        values.append(mass if mass is not None else quantity)
-        massy.append(mass is not None)  # converted to tonnes with its own density
-    return np.array(values, dtype=np.float64), np.array(massy, dtype=bool)
-
-
-def build_model(pop: Population, today: date) -> Model:
-    site, end = pop.site, np.where(pop.end > 0, pop.end, OPEN_END)
-    amount, massy = amounts(pop)
-    published = np.array([s == "published" for s in pop.status])
-    return Model(
-        ids=np.arange(1, len(pop.offer) + 1, dtype=np.int64),
-        lon=pop.sites.lon[site], lat=pop.sites.lat[site], org=pop.org, offer=pop.offer,
-        kind=np.array([KINDS.index(STREAMS[s].kind) for s in pop.stream.tolist()]),
-        cat=pop.stream, ewc=np.array([EWC_CODES[c] if c else -1 for c in pop.ewc]),
-        hazardous=np.array([bool(c and EWC[c].hazardous) for c in pop.ewc]),
-        permit=pop.sites.permit[site], max_km=pop.max_km.astype(np.float64), start=pop.start,
-        end=end, live=published & (end >= today.toordinal()), amount=amount, massy=massy,
-        unit=np.array([UNIT_CODES[u] for u in pop.unit]),
-    )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Answer:
-    ids: tuple[int, ...]
-    scores: tuple[float, ...]
-    distances_km: tuple[float, ...]
-    total: int = 0  # all matches before the limit (brute force only)
-
-
-def prefilter(m: Model, q: int) -> IntArray:
-    """Live counterparts: opposite direction, same kind, material fit, another firm."""
-    fits = compatible_categories if m.offer[q] else supplying_categories
-    cats = [STREAM_INDEX[c] for c in fits(STREAMS[int(m.cat[q])].category) if c in STREAM_INDEX]
-    material = np.isin(m.cat, cats)
-    if m.ewc[q] >= 0:
-        material |= m.ewc == m.ewc[q]
-    mask = m.live & (m.offer != m.offer[q]) & (m.kind == m.kind[q]) & (m.org != m.org[q])
-    return np.flatnonzero(mask & material)
-
-
-def pair_radius(own: float, others: FloatArray) -> FloatArray:
-    """The smaller of both stated maxima, or DEFAULT_RADIUS_KM when neither states one."""
-    radius = np.where(others > 0, others, np.inf)
-    if own > 0:
-        radius = np.minimum(radius, own)
-    return np.where(np.isinf(radius), DEFAULT_RADIUS_KM, radius)
-
-
-def raw_scores(
-    m: Model,
-    q: int,
-    offer: IntArray,
-    want: IntArray,
-    km: FloatArray,
-    radius: FloatArray,
-    today: int,
-) -> FloatArray:
-    """Distance + material + quantity + timing points, summed in the service's order."""
-    distance = 30 * np.maximum(0.0, 1 - km / radius)
-    same_code = (m.ewc[offer] >= 0) & (m.ewc[offer] == m.ewc[want])
-    same_category = m.cat[offer] == m.cat[want]
-    material = np.where(same_code, POINTS["code"], np.where(same_category, POINTS["category"],
-                                                            POINTS["compatible"]))  # fmt: skip
-    # Quantity: the share of the viewed listing's amount the other side can take or give.
-    # Comparable when both amounts are tonnes, or neither is and the units agree.
-    comparable = (m.massy[offer] & m.massy[want]) | (
-        ~m.massy[offer] & ~m.massy[want] & (m.unit[offer] == m.unit[want])
-    )
-    viewed = float(m.amount[q])
-    share = np.minimum(m.amount[offer], m.amount[want]) / (viewed or 1.0)
-    quantity = np.where(comparable & (viewed != 0), 20 * np.minimum(1.0, share), 0.0)
-    timing = np.where(np.maximum(m.start[offer], m.start[want]) > today, 5.0, 10.0)
-    return distance + material + quantity + timing
-
-
-def brute_force(m: Model, q: int, today: int) -> Answer:
-    """The first LIMIT matches by (-score, distance, id), by scanning every listing."""
-    idx = prefilter(m, q)
-    if idx.size == 0:
-        return Answer((), (), ())
-    _, _, dist = GEOD.inv(np.full(idx.size, m.lon[q]), np.full(idx.size, m.lat[q]), m.lon[idx],
-                          m.lat[idx])  # fmt: skip
-    km = np.asarray(dist, dtype=np.float64) / 1000
-    own = np.full(idx.size, q)
-    offer, want = (own, idx) if m.offer[q] else (idx, own)
-    radius = pair_radius(float(m.max_km[q]), m.max_km[idx])
-    start = np.maximum(m.start[offer], m.start[want])
-    keep = (km <= radius) & (start <= np.minimum(m.end[offer], m.end[want]))
-    keep &= ~m.hazardous[offer] | m.permit[want]
-    idx, km, offer, want, radius = idx[keep], km[keep], offer[keep], want[keep], radius[keep]
-    raw = raw_scores(m, q, offer, want, km, radius, today)
-    scores = np.array([round(s, 1) for s in raw.tolist()], dtype=np.float64)
-    top = np.lexsort((m.ids[idx], km, -scores))[:LIMIT]
-    return Answer(
-        tuple(m.ids[idx][top].tolist()), tuple(scores[top].tolist()), tuple(km[top].tolist()),
-        int(idx.size),
-    )  # fmt: skip
-
 
 # --- timing --------------------------------------------------------------------------------
 
@@ -505,24 +60,13 @@ class QueryPlan:
     brute_ms: list[float]
 
 
-def timed(call: Callable[[int], Answer], count: int) -> tuple[list[float], list[Answer]]:
-    """Milliseconds per `call(i)`, after WARMUP untimed calls."""
-    for i in range(min(WARMUP, count)):
-        call(i)
-    gc.collect()
-    ms, answers = [], []
-    for i in range(count):
-        started = time.perf_counter()
-        answers.append(call(i))
-        ms.append((time.perf_counter() - started) * 1000.0)
-    return ms, answers
-
-
 def plan_queries(m: Model, count: int, today: date) -> QueryPlan:
     """Live query listings drawn at random (so located and mixed like the population)."""
     rng = np.random.default_rng(QUERY_SEED)
     ids = [int(i) for i in rng.choice(m.ids[m.live], size=count, replace=False)]
-    ms, expected = timed(lambda i: brute_force(m, ids[i] - 1, today.toordinal()), count)
+    ms, expected = clock.time_calls(
+        lambda i: brute_force(m, ids[i] - 1, today.toordinal()), count, WARMUP
+    )
     print(f"  brute force: {count} queries, p50 {pct(ms, 50):.2f} ms")
     return QueryPlan(ids, expected, ms)
 
@@ -541,15 +85,9 @@ def service_query(engine: Engine, listing_id: int, today: date) -> tuple[float, 
 
 
 def time_service(engine: Engine, plan: QueryPlan, today: date) -> tuple[list[float], list[Answer]]:
-    for listing_id in plan.ids[:WARMUP]:
-        service_query(engine, listing_id, today)
-    gc.collect()
-    ms, answers = [], []
-    for listing_id in plan.ids:
-        elapsed, answer = service_query(engine, listing_id, today)
-        ms.append(elapsed)
-        answers.append(answer)
-    return ms, answers
+    return clock.time_each(
+        lambda listing_id: service_query(engine, listing_id, today), plan.ids, WARMUP
+    )
 
 
 def count_candidates(engine: Engine, plan: QueryPlan, today: date) -> list[int]:
@@ -597,8 +135,7 @@ class Results:
     load_s: dict[tuple[str, int], float] = field(default_factory=dict)
     data: dict[int, str] = field(default_factory=dict)
     totals: dict[int, float] = field(default_factory=dict)
-    versions: dict[str, str] = field(default_factory=dict)
-    load_average: tuple[float, float, float] = field(default_factory=os.getloadavg)
+    machine: reporting.Machine = field(default_factory=reporting.Machine)
 
 
 def verify(backend: str, n: int, plan: QueryPlan, answers: list[Answer], results: Results) -> None:
@@ -613,24 +150,19 @@ def run_backend(
     backend: str, args: argparse.Namespace, pop: Population, plan: QueryPlan, results: Results
 ) -> None:
     n, today = len(pop.offer), args.today
-    databases = {"sqlite": sqlite_database, "postgresql": lambda: postgres_database(args.pg_url)}
-    with databases[backend]() as engine:
-        migrate(engine)
-        results.load_s[(backend, n)] = load(engine, pop)
-        if backend == "postgresql":
-            with engine.connect() as conn:
-                results.versions["PostgreSQL"] = str(conn.scalar(text("SHOW server_version")))
+    with databases.migrated(backend, args.pg_url, results.machine.versions) as db:
+        results.load_s[(backend, n)] = load(db.engine, pop)
         print(f"  {backend}: loaded {n:,} listings in {results.load_s[(backend, n)]:.1f} s")
-        ms, answers = time_service(engine, plan, today)
+        ms, answers = time_service(db.engine, plan, today)
         verify(backend, n, plan, answers, results)
-        candidates = count_candidates(engine, plan, today)
+        candidates = count_candidates(db.engine, plan, today)
     matches = [len(a.ids) for a in answers]
     results.rows.append(Row(backend, n, ms, plan.brute_ms, candidates, matches))
     print(f"  {backend}: p50 {pct(ms, 50):.1f} ms, p95 {pct(ms, 95):.1f} ms")
 
 
 def describe(pop: Population, m: Model) -> str:
-    material = np.array([STREAMS[s].kind == "material" for s in pop.stream.tolist()])
+    material = np.array([synthetic.STREAMS[s].kind == "material" for s in pop.stream.tolist()])
     coded = np.array([c is not None for c in pop.ewc])
     return (
         f"{len(pop.offer):,} listings ({pop.offer.mean():.0%} offers, {m.live.mean():.0%} live, "
@@ -644,7 +176,7 @@ def describe(pop: Population, m: Model) -> str:
 
 
 def run(args: argparse.Namespace) -> Results:
-    towns, results = load_towns(), Results()
+    towns, results = synthetic.load_towns(), Results()
     for n in args.sizes:
         print(f"N = {n:,}")
         pop = make_population(towns, n, args.today)
@@ -660,38 +192,20 @@ def run(args: argparse.Namespace) -> Results:
 # --- report --------------------------------------------------------------------------------
 
 
-def table(results: Results) -> list[str]:
-    lines = [
-        "| backend | N | p50 ms | p95 ms | target p95 ms | met | brute force p50 ms "
-        "| brute force p95 ms | ratio p50 | ratio p95 | mean candidates | mean matches |",
-        "|---|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|",
-    ]
-    for row in results.rows:
-        p50, p95 = pct(row.ms, 50), pct(row.ms, 95)
-        b50, b95 = pct(row.brute_ms, 50), pct(row.brute_ms, 95)
-        target = TARGET_P95_MS if row.n >= 100_000 else None
-        cells = [row.backend, f"{row.n:,}", fmt(p50), fmt(p95)]
-        cells += [f"≤ {target:g}" if target else "–", verdict(p95, target), fmt(b50), fmt(b95)]
-        cells += [fmt(p50 / b50, 1), fmt(p95 / b95, 1), f"{np.mean(row.candidates):,.0f}"]
-        cells.append(f"{np.mean(row.matches):.1f}")
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
-
-
-def report(results: Results, args: argparse.Namespace, command_line: str) -> list[str]:
-    machine = geo_search.Results(versions=results.versions, load_average=results.load_average)
-    totals = ", ".join(f"{n:,}: {t:,.0f}" for n, t in results.totals.items())
-    loads = ", ".join(f"{b} {n:,}: {s:.1f} s" for (b, n), s in results.load_s.items())
+def report(results: Results, args: argparse.Namespace, command: str) -> list[str]:
     return [
-        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        *geo_search.machine_lines(machine),
+        *reporting.machine_lines(results.machine),
         *(f"- data: {text}" for text in results.data.values()),
         f"- queries: {args.queries} live listings per size drawn at random (offers and wants, "
         f"every stream, at population-weighted sites; +{WARMUP} warm-up), each "
         f"`find_matches(session, listing, today=date.today(), limit={LIMIT})` in a fresh session "
         "with the listing loaded before the clock starts; same listings for every backend",
         "",
-        *table(results),
+        *reporting.markdown_table(
+            "backend | N> | p50 ms> | p95 ms> | target p95 ms> | met | brute force p50 ms> | "
+            "brute force p95 ms> | ratio p50> | ratio p95> | mean candidates> | mean matches>",
+            table_rows(results),
+        ),
         "",
         f"- verified against brute force: {results.queries} queries, "
         f"{len(results.mismatches)} mismatches (same set of counterpart ids, order by "
@@ -700,44 +214,49 @@ def report(results: Results, args: argparse.Namespace, command_line: str) -> lis
         "mask, then geodesic distances with pyproj `Geod(ellps='GRS80')` on the survivors, "
         "scores, top 50); ratio = service / brute force, same run, same data and listings",
         "- mean candidates: rows the service's SQL prefilter returns (counted in a separate "
-        f"pass); mean matches: returned (≤ {LIMIT}); mean matches before the limit: {totals}",
+        f"pass); mean matches: returned (≤ {LIMIT}); mean matches before the limit: "
+        + totals(results),
         f"- target (QUALITY.md): p95 ≤ {TARGET_P95_MS:g} ms at 100k listings",
         f"- code measured: `marketplace/services/matching.py` sha256 {SERVICE_DIGEST}"
         + ("" if service_digest() == SERVICE_DIGEST else " (**the file changed during the run**)"),
-        f"- load (insert + ANALYZE): {loads}",
-        f"- command: `{command_line}`",
+        f"- load (insert + ANALYZE): {reporting.loads_text(results.load_s)}",
+        f"- command: `{command}`",
     ]
 
 
-# --- docs and CLI --------------------------------------------------------------------------
+def totals(results: Results) -> str:
+    return ", ".join(f"{n:,}: {t:,.0f}" for n, t in results.totals.items())
+
+
+def table_rows(results: Results) -> Iterator[list[str]]:
+    for row in results.rows:
+        p50, p95 = pct(row.ms, 50), pct(row.ms, 95)
+        b50, b95 = pct(row.brute_ms, 50), pct(row.brute_ms, 95)
+        target = TARGET_P95_MS if row.n >= 100_000 else None
+        cells = [row.backend, f"{row.n:,}", fmt(p50), fmt(p95)]
+        cells += [*reporting.target_cells(p95, target), fmt(b50), fmt(b95)]
+        cells += [fmt(p50 / b50, 1), fmt(p95 / b95, 1), f"{np.mean(row.candidates):,.0f}"]
+        cells.append(f"{np.mean(row.matches):.1f}")
+        yield cells
+
+
+# --- CLI -------------------------------------------------------------------------------
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--sizes", type=int_list, default=[10_000, 100_000])
-    parser.add_argument("--queries", type=int, default=200, help="query listings per size")
-    parser.add_argument("--backends", type=str_list, default=["sqlite", "postgresql"])
-    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/bench_matching")
+    parser = cli.parser_for(__doc__, [10_000, 100_000], queries=(200, "query listings per size"))
+    cli.backend_arguments(parser, "postgresql://postgres@127.0.0.1:5432/bench_matching")
     parser.add_argument("--write", type=Path, help="replace the matching section of this file")
-    args = parser.parse_args(argv)
-    unknown = set(args.backends) - {"sqlite", "postgresql"}
-    if unknown:
-        parser.error(f"unknown backends: {', '.join(sorted(unknown))}")
+    args = cli.parse_checked(parser, argv)
     if args.queries < 1 or min(args.sizes, default=0) < 2 * LISTINGS_PER_SITE * SITES_PER_ORG:
         parser.error("--queries must be positive and every size at least 40")
     args.today = date.today()
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse_args(argv)
-    results = run(args)
-    lines = report(results, args, " ".join([".venv/bin/python bench/matching.py", *argv]))
-    mismatches = results.mismatches
-    return finish(args, lines, [f"MISMATCH {m}" for m in mismatches[:20]], failed=bool(mismatches),
-                  name="matching", title="## Ranked matches (`bench/matching.py`)")  # fmt: skip
+def notes(results: Results) -> cli.Notes:
+    return cli.flagged("MISMATCH", results.mismatches, 20)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.main(sys.modules[__name__]))
