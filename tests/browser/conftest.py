@@ -24,6 +24,7 @@ from marketplace.demo.loader import load_demo
 from marketplace.extensions import db
 from marketplace.services.reference.boundaries import import_boundaries
 from marketplace.services.reference.taxonomy import import_ewc, parse_ewc_file
+from marketplace.web import set_up_background
 from models.base import swedish_today
 from models.engine import make_engine
 from tests.conftest import IN_CI, SECRET, SHARED_DATA, alembic_config
@@ -83,6 +84,7 @@ def start_live_server(instance: Path, **settings: object) -> LiveServer:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     app.extensions["settings"] = configured(base)  # links in emails point at this server
+    set_up_background(app)  # the mail context is built from the settings, once
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return LiveServer(base, url, app, server)
 
