@@ -21,7 +21,7 @@ def dispatcher(app: Flask | None = None) -> Dispatcher:
     if settings.redis_url:
         if "rq" not in app.extensions:
             app.extensions["rq"] = RQDispatcher(settings.redis_url)
-        return app.extensions["rq"]  # type: ignore[no-any-return]
+        return app.extensions["rq"]
     return InlineDispatcher(lambda: inline_context(app))
 
 

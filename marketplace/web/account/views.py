@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
@@ -40,13 +41,13 @@ from workers.context import mail_context
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-def _page(  # type: ignore[no-untyped-def]
+def _page(
     profile: ProfileForm,
     password: PasswordForm,
     status: int = 200,
     delete: DeleteAccountForm | None = None,
     message_mail_form: MessageMailForm | None = None,
-):
+) -> tuple[str, int]:
     if message_mail_form is None:
         message_mail_form = MessageMailForm(formdata=None, message_mail=current_user.message_mail)
     return render_template(
@@ -69,13 +70,13 @@ def _profile() -> ProfileForm:
 
 @bp.get("")
 @policy("user")
-def settings():  # type: ignore[no-untyped-def]
+def settings() -> ResponseReturnValue:
     return _page(_profile(), PasswordForm(formdata=None))
 
 
 @bp.post("/profile")
 @policy("user")
-def update_profile():  # type: ignore[no-untyped-def]
+def update_profile() -> ResponseReturnValue:
     profile = ProfileForm()
     if not profile.validate_on_submit():
         return _page(profile, PasswordForm(formdata=None), 422)
@@ -90,7 +91,7 @@ def update_profile():  # type: ignore[no-untyped-def]
 
 @bp.post("/password")
 @policy("user")
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     password = PasswordForm()
     if password.validate_on_submit():
         try:
@@ -114,7 +115,7 @@ def change_password():  # type: ignore[no-untyped-def]
     return _page(_profile(), password, 422)
 
 
-def _signed_out(message: str):  # type: ignore[no-untyped-def]
+def _signed_out(message: str) -> ResponseReturnValue:
     logout_user()
     language = session.get("locale")
     session.clear()
@@ -126,7 +127,7 @@ def _signed_out(message: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/sign-out-everywhere")
 @policy("user")
-def sign_out_everywhere():  # type: ignore[no-untyped-def]
+def sign_out_everywhere() -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("account.settings"), code=303)
     users.end_sessions(db.session, current_user, everywhere=True)
@@ -136,7 +137,7 @@ def sign_out_everywhere():  # type: ignore[no-untyped-def]
 
 @bp.get("/export")
 @policy("user")
-def export():  # type: ignore[no-untyped-def]
+def export() -> ResponseReturnValue:
     """Everything held about the signed-in person, as a JSON download (GDPR art. 15 and 20)."""
     data = privacy.export_user_data(db.session, current_user)
     # A read, but a security-relevant one (a stolen session would start here): logged.
@@ -152,7 +153,7 @@ def export():  # type: ignore[no-untyped-def]
 
 @bp.post("/delete")
 @policy("user")
-def delete():  # type: ignore[no-untyped-def]
+def delete() -> ResponseReturnValue:
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
@@ -176,7 +177,7 @@ def delete():  # type: ignore[no-untyped-def]
 
 @bp.post("/message-mail")
 @policy("user")
-def update_message_mail():  # type: ignore[no-untyped-def]
+def update_message_mail() -> ResponseReturnValue:
     form = MessageMailForm()
     if form.validate_on_submit():
         settings = current_app.extensions["settings"]

@@ -4,6 +4,7 @@ and (for staff) email delivery."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -33,7 +34,7 @@ class RolesForm(Form):
 
 @bp.get("/users")
 @policy("admin")
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     query = query_text("q", max_length=100)
     return render_template(
         "admin/users.html",
@@ -43,13 +44,13 @@ def users():  # type: ignore[no-untyped-def]
     )
 
 
-def _back_to_users():  # type: ignore[no-untyped-def]
+def _back_to_users() -> ResponseReturnValue:
     return redirect(url_for("admin.users", q=request.args.get("q") or None), code=303)
 
 
 @bp.post("/users/<int:user_id>/deactivate")
 @policy("admin")
-def deactivate(user_id: int):  # type: ignore[no-untyped-def]
+def deactivate(user_id: int) -> ResponseReturnValue:
     if Form().validate_on_submit():
         try:
             user = administration.deactivate_user(db.session, actor=current_user, user_id=user_id)
@@ -66,7 +67,7 @@ def deactivate(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/reactivate")
 @policy("admin")
-def reactivate(user_id: int):  # type: ignore[no-untyped-def]
+def reactivate(user_id: int) -> ResponseReturnValue:
     if Form().validate_on_submit():
         try:
             user = administration.reactivate_user(db.session, actor=current_user, user_id=user_id)
@@ -81,7 +82,7 @@ def reactivate(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/send/<any(verify, reset):mail>")
 @policy("admin")
-def send_account_email(user_id: int, mail: str):  # type: ignore[no-untyped-def]
+def send_account_email(user_id: int, mail: str) -> ResponseReturnValue:
     if Form().validate_on_submit():
         try:
             user = administration.user_for_admin_mail(
@@ -98,7 +99,7 @@ def send_account_email(user_id: int, mail: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/audit")
 @policy("admin")
-def audit_log():  # type: ignore[no-untyped-def]
+def audit_log() -> ResponseReturnValue:
     action = request.args.get("action", "")
     if action not in audit.ACTIONS:
         action = ""
@@ -113,7 +114,7 @@ def audit_log():  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/roles")
 @policy("admin")
-def set_roles(user_id: int):  # type: ignore[no-untyped-def]
+def set_roles(user_id: int) -> ResponseReturnValue:
     form = RolesForm()
     if form.validate_on_submit():
         try:
@@ -155,7 +156,7 @@ class FactorSetForm(Form):
 
 @bp.route("/factors/new", methods=["GET", "POST"])
 @policy("admin")
-def new_factor_set():  # type: ignore[no-untyped-def]
+def new_factor_set() -> ResponseReturnValue:
     form = FactorSetForm()
     if request.method == "POST" and form.csv_file.data:
         form.take_text("factors_csv", form.csv_file.data.read(200_000).decode("utf-8", "replace"))
@@ -189,7 +190,7 @@ def new_factor_set():  # type: ignore[no-untyped-def]
 
 @bp.get("/mail")
 @policy("staff")
-def mail():  # type: ignore[no-untyped-def]
+def mail() -> ResponseReturnValue:
     """Email delivery: how many emails wait, went out or failed, and the failures themselves."""
     return render_template(
         "admin/mail.html",
@@ -200,7 +201,7 @@ def mail():  # type: ignore[no-untyped-def]
 
 @bp.post("/mail/<int:email_id>/retry")
 @policy("staff")
-def retry_mail(email_id: int):  # type: ignore[no-untyped-def]
+def retry_mail(email_id: int) -> ResponseReturnValue:
     if outbox.retry_failed(db.session, email_id, now=utcnow()):
         db.session.commit()
         send_after_commit([email_id])

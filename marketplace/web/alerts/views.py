@@ -8,8 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
 from marketplace.extensions import csrf, db
@@ -25,6 +27,7 @@ from marketplace.web.policy import policy
 from marketplace.web.presenters.geojson import feature
 from models.alerts import AlertSubscription
 from models.base import swedish_today
+from models.sites import Site
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
@@ -109,7 +112,7 @@ def _preview(sub: AlertSubscription) -> dict[str, Any]:
     }
 
 
-def _sites() -> list[Any]:
+def _sites() -> list[Site]:
     if current_user.organisation_id is None:
         return []
     return firm_sites(db.session, current_user.organisation_id)
@@ -117,12 +120,14 @@ def _sites() -> list[Any]:
 
 @bp.get("")
 @policy("user")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     subs = subscriptions.user_subscriptions(db.session, current_user.id)
     return render_template("alerts/index.html", subs=subs, area_summary=area_summary)
 
 
-def _form_page(form: AlertForm, sub: AlertSubscription | None, preview: Any, status: int = 200):  # type: ignore[no-untyped-def]
+def _form_page(
+    form: AlertForm, sub: AlertSubscription | None, preview: Any, status: int = 200
+) -> tuple[str, int]:
     sites = _sites()
     return (
         render_template("alerts/form.html", form=form, sub=sub, preview=preview, sites=sites),
@@ -130,7 +135,7 @@ def _form_page(form: AlertForm, sub: AlertSubscription | None, preview: Any, sta
     )
 
 
-def _save_or_preview(form: AlertForm, sub: AlertSubscription | None):  # type: ignore[no-untyped-def]
+def _save_or_preview(form: AlertForm, sub: AlertSubscription | None) -> ResponseReturnValue:
     """Shared by new and edit: 'preview' shows what would be caught without saving anything."""
     data = _input(form)
     previewing = request.form.get("action") == "preview"
@@ -159,7 +164,7 @@ def _save_or_preview(form: AlertForm, sub: AlertSubscription | None):  # type: i
 
 @bp.route("/new", methods=["GET", "POST"])
 @policy("user")
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     form = AlertForm(sites=_sites())
     if not form.is_submitted():
         sites = _sites()
@@ -172,7 +177,7 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:subscription_id>/edit", methods=["GET", "POST"])
 @policy("user")
-def edit(subscription_id: int):  # type: ignore[no-untyped-def]
+def edit(subscription_id: int) -> ResponseReturnValue:
     sub = subscriptions.get_own_subscription(
         db.session, actor=current_user, subscription_id=subscription_id
     )
@@ -186,7 +191,7 @@ def edit(subscription_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:subscription_id>")
 @policy("user")
-def show(subscription_id: int):  # type: ignore[no-untyped-def]
+def show(subscription_id: int) -> ResponseReturnValue:
     sub = subscriptions.get_own_subscription(
         db.session, actor=current_user, subscription_id=subscription_id
     )
@@ -195,7 +200,7 @@ def show(subscription_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _change(subscription_id: int, action: Any, message: str):  # type: ignore[no-untyped-def]
+def _change(subscription_id: int, action: Any, message: str) -> ResponseReturnValue:
     try:
         action(db.session, actor=current_user, subscription_id=subscription_id)
     except DomainError as error:
@@ -209,8 +214,8 @@ def _change(subscription_id: int, action: Any, message: str):  # type: ignore[no
 
 @bp.post("/<int:subscription_id>/pause")
 @policy("user")
-def pause(subscription_id: int):  # type: ignore[no-untyped-def]
-    def action(session, **kw):  # type: ignore[no-untyped-def]
+def pause(subscription_id: int) -> ResponseReturnValue:
+    def action(session: Session, **kw: Any) -> AlertSubscription:
         return subscriptions.set_paused(session, paused=True, **kw)
 
     return _change(subscription_id, action, _("The alert is paused."))
@@ -218,8 +223,8 @@ def pause(subscription_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:subscription_id>/resume")
 @policy("user")
-def resume(subscription_id: int):  # type: ignore[no-untyped-def]
-    def action(session, **kw):  # type: ignore[no-untyped-def]
+def resume(subscription_id: int) -> ResponseReturnValue:
+    def action(session: Session, **kw: Any) -> AlertSubscription:
         return subscriptions.set_paused(session, paused=False, **kw)
 
     return _change(subscription_id, action, _("The alert is active again."))
@@ -227,13 +232,13 @@ def resume(subscription_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:subscription_id>/delete")
 @policy("user")
-def delete(subscription_id: int):  # type: ignore[no-untyped-def]
+def delete(subscription_id: int) -> ResponseReturnValue:
     return _change(subscription_id, subscriptions.delete_subscription, _("The alert is deleted."))
 
 
 @bp.post("/mute")
 @policy("user")
-def mute():  # type: ignore[no-untyped-def]
+def mute() -> ResponseReturnValue:
     muted = request.form.get("muted") == "1"
     subscriptions.set_muted(db.session, current_user, muted)
     db.session.commit()
@@ -246,7 +251,7 @@ def mute():  # type: ignore[no-untyped-def]
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @policy("public")
-def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+def unsubscribe(token: str) -> ResponseReturnValue:
     """One click from the email (RFC 8058 POST from the mail client, or the page's button)."""
     try:
         user_id, ids = read_unsubscribe_token(current_app.config["SECRET_KEY"], token)

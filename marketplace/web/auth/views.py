@@ -12,9 +12,11 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from marketplace.config import Settings
 from marketplace.extensions import db, limiter
 from marketplace.services.accounts import members, users
 from marketplace.services.accounts.security import TokenError, read_token
@@ -51,7 +53,7 @@ def _email_key() -> str:
     return "login:" + (request.form.get("email") or "").strip().lower()
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     return current_app.extensions["settings"]
 
 
@@ -80,7 +82,7 @@ def _start_session(user: users.User, remember: bool) -> None:
 @bp.route("/register", methods=["GET", "POST"])
 @policy("public")
 @limiter.limit("20 per hour", methods=["POST"])
-def register():  # type: ignore[no-untyped-def]
+def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("firm.overview"))
     form = RegisterForm()
@@ -138,7 +140,7 @@ def _send_registration_mail(registration: users.Registration) -> None:
 
 @bp.get("/register/sent")
 @policy("public")
-def registered():  # type: ignore[no-untyped-def]
+def registered() -> ResponseReturnValue:
     return render_template("auth/registered.html")
 
 
@@ -146,7 +148,7 @@ def registered():  # type: ignore[no-untyped-def]
 @policy("public")
 @limiter.limit(_login_limit, methods=["POST"])
 @limiter.limit("5 per minute", key_func=_email_key, methods=["POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     target = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(target)
@@ -171,7 +173,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @policy("public")
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
         # A saved copy of the session or remember-me cookie must not open the account again.
         users.end_sessions(db.session, current_user)
@@ -187,7 +189,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.get("/verify")
 @policy("user")
-def unverified():  # type: ignore[no-untyped-def]
+def unverified() -> ResponseReturnValue:
     if current_user.is_verified:
         return redirect(url_for("firm.overview"))
     return render_template("auth/unverified.html", form=ConfirmForm())
@@ -195,7 +197,7 @@ def unverified():  # type: ignore[no-untyped-def]
 
 @bp.post("/verify/resend")
 @policy("user")
-def resend_verification():  # type: ignore[no-untyped-def]
+def resend_verification() -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("auth.unverified"), code=303)
     if not current_user.is_verified:
@@ -210,7 +212,7 @@ def resend_verification():  # type: ignore[no-untyped-def]
 
 @bp.route("/verify/<token>", methods=["GET", "POST"])
 @policy("public")
-def verify(token: str):  # type: ignore[no-untyped-def]
+def verify(token: str) -> ResponseReturnValue:
     payload = _read("verify", token, _settings().token_max_age_verify)
     if payload is None:
         return render_template("auth/link_problem.html"), 400
@@ -231,7 +233,7 @@ def verify(token: str):  # type: ignore[no-untyped-def]
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @policy("public")
 @limiter.limit("10 per hour", methods=["POST"])
-def forgot_password():  # type: ignore[no-untyped-def]
+def forgot_password() -> ResponseReturnValue:
     form = EmailForm()
     if form.validate_on_submit():
         # Refused by address alike for accounts and strangers, so it reveals nothing either.
@@ -257,7 +259,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @policy("public")
-def reset_password(token: str):  # type: ignore[no-untyped-def]
+def reset_password(token: str) -> ResponseReturnValue:
     payload = _read("reset", token, _settings().token_max_age_reset)
     try:
         user = users.user_for_reset(db.session, payload) if payload else None
@@ -283,7 +285,7 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @policy("public")
-def accept_invitation(token: str):  # type: ignore[no-untyped-def]
+def accept_invitation(token: str) -> ResponseReturnValue:
     payload = _read("invite", token, _settings().token_max_age_invite)
     try:
         invitation = members.open_invitation(db.session, payload) if payload else None

@@ -4,9 +4,11 @@ Members of other firms get 404 for any conversation, whether it exists or not.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -59,7 +61,7 @@ def _counterpart_choices(listing: Listing) -> list[Any]:
 
 @bp.route("/listings/<int:listing_id>/inquire", methods=["GET", "POST"])
 @policy("firm")
-def inquire(listing_id: int):  # type: ignore[no-untyped-def]
+def inquire(listing_id: int) -> ResponseReturnValue:
     listing = get_visible_listing(db.session, listing_id=listing_id, viewer=current_user)
     if listing.organisation_id == current_user.organisation_id:
         abort(404)
@@ -112,7 +114,7 @@ def inquire(listing_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/messages")
 @policy("party")
-def inbox():  # type: ignore[no-untyped-def]
+def inbox() -> ResponseReturnValue:
     everyone = current_user.organisation_id is None or request.args.get("all") == "1"
     rows = conversations.inbox(db.session, actor=current_user, everyone=everyone)
     return render_template(
@@ -133,7 +135,9 @@ def _timeline(conversation: Conversation) -> list[tuple[Any, str, Any]]:
     return sorted(items, key=lambda item: (item[0], item[1] == "message"))
 
 
-def _conversation_page(conversation: Conversation, form: MessageForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _conversation_page(
+    conversation: Conversation, form: MessageForm, status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "deals/conversation.html",
         form=form,
@@ -146,7 +150,7 @@ def _conversation_page(conversation: Conversation, form: MessageForm, status: in
 
 @bp.get("/messages/<int:conversation_id>")
 @policy("party")
-def conversation(conversation_id: int):  # type: ignore[no-untyped-def]
+def conversation(conversation_id: int) -> ResponseReturnValue:
     found = conversations.get_conversation(
         db.session, actor=current_user, conversation_id=conversation_id
     )
@@ -155,7 +159,7 @@ def conversation(conversation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/messages/<int:conversation_id>")
 @policy("party")
-def post_message(conversation_id: int):  # type: ignore[no-untyped-def]
+def post_message(conversation_id: int) -> ResponseReturnValue:
     found = conversations.get_conversation(
         db.session, actor=current_user, conversation_id=conversation_id
     )
@@ -183,7 +187,7 @@ def post_message(conversation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/messages/<int:conversation_id>/read")
 @policy("party")
-def mark_read(conversation_id: int):  # type: ignore[no-untyped-def]
+def mark_read(conversation_id: int) -> ResponseReturnValue:
     conversations.mark_read(db.session, actor=current_user, conversation_id=conversation_id)
     db.session.commit()
     if request.headers.get("X-Requested-With") == "fetch":
@@ -191,7 +195,9 @@ def mark_read(conversation_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("deals.conversation", conversation_id=conversation_id), 303)
 
 
-def _conversation_action(conversation_id: int, change, event: str, success: str):  # type: ignore[no-untyped-def]
+def _conversation_action(
+    conversation_id: int, change: Callable[..., Conversation], event: str, success: str
+) -> ResponseReturnValue:
     """One change by a party; others' conversations (and unknown ids) are 404 from the service."""
 
     def action() -> list[int]:
@@ -204,7 +210,7 @@ def _conversation_action(conversation_id: int, change, event: str, success: str)
 
 @bp.post("/messages/<int:conversation_id>/accept")
 @policy("party")
-def accept_inquiry(conversation_id: int):  # type: ignore[no-untyped-def]
+def accept_inquiry(conversation_id: int) -> ResponseReturnValue:
     return _conversation_action(
         conversation_id,
         conversations.accept_inquiry,
@@ -215,7 +221,7 @@ def accept_inquiry(conversation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/messages/<int:conversation_id>/close")
 @policy("party")
-def close(conversation_id: int):  # type: ignore[no-untyped-def]
+def close(conversation_id: int) -> ResponseReturnValue:
     return _conversation_action(
         conversation_id,
         conversations.close_conversation,
@@ -226,7 +232,7 @@ def close(conversation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/messages/<int:conversation_id>/reopen")
 @policy("party")
-def reopen(conversation_id: int):  # type: ignore[no-untyped-def]
+def reopen(conversation_id: int) -> ResponseReturnValue:
     return _conversation_action(
         conversation_id,
         conversations.reopen_conversation,
@@ -237,7 +243,7 @@ def reopen(conversation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/messages/<int:conversation_id>/mute")
 @policy("party")
-def mute(conversation_id: int):  # type: ignore[no-untyped-def]
+def mute(conversation_id: int) -> ResponseReturnValue:
     """Mute (muted=1) or unmute the conversation's emails for the current user only."""
     muted = request.form.get("muted") == "1"
 

@@ -7,10 +7,12 @@ whether it exists or not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -45,7 +47,7 @@ from marketplace.web.policy import policy
 from marketplace.web.presenters.labels import DEAL_LABELS, DELIVERY_STATUS_LABELS
 from marketplace.web.presenters.parties import Names
 from models.base import swedish_today
-from models.deals import Conversation, Deal
+from models.deals import Conversation, Deal, Delivery
 
 # --- deal terms --------------------------------------------------------------------------------
 
@@ -85,7 +87,8 @@ def _terms(form: DealForm) -> deal_terms.Terms:
 
     site = form.receiver_site_id.data
     return deal_terms.Terms(
-        quantity=form.quantity.data,
+        # None only when the field did not parse; the rules leave the quantity to the form then
+        quantity=cast(Decimal, form.quantity.data),
         recurrence=form.recurrence.data,
         start_date=form.start_date.data,
         end_date=form.end_date.data,
@@ -118,7 +121,9 @@ def _checked_terms(form: DealForm) -> bool:
     return False
 
 
-def _terms_page(conversation: Conversation, form: DealForm, deal: Deal | None, status: int):  # type: ignore[no-untyped-def]
+def _terms_page(
+    conversation: Conversation, form: DealForm, deal: Deal | None, status: int
+) -> tuple[str, int]:
     basis = deal_terms.roles(conversation)["offer"] or deal_terms.roles(conversation)["want"]
     return render_template(
         "deals/terms.html", form=form, deal=deal, basis=basis, **page_context(conversation)
@@ -127,7 +132,7 @@ def _terms_page(conversation: Conversation, form: DealForm, deal: Deal | None, s
 
 @bp.route("/messages/<int:conversation_id>/deal", methods=["GET", "POST"])
 @policy("party")
-def propose(conversation_id: int):  # type: ignore[no-untyped-def]
+def propose(conversation_id: int) -> ResponseReturnValue:
     found = conversations.get_conversation(
         db.session, actor=current_user, conversation_id=conversation_id
     )
@@ -151,7 +156,7 @@ def propose(conversation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/deals/<int:deal_id>/counter", methods=["GET", "POST"])
 @policy("party")
-def counter(deal_id: int):  # type: ignore[no-untyped-def]
+def counter(deal_id: int) -> ResponseReturnValue:
     deal = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
     if current_user.organisation_id not in deal.org_ids:
         abort(403)
@@ -178,7 +183,9 @@ def counter(deal_id: int):  # type: ignore[no-untyped-def]
 # --- deal pages and actions ----------------------------------------------------------------------
 
 
-def _deal_page(deal: Deal, delivery_form: DeliveryForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _deal_page(
+    deal: Deal, delivery_form: DeliveryForm | None = None, status: int = 200
+) -> tuple[str, int]:
     form = delivery_form or DeliveryForm(formdata=None, delivered_on=swedish_today())
     confirmed = [d for d in deal.deliveries if d.is_confirmed]
     return render_template(
@@ -209,7 +216,7 @@ def _deal_page(deal: Deal, delivery_form: DeliveryForm | None = None, status: in
 
 @bp.get("/deals")
 @policy("party")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     everyone = current_user.organisation_id is None
     deals = negotiation.deals_for(db.session, actor=current_user, everyone=everyone)
     totals = deliveries.realised_totals(
@@ -226,11 +233,13 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/deals/<int:deal_id>")
 @policy("party")
-def deal(deal_id: int):  # type: ignore[no-untyped-def]
+def deal(deal_id: int) -> ResponseReturnValue:
     return _deal_page(negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id))
 
 
-def _deal_action(deal_id: int, run, event: str, success: str, **details: Any):  # type: ignore[no-untyped-def]
+def _deal_action(
+    deal_id: int, run: Callable[[Deal], Deal], event: str, success: str, **details: Any
+) -> ResponseReturnValue:
     found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
 
     def action() -> list[int]:
@@ -244,9 +253,10 @@ def _deal_action(deal_id: int, run, event: str, success: str, **details: Any):  
 
 @bp.post("/deals/<int:deal_id>/accept")
 @policy("party")
-def accept(deal_id: int):  # type: ignore[no-untyped-def]
+def accept(deal_id: int) -> ResponseReturnValue:
     form = AcceptForm()
-    version = form.version.data if form.validate_on_submit() else -1
+    version = form.version.data if form.validate_on_submit() else None
+    version = -1 if version is None else version
     return _deal_action(
         deal_id,
         lambda d: negotiation.accept_deal(
@@ -259,7 +269,7 @@ def accept(deal_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/deals/<int:deal_id>/cancel")
 @policy("party")
-def cancel(deal_id: int):  # type: ignore[no-untyped-def]
+def cancel(deal_id: int) -> ResponseReturnValue:
     form = CancelForm()
     reason = form.reason.data or "" if form.validate_on_submit() else ""
     return _deal_action(
@@ -274,7 +284,7 @@ def cancel(deal_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/deals/<int:deal_id>/complete")
 @policy("party")
-def complete(deal_id: int):  # type: ignore[no-untyped-def]
+def complete(deal_id: int) -> ResponseReturnValue:
     return _deal_action(
         deal_id,
         lambda d: negotiation.complete_deal(db.session, actor=current_user, deal_id=d.id),
@@ -297,7 +307,7 @@ def _delivery_input(form: DeliveryForm) -> dict[str, Any]:
 
 @bp.post("/deals/<int:deal_id>/deliveries")
 @policy("party")
-def log_delivery(deal_id: int):  # type: ignore[no-untyped-def]
+def log_delivery(deal_id: int) -> ResponseReturnValue:
     found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
     form = DeliveryForm()
     if form.validate_on_submit():
@@ -322,7 +332,9 @@ def log_delivery(deal_id: int):  # type: ignore[no-untyped-def]
     return _deal_page(found, form, 422)
 
 
-def _answer(deal_id: int, run, event: str, success: str):  # type: ignore[no-untyped-def]
+def _answer(
+    deal_id: int, run: Callable[[Deal], Delivery], event: str, success: str
+) -> ResponseReturnValue:
     """Confirm or dispute a delivery; the firm that logged it is told by email."""
     found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
 
@@ -340,7 +352,7 @@ def _answer(deal_id: int, run, event: str, success: str):  # type: ignore[no-unt
 
 @bp.post("/deals/<int:deal_id>/deliveries/<int:delivery_id>/confirm")
 @policy("party")
-def confirm_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped-def]
+def confirm_delivery(deal_id: int, delivery_id: int) -> ResponseReturnValue:
     return _answer(
         deal_id,
         lambda d: deliveries.confirm_delivery(
@@ -353,7 +365,7 @@ def confirm_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped
 
 @bp.post("/deals/<int:deal_id>/deliveries/<int:delivery_id>/dispute")
 @policy("party")
-def dispute_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped-def]
+def dispute_delivery(deal_id: int, delivery_id: int) -> ResponseReturnValue:
     form = DisputeForm()
     reason = (form.reason.data or "") if form.validate_on_submit() else ""
     return _answer(
@@ -368,7 +380,7 @@ def dispute_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped
 
 @bp.route("/deals/<int:deal_id>/deliveries/<int:delivery_id>/edit", methods=["GET", "POST"])
 @policy("party")
-def correct_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped-def]
+def correct_delivery(deal_id: int, delivery_id: int) -> ResponseReturnValue:
     found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
     if current_user.organisation_id not in found.org_ids:
         abort(403)  # regional staff follow deliveries but never log or correct them for a firm

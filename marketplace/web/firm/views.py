@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,11 +29,11 @@ bp = Blueprint("firm", __name__, url_prefix="/firm")
 
 @bp.get("")
 @policy("firm")
-def overview():  # type: ignore[no-untyped-def]
+def overview() -> ResponseReturnValue:
     return _overview_page(InviteForm(formdata=None))
 
 
-def _overview_page(invite_form: InviteForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _overview_page(invite_form: InviteForm, status: int = 200) -> tuple[str, int]:
     organisation_id = current_user.organisation_id
     firm_sites = sites.firm_sites(db.session, organisation_id)
     return render_template(
@@ -57,7 +58,7 @@ def _overview_page(invite_form: InviteForm, status: int = 200):  # type: ignore[
 
 @bp.route("/edit", methods=["GET", "POST"])
 @policy("owner")
-def edit():  # type: ignore[no-untyped-def]
+def edit() -> ResponseReturnValue:
     organisation = current_user.organisation
     form = FirmForm(obj=organisation)
     if form.validate_on_submit():
@@ -96,7 +97,7 @@ def _site_input(form: SiteForm) -> sites.SiteInput:
 
 @bp.route("/sites/new", methods=["GET", "POST"])
 @policy("firm")
-def new_site():  # type: ignore[no-untyped-def]
+def new_site() -> ResponseReturnValue:
     form = SiteForm()
     if form.validate_on_submit():
         try:
@@ -113,7 +114,7 @@ def new_site():  # type: ignore[no-untyped-def]
 
 @bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
 @policy("firm")
-def edit_site(site_id: int):  # type: ignore[no-untyped-def]
+def edit_site(site_id: int) -> ResponseReturnValue:
     site = sites.get_own_site(db.session, actor=current_user, site_id=site_id)
     form = SiteForm(obj=site)
     if not form.is_submitted():
@@ -136,7 +137,7 @@ def edit_site(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sites/<int:site_id>/delete")
 @policy("firm")
-def delete_site(site_id: int):  # type: ignore[no-untyped-def]
+def delete_site(site_id: int) -> ResponseReturnValue:
     try:
         sites.delete_site(db.session, actor=current_user, site_id=site_id)
     except DomainError as error:
@@ -150,7 +151,7 @@ def delete_site(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/members/invite")
 @policy("owner")
-def invite():  # type: ignore[no-untyped-def]
+def invite() -> ResponseReturnValue:
     """Invite a colleague; problems are shown beside the address, which stays in the field."""
     form = InviteForm()
     if not form.validate_on_submit():
@@ -172,7 +173,7 @@ def invite():  # type: ignore[no-untyped-def]
 
 @bp.post("/invitations/<int:invitation_id>/resend")
 @policy("owner")
-def resend_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
+def resend_invitation(invitation_id: int) -> ResponseReturnValue:
     try:
         invitation = members.resend_invitation(
             db.session, actor=current_user, invitation_id=invitation_id
@@ -209,7 +210,7 @@ def _send_invitation(invitation: Invitation) -> None:
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
 @policy("owner")
-def revoke_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
+def revoke_invitation(invitation_id: int) -> ResponseReturnValue:
     members.revoke_invitation(db.session, actor=current_user, invitation_id=invitation_id)
     db.session.commit()
     flash(_("The invitation has been withdrawn."), "success")
@@ -218,7 +219,7 @@ def revoke_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/members/<int:member_id>/role")
 @policy("owner")
-def set_role(member_id: int):  # type: ignore[no-untyped-def]
+def set_role(member_id: int) -> ResponseReturnValue:
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
@@ -237,7 +238,7 @@ def set_role(member_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/members/<int:member_id>/remove")
 @policy("owner")
-def remove_member(member_id: int):  # type: ignore[no-untyped-def]
+def remove_member(member_id: int) -> ResponseReturnValue:
     try:
         members.remove_member(db.session, actor=current_user, member_id=member_id)
     except DomainError as error:

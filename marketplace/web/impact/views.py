@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -34,14 +35,14 @@ bp = Blueprint("impact", __name__)
 
 @bp.get("/factors")
 @policy("public")
-def factor_sets():  # type: ignore[no-untyped-def]
+def factor_sets() -> ResponseReturnValue:
     versions = db.session.scalars(select(FactorSet).order_by(FactorSet.version.desc())).all()
     return render_template("impact/factor_sets.html", versions=versions)
 
 
 @bp.get("/factors/<int:version>")
 @policy("public")
-def factor_set(version: int):  # type: ignore[no-untyped-def]
+def factor_set(version: int) -> ResponseReturnValue:
     found = factors.get_set(db.session, version)
     if found is None:
         abort(404)
@@ -50,7 +51,7 @@ def factor_set(version: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/factors/<int:version>.csv")
 @policy("public")
-def factor_set_csv(version: int):  # type: ignore[no-untyped-def]
+def factor_set_csv(version: int) -> ResponseReturnValue:
     found = factors.get_set(db.session, version)
     if found is None:
         abort(404)
@@ -111,7 +112,7 @@ def _organic_landfill(offer: Listing, est: Estimate | None) -> bool:
 
 @bp.get("/impact")
 @policy("public")
-def estimate_page():  # type: ignore[no-untyped-def]
+def estimate_page() -> ResponseReturnValue:
     """How we calculated this: formula, inputs, factors with sources, terms and the sum."""
     offer, want = _pair(request.args)
     form = EstimateForm(request.args)
@@ -169,7 +170,7 @@ def _used_factors(est: Estimate | None, factor_set: FactorSet | None) -> list[Fa
 
 @bp.post("/impact/save")
 @policy("user")
-def save_estimate():  # type: ignore[no-untyped-def]
+def save_estimate() -> ResponseReturnValue:
     offer, want = _pair(request.form)
     form = EstimateForm(request.form)
     back = redirect(url_for("impact.estimate_page", offer=offer.id, want=want.id), code=303)
@@ -194,7 +195,7 @@ def save_estimate():  # type: ignore[no-untyped-def]
 
 @bp.get("/impact/saved/<int:estimate_id>")
 @policy("user")
-def saved_estimate(estimate_id: int):  # type: ignore[no-untyped-def]
+def saved_estimate(estimate_id: int) -> ResponseReturnValue:
     stored = db.session.get(StoredEstimate, estimate_id)
     if stored is None or (stored.created_by_id != current_user.id and not current_user.is_staff):
         abort(404)
