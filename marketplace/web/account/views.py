@@ -34,6 +34,7 @@ from marketplace.web.audit import record_read
 from marketplace.web.helpers import attach_domain_error
 from marketplace.web.inputs import ConfirmForm
 from marketplace.web.jobs import send_after_commit
+from marketplace.web.outcomes import attempt
 from marketplace.web.policy import policy
 from models.base import utcnow
 from workers.context import mail_context
@@ -94,23 +95,19 @@ def update_profile() -> ResponseReturnValue:
 def change_password() -> ResponseReturnValue:
     password = PasswordForm()
     if password.validate_on_submit():
-        try:
-            users.change_password(
+        changed = attempt(
+            lambda: users.change_password(
                 db.session,
                 current_user,
                 current=password.current_password.data,
                 new=password.password.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(password, error)
-        else:
-            db.session.commit()
+            ),
+            form=password,
             # The session token rotated; keep this device signed in.
-            login_user(current_user._get_current_object())
-            flash(
-                _("Your password has been changed. Other devices have been logged out."), "success"
-            )
+            after_commit=lambda _none: login_user(current_user._get_current_object()),
+            success=_("Your password has been changed. Other devices have been logged out."),
+        )
+        if changed:
             return redirect(url_for("account.settings"), code=303)
     return _page(_profile(), password, 422)
 
@@ -156,18 +153,16 @@ def export() -> ResponseReturnValue:
 def delete() -> ResponseReturnValue:
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        try:
-            privacy.delete_account(
+        deleted = attempt(
+            lambda: privacy.delete_account(
                 db.session,
                 current_user,
                 password=form.password.data,
                 close_firm_too=bool(form.close_firm.data),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if deleted:
             return _signed_out(_("Your account has been deleted. Thank you for using the service."))
     return _page(_profile(), PasswordForm(formdata=None), 422, delete=form)
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
 from marketplace.extensions import csrf, db
@@ -22,7 +24,8 @@ from marketplace.services.errors import DomainError
 from marketplace.services.listings.sites import firm_sites
 from marketplace.services.reference.validation import ascii_int, ascii_number
 from marketplace.web.alerts.forms import POINT, AlertForm
-from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
+from marketplace.web.helpers import attach_domain_error, form_status
+from marketplace.web.outcomes import attempt, attempt_and_redirect
 from marketplace.web.policy import policy
 from marketplace.web.presenters.geojson import feature
 from models.alerts import AlertSubscription
@@ -138,28 +141,33 @@ def _form_page(
 def _save_or_preview(form: AlertForm, sub: AlertSubscription | None) -> ResponseReturnValue:
     """Shared by new and edit: 'preview' shows what would be caught without saving anything."""
     data = _input(form)
-    previewing = request.form.get("action") == "preview"
-    try:
-        if previewing:
-            named = replace(data, name=data.name.strip() or _("Preview"))  # a name is for saving
+    if request.form.get("action") == "preview":
+        named = replace(data, name=data.name.strip() or _("Preview"))  # a name is for saving
+        try:
             result = _preview(
                 subscriptions.draft_subscription(db.session, actor=current_user, data=named)
             )
+        except DomainError as error:
             db.session.rollback()
-            return _form_page(form, sub, result)
+            attach_domain_error(form, error)
+            return _form_page(form, sub, None, 422)
+        db.session.rollback()  # a preview keeps nothing
+        return _form_page(form, sub, result)
+
+    def save() -> AlertSubscription:
         if sub is None:
-            sub = subscriptions.create_subscription(db.session, actor=current_user, data=data)
-        else:
-            subscriptions.update_subscription(
-                db.session, actor=current_user, subscription_id=sub.id, data=data
-            )
-    except DomainError as error:
-        db.session.rollback()
-        attach_domain_error(form, error)
+            return subscriptions.create_subscription(db.session, actor=current_user, data=data)
+        subscriptions.update_subscription(
+            db.session, actor=current_user, subscription_id=sub.id, data=data
+        )
+        return sub
+
+    done = attempt(
+        save, form=form, success=lambda saved: _("The alert “%(name)s” is saved.", name=saved.name)
+    )
+    if done is None:
         return _form_page(form, sub, None, 422)
-    db.session.commit()
-    flash(_("The alert “%(name)s” is saved.", name=sub.name), "success")
-    return redirect(url_for("alerts.show", subscription_id=sub.id), code=303)
+    return redirect(url_for("alerts.show", subscription_id=done.value.id), code=303)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -200,34 +208,26 @@ def show(subscription_id: int) -> ResponseReturnValue:
     )
 
 
-def _change(subscription_id: int, action: Any, message: str) -> ResponseReturnValue:
-    try:
-        action(db.session, actor=current_user, subscription_id=subscription_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("alerts.index"), code=303)
+def _change(subscription_id: int, change: Callable[..., object], message: str) -> Response:
+    return attempt_and_redirect(
+        lambda: change(db.session, actor=current_user, subscription_id=subscription_id),
+        url_for("alerts.index"),
+        success=message,
+    )
 
 
 @bp.post("/<int:subscription_id>/pause")
 @policy("user")
 def pause(subscription_id: int) -> ResponseReturnValue:
-    def action(session: Session, **kw: Any) -> AlertSubscription:
-        return subscriptions.set_paused(session, paused=True, **kw)
-
-    return _change(subscription_id, action, _("The alert is paused."))
+    paused = partial(subscriptions.set_paused, paused=True)
+    return _change(subscription_id, paused, _("The alert is paused."))
 
 
 @bp.post("/<int:subscription_id>/resume")
 @policy("user")
 def resume(subscription_id: int) -> ResponseReturnValue:
-    def action(session: Session, **kw: Any) -> AlertSubscription:
-        return subscriptions.set_paused(session, paused=False, **kw)
-
-    return _change(subscription_id, action, _("The alert is active again."))
+    active = partial(subscriptions.set_paused, paused=False)
+    return _change(subscription_id, active, _("The alert is active again."))
 
 
 @bp.post("/<int:subscription_id>/delete")

@@ -32,15 +32,16 @@ from marketplace.web.auth.forms import (
 )
 from marketplace.web.emails import send_reset, send_templated, send_verification
 from marketplace.web.helpers import (
-    attach_domain_error,
     flash_domain_error,
     form_status,
     locale,
     translate,
 )
 from marketplace.web.inputs import ConfirmForm
+from marketplace.web.outcomes import attempt
 from marketplace.web.policy import policy
 from marketplace.web.security import safe_next
+from models.accounts import User
 
 bp = Blueprint("auth", __name__)
 
@@ -98,24 +99,24 @@ def register() -> ResponseReturnValue:
             website=form.website.data or None,
             contact_phone=form.contact_phone.data or None,
         )
-        try:
-            registration = users.register_firm_owner(
+        registered = attempt(
+            lambda: users.register_firm_owner(
                 db.session,
                 email=form.email.data,
                 password=form.password.data,
                 name=form.name.data,
                 firm=firm,
                 locale=locale(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            _send_registration_mail(registration)
+            ),
+            form=form,
+            after_commit=_send_registration_mail,
             # The same answer whether or not the address already had an account.
-            email = users.normalise_email(form.email.data)
-            flash(_("We have sent an email to %(email)s.", email=email), "info")
+            success=lambda _registration: _(
+                "We have sent an email to %(email)s.", email=users.normalise_email(form.email.data)
+            ),
+            category="info",
+        )
+        if registered:
             return redirect(url_for("auth.registered"), code=303)
     return render_template("auth/register.html", form=form), form_status(form)
 
@@ -218,13 +219,12 @@ def verify(token: str) -> ResponseReturnValue:
         return render_template("auth/link_problem.html"), 400
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            users.verify_email(db.session, payload)
-        except DomainError as error:
-            flash_domain_error(error)
+        verified = attempt(
+            lambda: users.verify_email(db.session, payload),
+            success=_("Thank you, your email address is confirmed."),
+        )
+        if verified is None:
             return render_template("auth/link_problem.html"), 400
-        db.session.commit()
-        flash(_("Thank you, your email address is confirmed."), "success")
         target = "firm.overview" if current_user.is_authenticated else "auth.login"
         return redirect(url_for(target), code=303)
     return render_template("auth/verify.html", form=form)
@@ -270,15 +270,13 @@ def reset_password(token: str) -> ResponseReturnValue:
         return render_template("auth/link_problem.html"), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            users.set_password(db.session, user, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            logout_user()
-            flash(_("Your password has been changed. Log in with the new password."), "success")
+        changed = attempt(
+            lambda: users.set_password(db.session, user, form.password.data),
+            form=form,
+            after_commit=lambda _none: logout_user(),
+            success=_("Your password has been changed. Log in with the new password."),
+        )
+        if changed:
             return redirect(url_for("auth.login"), code=303)
     return render_template("auth/reset.html", form=form), form_status(form)
 
@@ -305,18 +303,20 @@ def accept_invitation(token: str) -> ResponseReturnValue:
             if isinstance(form, AcceptInvitationForm)
             else {}
         )
-        try:
-            user = members.accept_invitation(
-                db.session, invitation, user=existing, locale=locale(), **details
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
+
+        def signed_in(user: User) -> None:
             if not current_user.is_authenticated:
                 _start_session(user, remember=False)
-            flash(_("Welcome to %(firm)s.", firm=invitation.organisation.name), "success")
+
+        accepted = attempt(
+            lambda: members.accept_invitation(
+                db.session, invitation, user=existing, locale=locale(), **details
+            ),
+            form=form,
+            after_commit=signed_in,
+            success=lambda _user: _("Welcome to %(firm)s.", firm=invitation.organisation.name),
+        )
+        if accepted:
             return redirect(url_for("firm.overview"), code=303)
     return render_template(
         "auth/invitation.html", form=form, invitation=invitation, existing=existing

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,15 +15,13 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.services.deals import conversations, message_mail
-from marketplace.services.errors import DomainError
 from marketplace.services.listings.lifecycle import get_visible_listing
 from marketplace.services.listings.liveness import is_live
 from marketplace.services.reference.validation import ascii_int
-from marketplace.web import limits
+from marketplace.web import limits, outcomes
 from marketplace.web.deals.common import (
     attempt,
     bp,
-    commit,
     notify,
     page_context,
 )
@@ -32,14 +30,13 @@ from marketplace.web.deals.forms import (
     MessageForm,
 )
 from marketplace.web.helpers import (
-    attach_domain_error,
     form_status,
     options,
 )
 from marketplace.web.policy import policy
 from marketplace.web.presenters.parties import Names
 from models.base import swedish_today
-from models.deals import Conversation
+from models.deals import Conversation, Message
 from models.listings import Listing
 
 # --- inquiries ----------------------------------------------------------------------------------
@@ -87,26 +84,30 @@ def inquire(listing_id: int) -> ResponseReturnValue:
             wanted_until=form.wanted_until.data,
             counterpart_id=ascii_int(form.counterpart_id.data, low=1),
         )
-        try:
-            conversation, message = conversations.start_inquiry(
+        started = outcomes.attempt(
+            lambda: conversations.start_inquiry(
                 db.session,
                 actor=current_user,
                 listing_id=listing.id,
                 data=data,
                 today=swedish_today(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            event = "inquiry" if len(conversation.messages) == 1 else "message"
-            ids = notify(conversation, event, f"message:{message.id}", body=message.body)
-            commit(ids)
-            flash(_("Your inquiry has been sent."), "success")
+            ),
+            form=form,
+            emails=_inquiry_emails,
+            success=_("Your inquiry has been sent."),
+        )
+        if started:
+            conversation, _message = started.value
             return redirect(url_for("deals.conversation", conversation_id=conversation.id), 303)
     return render_template(
         "deals/inquire.html", form=form, listing=listing, live=is_live(listing, swedish_today())
     ), 429 if refused else form_status(form)
+
+
+def _inquiry_emails(started: tuple[Conversation, Message]) -> list[int]:
+    conversation, message = started
+    event = "inquiry" if len(conversation.messages) == 1 else "message"
+    return notify(conversation, event, f"message:{message.id}", body=message.body)
 
 
 # --- conversations ---------------------------------------------------------------------------
@@ -169,16 +170,16 @@ def post_message(conversation_id: int) -> ResponseReturnValue:
         if refused:
             form.body.errors = [*form.body.errors, refused]
             return _conversation_page(found, form, 429)
-        try:
-            message = conversations.post_message(
+        if outcomes.attempt(
+            lambda: conversations.post_message(
                 db.session, actor=current_user, conversation_id=found.id, body=form.body.data or ""
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            commit(notify(found, "message", f"message:{message.id}", body=message.body))
-            flash(_("Your message has been sent."), "success")
+            ),
+            form=form,
+            emails=lambda message: notify(
+                found, "message", f"message:{message.id}", body=message.body
+            ),
+            success=_("Your message has been sent."),
+        ):
             return redirect(
                 url_for("deals.conversation", conversation_id=found.id) + "#latest", 303
             )

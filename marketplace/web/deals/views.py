@@ -11,7 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, cast
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,13 +21,13 @@ from marketplace.services.deals import conversations, deal_terms, deliveries, ne
 from marketplace.services.errors import DomainError
 from marketplace.services.listings.sites import firm_sites
 from marketplace.services.reference.validation import ascii_int
+from marketplace.web import outcomes
 
 # The conversation routes live beside these, on the same blueprint.
 from marketplace.web.deals import conversations as _conversations  # noqa: F401
 from marketplace.web.deals.common import (
     attempt,
     bp,
-    commit,
     notify,
     page_context,
 )
@@ -140,17 +140,18 @@ def propose(conversation_id: int) -> ResponseReturnValue:
         abort(403)
     form = _deal_form(found, deal_terms.default_terms(found), None)
     if _checked_terms(form):
-        try:
-            deal = negotiation.propose_deal(
+        proposed = outcomes.attempt(
+            lambda: negotiation.propose_deal(
                 db.session, actor=current_user, conversation_id=found.id, terms=_terms(form)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            commit(notify(found, "proposed", f"deal-event:{deal.events[-1].id}", deal=deal))
-            flash(_("Your proposal has been sent."), "success")
-            return redirect(url_for("deals.deal", deal_id=deal.id), 303)
+            ),
+            form=form,
+            emails=lambda deal: notify(
+                found, "proposed", f"deal-event:{deal.events[-1].id}", deal=deal
+            ),
+            success=_("Your proposal has been sent."),
+        )
+        if proposed:
+            return redirect(url_for("deals.deal", deal_id=proposed.value.id), 303)
     return _terms_page(found, form, None, form_status(form))
 
 
@@ -163,19 +164,16 @@ def counter(deal_id: int) -> ResponseReturnValue:
     form = _deal_form(deal.conversation, deal_terms.terms_of(deal), deal.version)
     if _checked_terms(form):
         version = ascii_int(form.version.data) or 0
-        try:
-            negotiation.counter_deal(
+        if outcomes.attempt(
+            lambda: negotiation.counter_deal(
                 db.session, actor=current_user, deal_id=deal.id, version=version, terms=_terms(form)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            ids = notify(
+            ),
+            form=form,
+            emails=lambda _countered: notify(
                 deal.conversation, "countered", f"deal-event:{deal.events[-1].id}", deal=deal
-            )
-            commit(ids)
-            flash(_("Your new terms have been sent."), "success")
+            ),
+            success=_("Your new terms have been sent."),
+        ):
             return redirect(url_for("deals.deal", deal_id=deal.id), 303)
     return _terms_page(deal.conversation, form, deal, form_status(form))
 
@@ -310,25 +308,21 @@ def _delivery_input(form: DeliveryForm) -> dict[str, Any]:
 def log_delivery(deal_id: int) -> ResponseReturnValue:
     found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
     form = DeliveryForm()
-    if form.validate_on_submit():
-        try:
-            delivery = deliveries.log_delivery(
-                db.session, actor=current_user, deal_id=found.id, **_delivery_input(form)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            ids = notify(
-                found.conversation, "delivery", f"delivery:{delivery.id}", deal=found,
-                delivered=delivery.quantity,
-            )  # fmt: skip
-            commit(ids)
-            flash(
-                _("The delivery has been logged. It counts once the other firm confirms it."),
-                "success",
-            )
-            return redirect(url_for("deals.deal", deal_id=found.id) + "#deliveries", 303)
+    if form.validate_on_submit() and outcomes.attempt(
+        lambda: deliveries.log_delivery(
+            db.session, actor=current_user, deal_id=found.id, **_delivery_input(form)
+        ),
+        form=form,
+        emails=lambda delivery: notify(
+            found.conversation,
+            "delivery",
+            f"delivery:{delivery.id}",
+            deal=found,
+            delivered=delivery.quantity,
+        ),
+        success=_("The delivery has been logged. It counts once the other firm confirms it."),
+    ):
+        return redirect(url_for("deals.deal", deal_id=found.id) + "#deliveries", 303)
     return _deal_page(found, form, 422)
 
 
@@ -388,21 +382,25 @@ def correct_delivery(deal_id: int, delivery_id: int) -> ResponseReturnValue:
     if delivery is None or delivery.status == "confirmed":
         abort(404)
     form = DeliveryForm(obj=delivery)
-    if form.validate_on_submit():
-        try:
-            deliveries.correct_delivery(
-                db.session, actor=current_user, deal_id=found.id, delivery_id=delivery.id,
-                **_delivery_input(form),
-            )  # fmt: skip
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            key = f"deal-event:{found.events[-1].id}"
-            commit(notify(found.conversation, "corrected", key, deal=found,
-                          delivered=delivery.quantity))  # fmt: skip
-            flash(_("The delivery is corrected and waits for the other firm again."), "success")
-            return redirect(url_for("deals.deal", deal_id=found.id) + "#deliveries", 303)
+    if form.validate_on_submit() and outcomes.attempt(
+        lambda: deliveries.correct_delivery(
+            db.session,
+            actor=current_user,
+            deal_id=found.id,
+            delivery_id=delivery.id,
+            **_delivery_input(form),
+        ),
+        form=form,
+        emails=lambda _corrected: notify(
+            found.conversation,
+            "corrected",
+            f"deal-event:{found.events[-1].id}",
+            deal=found,
+            delivered=delivery.quantity,
+        ),
+        success=_("The delivery is corrected and waits for the other firm again."),
+    ):
+        return redirect(url_for("deals.deal", deal_id=found.id) + "#deliveries", 303)
     return render_template(
         "deals/delivery_edit.html", deal=found, delivery=delivery, form=form,
         **page_context(found.conversation),

@@ -18,8 +18,9 @@ from marketplace.services.matching.candidates import unmet_wants
 from marketplace.web import limits
 from marketplace.web.emails import send_templated, signed_url
 from marketplace.web.firm.forms import OUTSIDE, FirmForm, InviteForm, RoleForm, SiteForm
-from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
+from marketplace.web.helpers import flash_domain_error, form_status
 from marketplace.web.jobs import due_fanouts, fan_out_after_commit
+from marketplace.web.outcomes import attempt, attempt_and_redirect
 from marketplace.web.policy import policy
 from models.accounts import Invitation
 from models.base import swedish_today
@@ -99,16 +100,12 @@ def _site_input(form: SiteForm) -> sites.SiteInput:
 @policy("firm")
 def new_site() -> ResponseReturnValue:
     form = SiteForm()
-    if form.validate_on_submit():
-        try:
-            sites.create_site(db.session, actor=current_user, data=_site_input(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The site has been added."), "success")
-            return redirect(url_for("firm.overview"), code=303)
+    if form.validate_on_submit() and attempt(
+        lambda: sites.create_site(db.session, actor=current_user, data=_site_input(form)),
+        form=form,
+        success=_("The site has been added."),
+    ):
+        return redirect(url_for("firm.overview"), code=303)
     return render_template("firm/site_form.html", form=form, site=None), form_status(form)
 
 
@@ -119,34 +116,26 @@ def edit_site(site_id: int) -> ResponseReturnValue:
     form = SiteForm(obj=site)
     if not form.is_submitted():
         form.municipality_code.data = site.municipality_code or OUTSIDE
-    if form.validate_on_submit():
-        try:
-            sites.update_site(
-                db.session, actor=current_user, site_id=site_id, data=_site_input(form)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            fan_out_after_commit(due_fanouts(current_user.organisation_id))
-            flash(_("The site has been saved."), "success")
-            return redirect(url_for("firm.overview"), code=303)
+    if form.validate_on_submit() and attempt(
+        lambda: sites.update_site(
+            db.session, actor=current_user, site_id=site_id, data=_site_input(form)
+        ),
+        form=form,
+        after_commit=lambda _site: fan_out_after_commit(due_fanouts(current_user.organisation_id)),
+        success=_("The site has been saved."),
+    ):
+        return redirect(url_for("firm.overview"), code=303)
     return render_template("firm/site_form.html", form=form, site=site), form_status(form)
 
 
 @bp.post("/sites/<int:site_id>/delete")
 @policy("firm")
 def delete_site(site_id: int) -> ResponseReturnValue:
-    try:
-        sites.delete_site(db.session, actor=current_user, site_id=site_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-    else:
-        db.session.commit()
-        flash(_("The site has been removed."), "success")
-    return redirect(url_for("firm.overview"), code=303)
+    return attempt_and_redirect(
+        lambda: sites.delete_site(db.session, actor=current_user, site_id=site_id),
+        url_for("firm.overview"),
+        success=_("The site has been removed."),
+    )
 
 
 @bp.post("/members/invite")
@@ -160,14 +149,13 @@ def invite() -> ResponseReturnValue:
     if refused:
         form.email.errors = [*form.email.errors, refused]
         return _overview_page(form, 429)
-    try:
-        invitation = members.invite_member(db.session, actor=current_user, email=form.email.data)
-    except DomainError as error:
-        db.session.rollback()
-        attach_domain_error(form, error)
+    invited = attempt(
+        lambda: members.invite_member(db.session, actor=current_user, email=form.email.data),
+        form=form,
+        after_commit=_send_invitation,
+    )
+    if invited is None:
         return _overview_page(form, 422)
-    db.session.commit()
-    _send_invitation(invitation)
     return redirect(url_for("firm.overview"), code=303)
 
 
@@ -223,28 +211,20 @@ def set_role(member_id: int) -> ResponseReturnValue:
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        members.set_member_role(
+    return attempt_and_redirect(
+        lambda: members.set_member_role(
             db.session, actor=current_user, member_id=member_id, role=form.role.data
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-    else:
-        db.session.commit()
-        flash(_("The role has been changed."), "success")
-    return redirect(url_for("firm.overview"), code=303)
+        ),
+        url_for("firm.overview"),
+        success=_("The role has been changed."),
+    )
 
 
 @bp.post("/members/<int:member_id>/remove")
 @policy("owner")
 def remove_member(member_id: int) -> ResponseReturnValue:
-    try:
-        members.remove_member(db.session, actor=current_user, member_id=member_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-    else:
-        db.session.commit()
-        flash(_("The member has been removed from the firm."), "success")
-    return redirect(url_for("firm.overview"), code=303)
+    return attempt_and_redirect(
+        lambda: members.remove_member(db.session, actor=current_user, member_id=member_id),
+        url_for("firm.overview"),
+        success=_("The member has been removed from the firm."),
+    )

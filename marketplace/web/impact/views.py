@@ -23,8 +23,9 @@ from marketplace.services.impact.estimates import (
 from marketplace.services.impact.estimator import HEAT_KEY, Estimate
 from marketplace.services.listings.lifecycle import get_visible_listing
 from marketplace.services.reference.factor_defaults import ORGANIC_CATEGORIES
-from marketplace.web.helpers import attach_domain_error, flash_domain_error, fmt_number, translate
+from marketplace.web.helpers import attach_domain_error, fmt_number, translate
 from marketplace.web.inputs import query_id
+from marketplace.web.outcomes import attempt
 from marketplace.web.policy import policy
 from marketplace.web.presenters.estimate import ROUTE_LABELS, EstimateForm, choice_from
 from models.impact import Factor, FactorSet, StoredEstimate
@@ -177,20 +178,23 @@ def save_estimate() -> ResponseReturnValue:
     if not form.validate():
         flash(_("Correct the inputs marked on the page before saving the estimate."), "error")
         return back
-    try:
+
+    def save() -> tuple[StoredEstimate, FactorSet]:
         est, factor_set = estimate_pair(db.session, offer, want, choice_from(form))
-    except DomainError as error:
-        flash_domain_error(error)
+        stored = store_estimate(
+            db.session, offer=offer, want=want, est=est, factor_set=factor_set, actor=current_user
+        )
+        return stored, factor_set
+
+    saved = attempt(
+        save,
+        success=lambda kept: _(
+            "The estimate is saved with factor set version %(version)d.", version=kept[1].version
+        ),
+    )
+    if saved is None:
         return back
-    stored = store_estimate(
-        db.session, offer=offer, want=want, est=est, factor_set=factor_set, actor=current_user
-    )
-    db.session.commit()
-    flash(
-        _("The estimate is saved with factor set version %(version)d.", version=factor_set.version),
-        "success",
-    )
-    return redirect(url_for("impact.saved_estimate", estimate_id=stored.id), code=303)
+    return redirect(url_for("impact.saved_estimate", estimate_id=saved.value[0].id), code=303)
 
 
 @bp.get("/impact/saved/<int:estimate_id>")

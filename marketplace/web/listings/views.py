@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any, cast
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import Session
 
 from geo.gazetteer import COUNTIES, MUNICIPALITIES
 from marketplace.extensions import db
@@ -26,7 +26,6 @@ from marketplace.services.staff import facilitation
 from marketplace.web import limits
 from marketplace.web.helpers import (
     attach_domain_error,
-    flash_domain_error,
     form_status,
     locale,
     options,
@@ -39,9 +38,9 @@ from marketplace.web.listings.forms import (
     ReportForm,
     SearchForm,
 )
+from marketplace.web.outcomes import attempt, attempt_and_redirect
 from marketplace.web.policy import policy
 from marketplace.web.presenters.search_params import SearchParams, parse_search
-from models.accounts import User
 from models.base import swedish_today
 from models.listings import Listing
 from models.sites import Site
@@ -249,20 +248,16 @@ def new() -> ResponseReturnValue:
         flash(_("Add a site first: every listing belongs to one of your sites."), "info")
         return redirect(url_for("firm.new_site"))
     form = ListingForm(kind=kind, direction=direction, sites=sites)
-    if _checked(form, direction, kind):
-        try:
-            listing = lifecycle.create_listing(
+    if _checked(form, direction, kind) and (
+        created := attempt(
+            lambda: lifecycle.create_listing(
                 db.session, actor=current_user, data=_listing_input(form, direction, kind)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("The listing has been saved as a draft. Publish it when it is ready."), "success"
-            )
-            return redirect(url_for("listings.detail", listing_id=listing.id), code=303)
+            ),
+            form=form,
+            success=_("The listing has been saved as a draft. Publish it when it is ready."),
+        )
+    ):
+        return redirect(url_for("listings.detail", listing_id=created.value.id), code=303)
     return _render_form(form, direction, kind, status=form_status(form))
 
 
@@ -274,50 +269,42 @@ def edit(listing_id: int) -> ResponseReturnValue:
     form = ListingForm(obj=listing, kind=listing.kind, direction=listing.direction, sites=sites)
     if not form.is_submitted() and listing.ewc is not None:
         form.ewc_code.data = listing.ewc.display_code.rstrip("*")
-    if _checked(form, listing.direction, listing.kind):
-        try:
-            lifecycle.update_listing(
-                db.session,
-                actor=current_user,
-                listing_id=listing.id,
-                data=_listing_input(form, listing.direction, listing.kind),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            if listing.fanout_due:
-                fan_out_after_commit([listing.id])
-            flash(_("The listing has been saved."), "success")
-            return redirect(url_for("listings.detail", listing_id=listing.id), code=303)
+    if _checked(form, listing.direction, listing.kind) and attempt(
+        lambda: lifecycle.update_listing(
+            db.session,
+            actor=current_user,
+            listing_id=listing.id,
+            data=_listing_input(form, listing.direction, listing.kind),
+        ),
+        form=form,
+        after_commit=lambda _updated: _fan_out_if_due(listing),
+        success=_("The listing has been saved."),
+    ):
+        return redirect(url_for("listings.detail", listing_id=listing.id), code=303)
     return _render_form(form, listing.direction, listing.kind, listing, status=form_status(form))
 
 
 def _transition(listing_id: int, action: Callable[..., Listing | None], message: str) -> bool:
     """Run one state change on the actor's own listing; rule violations are flashed."""
-    try:
-        listing = action(db.session, actor=current_user, listing_id=listing_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-        return False
-    db.session.commit()
+    done = attempt(
+        lambda: action(db.session, actor=current_user, listing_id=listing_id),
+        after_commit=_fan_out_if_due,
+        success=message,
+    )
+    return done is not None
+
+
+def _fan_out_if_due(listing: Listing | None) -> None:
+    """After the commit: check the alerts of a listing that was published or moved."""
     if listing is not None and listing.fanout_due:
         fan_out_after_commit([listing.id])
-    flash(message, "success")
-    return True
 
 
 @bp.post("/<int:listing_id>/publish")
 @policy("firm")
 def publish(listing_id: int) -> ResponseReturnValue:
-    def action(session: Session, *, actor: User, listing_id: int) -> Listing:
-        return lifecycle.publish_listing(
-            session, actor=actor, listing_id=listing_id, today=swedish_today()
-        )
-
-    _transition(listing_id, action, _("The listing is published."))
+    publish_today = partial(lifecycle.publish_listing, today=swedish_today())
+    _transition(listing_id, publish_today, _("The listing is published."))
     return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
 
 
@@ -349,14 +336,10 @@ def report(listing_id: int) -> ResponseReturnValue:
     if refused:
         flash(refused, "error")
         return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
-    try:
-        facilitation.report_listing(
+    return attempt_and_redirect(
+        lambda: facilitation.report_listing(
             db.session, actor=current_user, listing_id=listing_id, reason=reason
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-    else:
-        db.session.commit()
-        flash(_("Thank you. The regional staff will look at the listing."), "success")
-    return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
+        ),
+        url_for("listings.detail", listing_id=listing_id),
+        success=_("Thank you. The regional staff will look at the listing."),
+    )

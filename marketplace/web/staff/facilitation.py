@@ -42,6 +42,7 @@ from marketplace.web.helpers import (
 )
 from marketplace.web.inputs import Form, query_id, query_text
 from marketplace.web.jobs import send_after_commit
+from marketplace.web.outcomes import attempt
 from marketplace.web.policy import policy
 from marketplace.web.presenters.stats_params import parse_filter
 from marketplace.web.staff.views import bp, filter_choices
@@ -248,20 +249,19 @@ def firm(organisation_id: int) -> ResponseReturnValue:
 def add_note(organisation_id: int) -> ResponseReturnValue:
     organisation = db.session.get(Organisation, organisation_id) or abort(404)
     form = NoteForm()
-    if form.validate_on_submit():
-        try:
-            facilitation.add_note(
-                db.session, actor=current_user, organisation_id=organisation.id,
-                body=form.body.data or "", follow_up_on=form.follow_up_on.data,
-                today=swedish_today(),
-            )  # fmt: skip
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The note is saved."), "success")
-            return redirect(url_for("staff.firm", organisation_id=organisation.id), 303)
+    if form.validate_on_submit() and attempt(
+        lambda: facilitation.add_note(
+            db.session,
+            actor=current_user,
+            organisation_id=organisation.id,
+            body=form.body.data or "",
+            follow_up_on=form.follow_up_on.data,
+            today=swedish_today(),
+        ),
+        form=form,
+        success=_("The note is saved."),
+    ):
+        return redirect(url_for("staff.firm", organisation_id=organisation.id), 303)
     return _firm_page(organisation, form, 422)
 
 
