@@ -65,6 +65,21 @@ def attempt(
     return Done(value)
 
 
+def checked(form: Form, rules: Callable[[], object]) -> bool:
+    """Whether a submission may go to the service. When a field does not parse, `rules` (the
+    service's checks, on what did parse) still run, so every error shows at once; nothing is
+    saved."""
+    if not form.is_submitted():
+        return False
+    if form.validate():
+        return True
+    try:
+        rules()
+    except DomainError as error:
+        attach_domain_error(form, error, beside_shape=False)
+    return False
+
+
 def attempt_and_redirect(
     change: Callable[[], T],
     location: str,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import (
     Blueprint,
     current_app,
@@ -15,6 +18,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import Session
 
 from marketplace.config import Settings
 from marketplace.extensions import db, limiter
@@ -43,6 +47,8 @@ from marketplace.web.policy import policy
 from marketplace.web.security import safe_next
 from models.accounts import User
 
+T = TypeVar("T")
+
 bp = Blueprint("auth", __name__)
 
 
@@ -66,6 +72,19 @@ def _read(purpose: str, token: str, max_age: int) -> dict[str, object] | None:
             flash(_("This link has expired. Ask for a new one."), "error")
         else:
             flash(_("This link is not valid. Check that you copied all of it."), "error")
+        return None
+
+
+def _opened(
+    payload: dict[str, object] | None, open_link: Callable[[Session, dict[str, object]], T]
+) -> T | None:
+    """What a link's payload opens, or None (the reason flashed) when it no longer holds."""
+    if not payload:
+        return None
+    try:
+        return open_link(db.session, payload)
+    except DomainError as error:
+        flash_domain_error(error)
         return None
 
 
@@ -261,11 +280,7 @@ def forgot_password() -> ResponseReturnValue:
 @policy("public")
 def reset_password(token: str) -> ResponseReturnValue:
     payload = _read("reset", token, _settings().token_max_age_reset)
-    try:
-        user = users.user_for_reset(db.session, payload) if payload else None
-    except DomainError as error:
-        flash_domain_error(error)
-        user = None
+    user = _opened(payload, users.user_for_reset)
     if user is None:
         return render_template("auth/link_problem.html"), 400
     form = ResetPasswordForm()
@@ -285,11 +300,7 @@ def reset_password(token: str) -> ResponseReturnValue:
 @policy("public")
 def accept_invitation(token: str) -> ResponseReturnValue:
     payload = _read("invite", token, _settings().token_max_age_invite)
-    try:
-        invitation = members.open_invitation(db.session, payload) if payload else None
-    except DomainError as error:
-        flash_domain_error(error)
-        invitation = None
+    invitation = _opened(payload, members.open_invitation)
     if invitation is None:
         return render_template("auth/link_problem.html"), 400
     existing = users.find_user_by_email(db.session, invitation.email)

@@ -18,7 +18,6 @@ from flask_login import current_user
 
 from marketplace.extensions import db
 from marketplace.services.deals import conversations, deal_terms, deliveries, negotiation
-from marketplace.services.errors import DomainError
 from marketplace.services.listings.sites import firm_sites
 from marketplace.services.reference.validation import ascii_int
 from marketplace.web import outcomes
@@ -39,7 +38,6 @@ from marketplace.web.deals.forms import (
     DisputeForm,
 )
 from marketplace.web.helpers import (
-    attach_domain_error,
     form_status,
     options,
 )
@@ -108,17 +106,8 @@ def _terms(form: DealForm) -> deal_terms.Terms:
 
 
 def _checked_terms(form: DealForm) -> bool:
-    """Whether the terms may go to the service; when a field does not parse, the deal rules are
-    still checked on the rest, so every error shows in one round."""
-    if not form.is_submitted():
-        return False
-    if form.validate():
-        return True
-    try:
-        deal_terms.check_terms(_terms(form))
-    except DomainError as error:
-        attach_domain_error(form, error, beside_shape=False)
-    return False
+    """Whether the terms may go to the service; the deal rules run on what parsed."""
+    return outcomes.checked(form, lambda: deal_terms.check_terms(_terms(form)))
 
 
 def _terms_page(

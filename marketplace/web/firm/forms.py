@@ -13,10 +13,16 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import URL, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITIES
-from marketplace.web.fields import LocalDecimalField, ascii_digits, email_field, sni_check
+from marketplace.web.fields import (
+    LocalDecimalField,
+    ascii_digits,
+    email_field,
+    sni_check,
+    website_field,
+)
 from marketplace.web.helpers import options
 from marketplace.web.inputs import Form
 
@@ -30,14 +36,7 @@ class FirmForm(Form):
     sni_code = StringField(
         _l("SNI code (optional)"), validators=[Optional(), Length(max=7), ascii_digits, sni_check]
     )
-    website = StringField(
-        _l("Website (optional)"),
-        validators=[
-            Optional(),
-            Length(max=300),
-            URL(message=_l("Enter a full address starting with https://.")),
-        ],
-    )
+    website = website_field()
     contact_email = EmailField(
         _l("Contact email"),
         validators=[

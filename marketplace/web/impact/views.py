@@ -41,23 +41,24 @@ def factor_sets() -> ResponseReturnValue:
     return render_template("impact/factor_sets.html", versions=versions)
 
 
-@bp.get("/factors/<int:version>")
-@policy("public")
-def factor_set(version: int) -> ResponseReturnValue:
+def _factor_set_or_404(version: int) -> FactorSet:
     found = factors.get_set(db.session, version)
     if found is None:
         abort(404)
-    return render_template("impact/factor_set.html", factor_set=found)
+    return found
+
+
+@bp.get("/factors/<int:version>")
+@policy("public")
+def factor_set(version: int) -> ResponseReturnValue:
+    return render_template("impact/factor_set.html", factor_set=_factor_set_or_404(version))
 
 
 @bp.get("/factors/<int:version>.csv")
 @policy("public")
 def factor_set_csv(version: int) -> ResponseReturnValue:
-    found = factors.get_set(db.session, version)
-    if found is None:
-        abort(404)
     return Response(
-        factors.to_csv(found),
+        factors.to_csv(_factor_set_or_404(version)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="factors-v{version}.csv"'},
     )

@@ -15,7 +15,6 @@ from flask_login import current_user
 from geo.gazetteer import COUNTIES, MUNICIPALITIES
 from marketplace.extensions import db
 from marketplace.services.deals import conversations
-from marketplace.services.errors import DomainError
 from marketplace.services.impact.estimates import ranked_matches
 from marketplace.services.listings import lifecycle, rules
 from marketplace.services.listings.liveness import is_live
@@ -25,7 +24,6 @@ from marketplace.services.reference.taxonomy import common_codes
 from marketplace.services.staff import facilitation
 from marketplace.web import limits
 from marketplace.web.helpers import (
-    attach_domain_error,
     form_status,
     locale,
     options,
@@ -38,7 +36,7 @@ from marketplace.web.listings.forms import (
     ReportForm,
     SearchForm,
 )
-from marketplace.web.outcomes import attempt, attempt_and_redirect
+from marketplace.web.outcomes import attempt, attempt_and_redirect, checked
 from marketplace.web.policy import policy
 from marketplace.web.presenters.search_params import SearchParams, parse_search
 from models.base import swedish_today
@@ -206,17 +204,8 @@ def _listing_input(form: ListingForm, direction: str, kind: str) -> rules.Listin
 
 
 def _checked(form: ListingForm, direction: str, kind: str) -> bool:
-    """Whether a submission may go to the service. When a field does not parse, the listing's
-    rules are still checked on the rest, so every error shows at once, and nothing is saved."""
-    if not form.is_submitted():
-        return False
-    if form.validate():
-        return True
-    try:
-        rules.validate(db.session, _listing_input(form, direction, kind))
-    except DomainError as error:
-        attach_domain_error(form, error, beside_shape=False)
-    return False
+    """Whether a submission may go to the service; the listing's rules run on what parsed."""
+    return checked(form, lambda: rules.validate(db.session, _listing_input(form, direction, kind)))
 
 
 def _render_form(
