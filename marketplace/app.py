@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace.config import Settings
 from marketplace.extensions import babel, csrf, db, limiter, login_manager
+from models.accounts import User
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("sv", "en")
@@ -84,7 +85,7 @@ def select_locale() -> str:
 def _settings() -> Settings:
     from flask import current_app
 
-    return current_app.extensions["settings"]  # type: ignore[no-any-return]
+    return current_app.extensions["settings"]
 
 
 def _init_extensions(app: Flask, settings: Settings) -> None:
@@ -98,7 +99,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def _load_user(user_id: str):  # type: ignore[no-untyped-def]
+    def _load_user(user_id: str) -> User | None:
         from marketplace.services.accounts.users import load_user
 
         return load_user(db.session, user_id)

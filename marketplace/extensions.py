@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel
@@ -35,7 +36,7 @@ class Database:
         app.teardown_appcontext(self._close)
 
     @staticmethod
-    def configure(app: Flask, bind: Engine | Connection, **session_kwargs: object) -> None:
+    def configure(app: Flask, bind: Engine | Connection, **session_kwargs: Any) -> None:
         """Point the app's sessions at an engine, or a connection (tests bind a transaction)."""
         writer_bind = writer_engine(bind) if isinstance(bind, Engine) else bind
         app.extensions["database"] = _State(
@@ -46,7 +47,7 @@ class Database:
 
     @staticmethod
     def state(app: Flask | None = None) -> _State:
-        return (app or current_app).extensions["database"]  # type: ignore[no-any-return]
+        return (app or current_app).extensions["database"]
 
     @property
     def engine(self) -> Engine:
@@ -59,7 +60,7 @@ class Database:
             safe = has_request_context() and request.method in SAFE_METHODS
             state = self.state()
             g.db_session = (state.reader if safe else state.writer)()
-        return g.db_session  # type: ignore[no-any-return]
+        return g.db_session
 
     def write_session(self) -> Session:
         """A writer session outside a request (CLI commands)."""

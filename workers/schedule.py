@@ -7,6 +7,7 @@ next run and one that runs twice sends nothing twice. The retention purge runs n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from workers.jobs.alerts import send_digests
@@ -28,7 +29,9 @@ def build_scheduler(connection: Any) -> Any:
     class JsonCronJob(CronJob):
         """RQ's CronJob enqueues with the default (pickle) serializer; ours use JSON."""
 
-        def enqueue(self, connection: Any) -> Any:  # type: ignore[override]
+        func: Callable[..., Any]  # ours are always built from a function, never a name
+
+        def enqueue(self, connection: Any) -> Any:
             from rq import Queue
 
             queue = Queue(self.queue_name, connection=connection, serializer=JSONSerializer)
@@ -36,7 +39,7 @@ def build_scheduler(connection: Any) -> Any:
             return job
 
     scheduler = CronScheduler(connection=connection)
-    entries = [
+    entries: list[tuple[Callable[..., Any], str, tuple[str, ...], dict[str, Any]]] = [
         (sweep, MAINTENANCE, (), {"interval": 60}),
         (send_digests, ALERTS, ("daily",), {"cron": "5 * * * *"}),
         (send_digests, ALERTS, ("weekly",), {"cron": "10 * * * *"}),

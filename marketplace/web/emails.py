@@ -47,24 +47,23 @@ def send_templated(
 
 
 def send_verification(user: User) -> None:
-    url = signed_url("auth.verify", "verify", users.verification_payload(user))
-    send_templated(
-        to=user.email,
-        locale=user.locale or current_locale(),
-        template="verify",
-        purpose="verify",
-        user=user,
-        url=url,
+    _send_link(
+        user, "verify", signed_url("auth.verify", "verify", users.verification_payload(user))
     )
 
 
 def send_reset(user: User) -> None:
     url = signed_url("auth.reset_password", "reset", users.reset_payload(user))
+    _send_link(user, "reset", url)
+
+
+def _send_link(user: User, purpose: str, url: str) -> None:
+    """An account email whose template is named by its purpose, with the signed link."""
     send_templated(
         to=user.email,
         locale=user.locale or current_locale(),
-        template="reset",
-        purpose="reset",
+        template=purpose,
+        purpose=purpose,
         user=user,
         url=url,
     )

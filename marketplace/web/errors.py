@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -14,29 +15,29 @@ from marketplace.services.errors import Forbidden, NotFound
 log = logging.getLogger("marketplace.errors")
 
 
-def _page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
+def _page(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(NotFound)
-    def _domain_not_found(_exc: NotFound):  # type: ignore[no-untyped-def]
+    def _domain_not_found(_exc: NotFound) -> ResponseReturnValue:
         return _page(
             404, _("Page not found"), _("The page or item does not exist, or you cannot see it.")
         )
 
     @app.errorhandler(Forbidden)
-    def _domain_forbidden(_exc: Forbidden):  # type: ignore[no-untyped-def]
+    def _domain_forbidden(_exc: Forbidden) -> ResponseReturnValue:
         return _page(403, _("Not allowed"), _("You are not allowed to do that."))
 
     @app.errorhandler(CSRFError)
-    def _csrf(_exc: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf(_exc: CSRFError) -> ResponseReturnValue:
         return _page(
             400, _("The form has expired"), _("Go back, reload the page and send the form again.")
         )
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(exc: HTTPException) -> ResponseReturnValue:
         titles = {
             400: (_("Bad request"), _("The request could not be understood.")),
             403: (_("Not allowed"), _("You are not allowed to see this page.")),
@@ -52,7 +53,7 @@ def register_error_handlers(app: Flask) -> None:
         return _page(exc.code or 500, title, message)
 
     @app.errorhandler(InternalServerError)
-    def _unexpected(exc: InternalServerError):  # type: ignore[no-untyped-def]
+    def _unexpected(exc: InternalServerError) -> ResponseReturnValue:
         log.error(
             "unhandled error on %s %s",
             request.method,

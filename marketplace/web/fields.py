@@ -19,10 +19,12 @@ from wtforms import (
     StringField,
 )
 from wtforms.validators import (
+    URL,
     Email,
     EqualTo,
     InputRequired,
     Length,
+    Optional,
     StopValidation,
     ValidationError,
 )
@@ -231,6 +233,17 @@ def email_field(label: str | None = None) -> EmailField:
             Length(max=254),
         ],
         render_kw={"autocomplete": "email"},
+    )
+
+
+def website_field() -> StringField:
+    return StringField(
+        _l("Website (optional)"),
+        validators=[
+            Optional(),
+            Length(max=300),
+            URL(message=_l("Enter a full address starting with https://.")),
+        ],
     )
 
 

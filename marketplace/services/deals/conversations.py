@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
@@ -315,7 +315,7 @@ def mark_read(session: Session, *, actor: User, conversation_id: int) -> None:
     _set_read(session, conversation.id, actor.id, max(utcnow(), conversation.last_activity_at))
 
 
-def _unread_condition(actor: User):  # type: ignore[no-untyped-def]
+def _unread_condition(actor: User) -> ColumnElement[bool]:
     return and_(
         or_(
             ConversationRead.read_at.is_(None),
@@ -327,7 +327,7 @@ def _unread_condition(actor: User):  # type: ignore[no-untyped-def]
     )
 
 
-def _with_reads(actor: User):  # type: ignore[no-untyped-def]
+def _with_reads(actor: User) -> tuple[type[ConversationRead], ColumnElement[bool]]:
     return (
         ConversationRead,
         and_(

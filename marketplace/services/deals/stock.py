@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.services.deals.deal_terms import PERIOD_DAYS, PRECISION
@@ -49,7 +49,7 @@ def _tonnes(quantity: Decimal, unit: str, density: Decimal | None) -> float | No
     return tonnes(float(quantity), unit, float(density) if density is not None else None)
 
 
-def _ran_out(remaining):  # type: ignore[no-untyped-def]
+def _ran_out(remaining: ColumnElement[Decimal]) -> ColumnElement[str]:
     return case((remaining <= 0, "reserved"), else_=Listing.status)
 
 

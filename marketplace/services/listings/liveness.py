@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from models.listings import Listing
@@ -21,7 +21,7 @@ def is_live(listing: Listing, today: date) -> bool:
     )
 
 
-def live_condition(today: date):  # type: ignore[no-untyped-def]
+def live_condition(today: date) -> ColumnElement[bool]:
     """Published and not past its end date."""
     return (Listing.status == "published") & (
         or_(Listing.available_until.is_(None), Listing.available_until >= today)

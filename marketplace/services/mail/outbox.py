@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,7 +62,7 @@ class Envelope:
     headers: dict[str, str] | None = None
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
+def _insert(session: Session) -> postgresql.Insert | sqlite.Insert:
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxEmail)
 
@@ -133,7 +133,7 @@ def queue(
     return queue_many(session, [envelope], domain=domain, now=now).get(envelope.key)
 
 
-def _claimable(now: datetime, lease: timedelta):  # type: ignore[no-untyped-def]
+def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:
     return or_(
         (OutboxEmail.status == "pending") & (OutboxEmail.next_attempt_at <= now),
         (OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < now - lease),

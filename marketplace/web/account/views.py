@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
@@ -32,19 +33,20 @@ from marketplace.web.audit import record_read
 from marketplace.web.helpers import attach_domain_error
 from marketplace.web.inputs import ConfirmForm
 from marketplace.web.jobs import mail_context, send_after_commit
+from marketplace.web.outcomes import attempt
 from marketplace.web.policy import policy
 from models.base import utcnow
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-def _page(  # type: ignore[no-untyped-def]
+def _page(
     profile: ProfileForm,
     password: PasswordForm,
     status: int = 200,
     delete: DeleteAccountForm | None = None,
     message_mail_form: MessageMailForm | None = None,
-):
+) -> tuple[str, int]:
     if message_mail_form is None:
         message_mail_form = MessageMailForm(formdata=None, message_mail=current_user.message_mail)
     return render_template(
@@ -67,13 +69,13 @@ def _profile() -> ProfileForm:
 
 @bp.get("")
 @policy("user")
-def settings():  # type: ignore[no-untyped-def]
+def settings() -> ResponseReturnValue:
     return _page(_profile(), PasswordForm(formdata=None))
 
 
 @bp.post("/profile")
 @policy("user")
-def update_profile():  # type: ignore[no-untyped-def]
+def update_profile() -> ResponseReturnValue:
     profile = ProfileForm()
     if not profile.validate_on_submit():
         return _page(profile, PasswordForm(formdata=None), 422)
@@ -88,31 +90,27 @@ def update_profile():  # type: ignore[no-untyped-def]
 
 @bp.post("/password")
 @policy("user")
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     password = PasswordForm()
     if password.validate_on_submit():
-        try:
-            users.change_password(
+        changed = attempt(
+            lambda: users.change_password(
                 db.session,
                 current_user,
                 current=password.current_password.data,
                 new=password.password.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(password, error)
-        else:
-            db.session.commit()
+            ),
+            form=password,
             # The session token rotated; keep this device signed in.
-            login_user(current_user._get_current_object())
-            flash(
-                _("Your password has been changed. Other devices have been logged out."), "success"
-            )
+            after_commit=lambda _none: login_user(current_user._get_current_object()),
+            success=_("Your password has been changed. Other devices have been logged out."),
+        )
+        if changed:
             return redirect(url_for("account.settings"), code=303)
     return _page(_profile(), password, 422)
 
 
-def _signed_out(message: str):  # type: ignore[no-untyped-def]
+def _signed_out(message: str) -> ResponseReturnValue:
     logout_user()
     language = session.get("locale")
     session.clear()
@@ -124,7 +122,7 @@ def _signed_out(message: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/sign-out-everywhere")
 @policy("user")
-def sign_out_everywhere():  # type: ignore[no-untyped-def]
+def sign_out_everywhere() -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("account.settings"), code=303)
     users.end_sessions(db.session, current_user, everywhere=True)
@@ -134,7 +132,7 @@ def sign_out_everywhere():  # type: ignore[no-untyped-def]
 
 @bp.get("/export")
 @policy("user")
-def export():  # type: ignore[no-untyped-def]
+def export() -> ResponseReturnValue:
     """Everything held about the signed-in person, as a JSON download (GDPR art. 15 and 20)."""
     data = privacy.export_user_data(db.session, current_user)
     # A read, but a security-relevant one (a stolen session would start here): logged.
@@ -150,21 +148,19 @@ def export():  # type: ignore[no-untyped-def]
 
 @bp.post("/delete")
 @policy("user")
-def delete():  # type: ignore[no-untyped-def]
+def delete() -> ResponseReturnValue:
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        try:
-            privacy.delete_account(
+        deleted = attempt(
+            lambda: privacy.delete_account(
                 db.session,
                 current_user,
                 password=form.password.data,
                 close_firm_too=bool(form.close_firm.data),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if deleted:
             return _signed_out(_("Your account has been deleted. Thank you for using the service."))
     return _page(_profile(), PasswordForm(formdata=None), 422, delete=form)
 
@@ -174,7 +170,7 @@ def delete():  # type: ignore[no-untyped-def]
 
 @bp.post("/message-mail")
 @policy("user")
-def update_message_mail():  # type: ignore[no-untyped-def]
+def update_message_mail() -> ResponseReturnValue:
     form = MessageMailForm()
     if form.validate_on_submit():
         try:

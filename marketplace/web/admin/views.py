@@ -4,6 +4,7 @@ and (for staff) email delivery."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,13 +14,13 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from marketplace.extensions import db
 from marketplace.services.accounts import administration, audit
-from marketplace.services.errors import DomainError
 from marketplace.services.impact import factors
 from marketplace.services.mail import outbox
 from marketplace.web.emails import send_reset, send_verification
-from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
+from marketplace.web.helpers import form_status
 from marketplace.web.inputs import Form, query_text
 from marketplace.web.jobs import send_after_commit
+from marketplace.web.outcomes import attempt
 from marketplace.web.policy import policy
 from models.base import utcnow
 
@@ -33,7 +34,7 @@ class RolesForm(Form):
 
 @bp.get("/users")
 @policy("admin")
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     query = query_text("q", max_length=100)
     return render_template(
         "admin/users.html",
@@ -43,62 +44,51 @@ def users():  # type: ignore[no-untyped-def]
     )
 
 
-def _back_to_users():  # type: ignore[no-untyped-def]
+def _back_to_users() -> ResponseReturnValue:
     return redirect(url_for("admin.users", q=request.args.get("q") or None), code=303)
 
 
 @bp.post("/users/<int:user_id>/deactivate")
 @policy("admin")
-def deactivate(user_id: int):  # type: ignore[no-untyped-def]
+def deactivate(user_id: int) -> ResponseReturnValue:
     if Form().validate_on_submit():
-        try:
-            user = administration.deactivate_user(db.session, actor=current_user, user_id=user_id)
-        except DomainError as error:
-            db.session.rollback()
-            flash_domain_error(error)
-        else:
-            db.session.commit()
-            flash(
-                _("%(email)s is deactivated: no sign-in and no email.", email=user.email), "success"
-            )
+        attempt(
+            lambda: administration.deactivate_user(db.session, actor=current_user, user_id=user_id),
+            success=lambda user: _(
+                "%(email)s is deactivated: no sign-in and no email.", email=user.email
+            ),
+        )
     return _back_to_users()
 
 
 @bp.post("/users/<int:user_id>/reactivate")
 @policy("admin")
-def reactivate(user_id: int):  # type: ignore[no-untyped-def]
+def reactivate(user_id: int) -> ResponseReturnValue:
     if Form().validate_on_submit():
-        try:
-            user = administration.reactivate_user(db.session, actor=current_user, user_id=user_id)
-        except DomainError as error:
-            db.session.rollback()
-            flash_domain_error(error)
-        else:
-            db.session.commit()
-            flash(_("%(email)s can sign in again.", email=user.email), "success")
+        attempt(
+            lambda: administration.reactivate_user(db.session, actor=current_user, user_id=user_id),
+            success=lambda user: _("%(email)s can sign in again.", email=user.email),
+        )
     return _back_to_users()
 
 
 @bp.post("/users/<int:user_id>/send/<any(verify, reset):mail>")
 @policy("admin")
-def send_account_email(user_id: int, mail: str):  # type: ignore[no-untyped-def]
+def send_account_email(user_id: int, mail: str) -> ResponseReturnValue:
     if Form().validate_on_submit():
-        try:
-            user = administration.user_for_admin_mail(
+        attempt(
+            lambda: administration.user_for_admin_mail(
                 db.session, actor=current_user, user_id=user_id, kind=mail
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash_domain_error(error)
-        else:
-            (send_verification if mail == "verify" else send_reset)(user)  # commits
-            flash(_("An email is on its way to %(email)s.", email=user.email), "success")
+            ),
+            after_commit=send_verification if mail == "verify" else send_reset,
+            success=lambda user: _("An email is on its way to %(email)s.", email=user.email),
+        )
     return _back_to_users()
 
 
 @bp.get("/audit")
 @policy("admin")
-def audit_log():  # type: ignore[no-untyped-def]
+def audit_log() -> ResponseReturnValue:
     action = request.args.get("action", "")
     if action not in audit.ACTIONS:
         action = ""
@@ -113,24 +103,20 @@ def audit_log():  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/roles")
 @policy("admin")
-def set_roles(user_id: int):  # type: ignore[no-untyped-def]
+def set_roles(user_id: int) -> ResponseReturnValue:
     form = RolesForm()
     if form.validate_on_submit():
-        try:
-            user = administration.set_platform_roles(
+        attempt(
+            lambda: administration.set_platform_roles(
                 db.session,
                 actor=current_user,
                 user_id=user_id,
                 is_staff=form.is_staff.data,
                 is_admin=form.is_admin.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash_domain_error(error)
-        else:
-            db.session.commit()
-            flash(_("The roles of %(email)s have been saved.", email=user.email), "success")
-    return redirect(url_for("admin.users", q=request.args.get("q") or None), code=303)
+            ),
+            success=lambda user: _("The roles of %(email)s have been saved.", email=user.email),
+        )
+    return _back_to_users()
 
 
 class FactorSetForm(Form):
@@ -155,32 +141,27 @@ class FactorSetForm(Form):
 
 @bp.route("/factors/new", methods=["GET", "POST"])
 @policy("admin")
-def new_factor_set():  # type: ignore[no-untyped-def]
+def new_factor_set() -> ResponseReturnValue:
     form = FactorSetForm()
     if request.method == "POST" and form.csv_file.data:
         form.take_text("factors_csv", form.csv_file.data.read(200_000).decode("utf-8", "replace"))
     if form.validate_on_submit():
-        try:
-            published = factors.publish(
+        done = attempt(
+            lambda: factors.publish(
                 db.session,
                 factors.parse_csv(form.factors_csv.data),
                 label=form.label.data,
                 notes=form.notes.data or None,
                 actor=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Factor set version %(version)d is published and in force.",
-                    version=published.version,
-                ),
-                "success",
-            )
-            return redirect(url_for("impact.factor_set", version=published.version), code=303)
+            ),
+            form=form,
+            success=lambda published: _(
+                "Factor set version %(version)d is published and in force.",
+                version=published.version,
+            ),
+        )
+        if done:
+            return redirect(url_for("impact.factor_set", version=done.value.version), code=303)
     elif not form.is_submitted():
         current = factors.current_set(db.session)
         form.factors_csv.data = factors.to_csv(current) if current else ""
@@ -189,7 +170,7 @@ def new_factor_set():  # type: ignore[no-untyped-def]
 
 @bp.get("/mail")
 @policy("staff")
-def mail():  # type: ignore[no-untyped-def]
+def mail() -> ResponseReturnValue:
     """Email delivery: how many emails wait, went out or failed, and the failures themselves."""
     return render_template(
         "admin/mail.html",
@@ -200,7 +181,7 @@ def mail():  # type: ignore[no-untyped-def]
 
 @bp.post("/mail/<int:email_id>/retry")
 @policy("staff")
-def retry_mail(email_id: int):  # type: ignore[no-untyped-def]
+def retry_mail(email_id: int) -> ResponseReturnValue:
     if outbox.retry_failed(db.session, email_id, now=utcnow()):
         db.session.commit()
         send_after_commit([email_id])

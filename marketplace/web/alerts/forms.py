@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField
@@ -11,6 +14,7 @@ from geo.gazetteer import COUNTIES, MUNICIPALITIES
 from marketplace.web.fields import LocalDecimalField, MultiCheckboxField, ascii_digits
 from marketplace.web.helpers import locale, options
 from marketplace.web.inputs import Form
+from models.sites import Site
 from models.taxonomy import CATEGORIES
 
 AREA_LABELS = {
@@ -64,7 +68,7 @@ class AlertForm(Form):
     )
     cadence = RadioField(_l("How often"), default="instant")
 
-    def __init__(self, *args, sites=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, sites: Sequence[Site] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         lang = locale()
         self.area_kind.choices = options(AREA_LABELS.items())

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
 from marketplace.extensions import csrf, db
@@ -20,11 +24,13 @@ from marketplace.services.errors import DomainError
 from marketplace.services.listings.sites import firm_sites
 from marketplace.services.reference.validation import ascii_int, ascii_number
 from marketplace.web.alerts.forms import POINT, AlertForm
-from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
+from marketplace.web.helpers import attach_domain_error, form_status
+from marketplace.web.outcomes import attempt, attempt_and_redirect
 from marketplace.web.policy import policy
 from marketplace.web.presenters.geojson import feature
 from models.alerts import AlertSubscription
 from models.base import swedish_today
+from models.sites import Site
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
@@ -109,7 +115,7 @@ def _preview(sub: AlertSubscription) -> dict[str, Any]:
     }
 
 
-def _sites() -> list[Any]:
+def _sites() -> list[Site]:
     if current_user.organisation_id is None:
         return []
     return firm_sites(db.session, current_user.organisation_id)
@@ -117,12 +123,14 @@ def _sites() -> list[Any]:
 
 @bp.get("")
 @policy("user")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     subs = subscriptions.user_subscriptions(db.session, current_user.id)
     return render_template("alerts/index.html", subs=subs, area_summary=area_summary)
 
 
-def _form_page(form: AlertForm, sub: AlertSubscription | None, preview: Any, status: int = 200):  # type: ignore[no-untyped-def]
+def _form_page(
+    form: AlertForm, sub: AlertSubscription | None, preview: Any, status: int = 200
+) -> tuple[str, int]:
     sites = _sites()
     return (
         render_template("alerts/form.html", form=form, sub=sub, preview=preview, sites=sites),
@@ -130,36 +138,41 @@ def _form_page(form: AlertForm, sub: AlertSubscription | None, preview: Any, sta
     )
 
 
-def _save_or_preview(form: AlertForm, sub: AlertSubscription | None):  # type: ignore[no-untyped-def]
+def _save_or_preview(form: AlertForm, sub: AlertSubscription | None) -> ResponseReturnValue:
     """Shared by new and edit: 'preview' shows what would be caught without saving anything."""
     data = _input(form)
-    previewing = request.form.get("action") == "preview"
-    try:
-        if previewing:
-            named = replace(data, name=data.name.strip() or _("Preview"))  # a name is for saving
+    if request.form.get("action") == "preview":
+        named = replace(data, name=data.name.strip() or _("Preview"))  # a name is for saving
+        try:
             result = _preview(
                 subscriptions.draft_subscription(db.session, actor=current_user, data=named)
             )
+        except DomainError as error:
             db.session.rollback()
-            return _form_page(form, sub, result)
+            attach_domain_error(form, error)
+            return _form_page(form, sub, None, 422)
+        db.session.rollback()  # a preview keeps nothing
+        return _form_page(form, sub, result)
+
+    def save() -> AlertSubscription:
         if sub is None:
-            sub = subscriptions.create_subscription(db.session, actor=current_user, data=data)
-        else:
-            subscriptions.update_subscription(
-                db.session, actor=current_user, subscription_id=sub.id, data=data
-            )
-    except DomainError as error:
-        db.session.rollback()
-        attach_domain_error(form, error)
+            return subscriptions.create_subscription(db.session, actor=current_user, data=data)
+        subscriptions.update_subscription(
+            db.session, actor=current_user, subscription_id=sub.id, data=data
+        )
+        return sub
+
+    done = attempt(
+        save, form=form, success=lambda saved: _("The alert “%(name)s” is saved.", name=saved.name)
+    )
+    if done is None:
         return _form_page(form, sub, None, 422)
-    db.session.commit()
-    flash(_("The alert “%(name)s” is saved.", name=sub.name), "success")
-    return redirect(url_for("alerts.show", subscription_id=sub.id), code=303)
+    return redirect(url_for("alerts.show", subscription_id=done.value.id), code=303)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @policy("user")
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     form = AlertForm(sites=_sites())
     if not form.is_submitted():
         sites = _sites()
@@ -172,7 +185,7 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:subscription_id>/edit", methods=["GET", "POST"])
 @policy("user")
-def edit(subscription_id: int):  # type: ignore[no-untyped-def]
+def edit(subscription_id: int) -> ResponseReturnValue:
     sub = subscriptions.get_own_subscription(
         db.session, actor=current_user, subscription_id=subscription_id
     )
@@ -186,7 +199,7 @@ def edit(subscription_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:subscription_id>")
 @policy("user")
-def show(subscription_id: int):  # type: ignore[no-untyped-def]
+def show(subscription_id: int) -> ResponseReturnValue:
     sub = subscriptions.get_own_subscription(
         db.session, actor=current_user, subscription_id=subscription_id
     )
@@ -195,45 +208,37 @@ def show(subscription_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _change(subscription_id: int, action: Any, message: str):  # type: ignore[no-untyped-def]
-    try:
-        action(db.session, actor=current_user, subscription_id=subscription_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("alerts.index"), code=303)
+def _change(subscription_id: int, change: Callable[..., object], message: str) -> Response:
+    return attempt_and_redirect(
+        lambda: change(db.session, actor=current_user, subscription_id=subscription_id),
+        url_for("alerts.index"),
+        success=message,
+    )
 
 
 @bp.post("/<int:subscription_id>/pause")
 @policy("user")
-def pause(subscription_id: int):  # type: ignore[no-untyped-def]
-    def action(session, **kw):  # type: ignore[no-untyped-def]
-        return subscriptions.set_paused(session, paused=True, **kw)
-
-    return _change(subscription_id, action, _("The alert is paused."))
+def pause(subscription_id: int) -> ResponseReturnValue:
+    paused = partial(subscriptions.set_paused, paused=True)
+    return _change(subscription_id, paused, _("The alert is paused."))
 
 
 @bp.post("/<int:subscription_id>/resume")
 @policy("user")
-def resume(subscription_id: int):  # type: ignore[no-untyped-def]
-    def action(session, **kw):  # type: ignore[no-untyped-def]
-        return subscriptions.set_paused(session, paused=False, **kw)
-
-    return _change(subscription_id, action, _("The alert is active again."))
+def resume(subscription_id: int) -> ResponseReturnValue:
+    active = partial(subscriptions.set_paused, paused=False)
+    return _change(subscription_id, active, _("The alert is active again."))
 
 
 @bp.post("/<int:subscription_id>/delete")
 @policy("user")
-def delete(subscription_id: int):  # type: ignore[no-untyped-def]
+def delete(subscription_id: int) -> ResponseReturnValue:
     return _change(subscription_id, subscriptions.delete_subscription, _("The alert is deleted."))
 
 
 @bp.post("/mute")
 @policy("user")
-def mute():  # type: ignore[no-untyped-def]
+def mute() -> ResponseReturnValue:
     muted = request.form.get("muted") == "1"
     subscriptions.set_muted(db.session, current_user, muted)
     db.session.commit()
@@ -246,7 +251,7 @@ def mute():  # type: ignore[no-untyped-def]
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @policy("public")
-def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+def unsubscribe(token: str) -> ResponseReturnValue:
     """One click from the email (RFC 8058 POST from the mail client, or the page's button)."""
     try:
         user_id, ids = read_unsubscribe_token(current_app.config["SECRET_KEY"], token)

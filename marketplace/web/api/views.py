@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -19,6 +21,7 @@ from marketplace.services.impact.estimates import (
     ranked_matches,
 )
 from marketplace.services.listings import liveness, search
+from marketplace.services.matching.candidates import Reason
 from marketplace.services.reference import boundaries as boundary_service
 from marketplace.services.reference.postcodes import find_postcode
 from marketplace.services.reference.validation import ascii_int, ascii_number
@@ -39,7 +42,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # read-only: GET requests only
 
 
-def _error(status: int, message: str, parameter: str | None = None):  # type: ignore[no-untyped-def]
+def _error(status: int, message: str, parameter: str | None = None) -> tuple[Response, int]:
     body: dict[str, Any] = {"error": {"status": status, "message": message}}
     if parameter:
         body["error"]["parameter"] = parameter
@@ -47,7 +50,7 @@ def _error(status: int, message: str, parameter: str | None = None):  # type: ig
 
 
 @bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
     if exc.code == 429:
         return _error(429, "too many requests; wait a little and try again")
     return _error(exc.code or 500, exc.description or exc.name, getattr(exc, "parameter", None))
@@ -55,7 +58,7 @@ def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
 
 @bp.get("/listings")
 @policy("public")
-def listings():  # type: ignore[no-untyped-def]
+def listings() -> ResponseReturnValue:
     params = parse_search(request.args, default_per_page=50)
     if params.errors:
         parameter, message = next(iter(params.errors.items()))
@@ -81,7 +84,7 @@ def listings():  # type: ignore[no-untyped-def]
 
 @bp.get("/listings/<int:listing_id>")
 @policy("public")
-def listing(listing_id: int):  # type: ignore[no-untyped-def]
+def listing(listing_id: int) -> ResponseReturnValue:
     item = db.session.get(Listing, listing_id)
     if item is None or not liveness.is_live(item, swedish_today()):
         abort(404, "no public listing with this id")
@@ -90,7 +93,7 @@ def listing(listing_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/boundaries/<kind>")
 @policy("public")
-def boundaries(kind: str):  # type: ignore[no-untyped-def]
+def boundaries(kind: str) -> ResponseReturnValue:
     if kind not in ("municipality", "county"):
         abort(404, "kind must be municipality or county")
     return jsonify(
@@ -111,7 +114,7 @@ def boundaries(kind: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/postcode")
 @policy("public")
-def postcode():  # type: ignore[no-untyped-def]
+def postcode() -> ResponseReturnValue:
     """A postcode's town and coordinates: the first guess for a site's location."""
     found = find_postcode(db.session, request.args.get("code", ""))
     if found is None:
@@ -129,7 +132,7 @@ def postcode():  # type: ignore[no-untyped-def]
 
 @bp.get("/municipality")
 @policy("public")
-def municipality():  # type: ignore[no-untyped-def]
+def municipality() -> ResponseReturnValue:
     """The municipality at lat/lon, proposed when a site's location is picked on the map."""
     lat, lon = ascii_number(request.args.get("lat")), ascii_number(request.args.get("lon"))
     if lat is None or lon is None:
@@ -140,13 +143,13 @@ def municipality():  # type: ignore[no-untyped-def]
     return jsonify({"municipality": code})
 
 
-def _explanation(reasons) -> str:  # type: ignore[no-untyped-def]
+def _explanation(reasons: Iterable[Reason]) -> str:
     return " · ".join(explain(r) for r in reasons)
 
 
 @bp.get("/listings/<int:listing_id>/matches")
 @policy("public")
-def matches(listing_id: int):  # type: ignore[no-untyped-def]
+def matches(listing_id: int) -> ResponseReturnValue:
     """Ranked matches as GeoJSON: each feature is the counterpart, with score and impact."""
     item = db.session.get(Listing, listing_id)
     if item is None or not liveness.is_live(item, swedish_today()):
@@ -167,7 +170,7 @@ def matches(listing_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/impact")
 @policy("public")
-def impact():  # type: ignore[no-untyped-def]
+def impact() -> ResponseReturnValue:
     """The impact of one offer/want pair for a chosen quantity (and other optional inputs)."""
     ids = {}
     for name in ("offer", "want"):
@@ -260,7 +263,7 @@ def _deal_json(deal: Deal) -> dict[str, Any]:
 
 @bp.get("/deals")
 @policy("party")
-def deals():  # type: ignore[no-untyped-def]
+def deals() -> ResponseReturnValue:
     """The logged-in user's firm's deals; regional staff get every deal."""
     found = negotiation.deals_for(db.session, actor=current_user, everyone=True)
     return jsonify({"deals": [_deal_json(d) for d in found], "total": len(found)})
@@ -268,7 +271,7 @@ def deals():  # type: ignore[no-untyped-def]
 
 @bp.get("/deals/<int:deal_id>")
 @policy("party")
-def deal(deal_id: int):  # type: ignore[no-untyped-def]
+def deal(deal_id: int) -> ResponseReturnValue:
     try:
         found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
     except NotFound:
@@ -278,7 +281,7 @@ def deal(deal_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/stats")
 @policy("staff")
-def stats_figures():  # type: ignore[no-untyped-def]
+def stats_figures() -> ResponseReturnValue:
     """The dashboard's figures for the same filters; realised and potential kept apart."""
     parsed = parse_filter(request.args, today=swedish_today())
     if parsed.errors:

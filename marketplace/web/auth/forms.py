@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import URL, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from marketplace.web.fields import (
     ascii_digits,
@@ -12,6 +12,7 @@ from marketplace.web.fields import (
     new_password_fields,
     org_number_check,
     sni_check,
+    website_field,
 )
 from marketplace.web.inputs import Form
 
@@ -44,14 +45,7 @@ class RegisterForm(Form):
         validators=[Optional(), Length(max=7), ascii_digits, sni_check],
         description=_l("Industry classification, e.g. 16.101 for sawmills."),
     )
-    website = StringField(
-        _l("Website (optional)"),
-        validators=[
-            Optional(),
-            Length(max=300),
-            URL(message=_l("Enter a full address starting with https://.")),
-        ],
-    )
+    website = website_field()
     contact_phone = StringField(
         _l("Phone (optional)"),
         validators=[Optional(), Length(max=40)],

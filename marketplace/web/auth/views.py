@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import (
     Blueprint,
     current_app,
@@ -12,9 +15,12 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import Session
 
+from marketplace.config import Settings
 from marketplace.extensions import db, limiter
 from marketplace.services.accounts import members, users
 from marketplace.services.accounts.security import TokenError, read_token
@@ -30,15 +36,18 @@ from marketplace.web.auth.forms import (
 )
 from marketplace.web.emails import send_reset, send_templated, send_verification
 from marketplace.web.helpers import (
-    attach_domain_error,
     flash_domain_error,
     form_status,
     locale,
     translate,
 )
 from marketplace.web.inputs import ConfirmForm
+from marketplace.web.outcomes import attempt
 from marketplace.web.policy import policy
 from marketplace.web.security import safe_next
+from models.accounts import User
+
+T = TypeVar("T")
 
 bp = Blueprint("auth", __name__)
 
@@ -51,7 +60,7 @@ def _email_key() -> str:
     return "login:" + (request.form.get("email") or "").strip().lower()
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     return current_app.extensions["settings"]
 
 
@@ -63,6 +72,19 @@ def _read(purpose: str, token: str, max_age: int) -> dict[str, object] | None:
             flash(_("This link has expired. Ask for a new one."), "error")
         else:
             flash(_("This link is not valid. Check that you copied all of it."), "error")
+        return None
+
+
+def _opened(
+    payload: dict[str, object] | None, open_link: Callable[[Session, dict[str, object]], T]
+) -> T | None:
+    """What a link's payload opens, or None (the reason flashed) when it no longer holds."""
+    if not payload:
+        return None
+    try:
+        return open_link(db.session, payload)
+    except DomainError as error:
+        flash_domain_error(error)
         return None
 
 
@@ -80,7 +102,7 @@ def _start_session(user: users.User, remember: bool) -> None:
 @bp.route("/register", methods=["GET", "POST"])
 @policy("public")
 @limiter.limit("20 per hour", methods=["POST"])
-def register():  # type: ignore[no-untyped-def]
+def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("firm.overview"))
     form = RegisterForm()
@@ -96,24 +118,24 @@ def register():  # type: ignore[no-untyped-def]
             website=form.website.data or None,
             contact_phone=form.contact_phone.data or None,
         )
-        try:
-            registration = users.register_firm_owner(
+        registered = attempt(
+            lambda: users.register_firm_owner(
                 db.session,
                 email=form.email.data,
                 password=form.password.data,
                 name=form.name.data,
                 firm=firm,
                 locale=locale(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            _send_registration_mail(registration)
+            ),
+            form=form,
+            after_commit=_send_registration_mail,
             # The same answer whether or not the address already had an account.
-            email = users.normalise_email(form.email.data)
-            flash(_("We have sent an email to %(email)s.", email=email), "info")
+            success=lambda _registration: _(
+                "We have sent an email to %(email)s.", email=users.normalise_email(form.email.data)
+            ),
+            category="info",
+        )
+        if registered:
             return redirect(url_for("auth.registered"), code=303)
     return render_template("auth/register.html", form=form), form_status(form)
 
@@ -138,7 +160,7 @@ def _send_registration_mail(registration: users.Registration) -> None:
 
 @bp.get("/register/sent")
 @policy("public")
-def registered():  # type: ignore[no-untyped-def]
+def registered() -> ResponseReturnValue:
     return render_template("auth/registered.html")
 
 
@@ -146,7 +168,7 @@ def registered():  # type: ignore[no-untyped-def]
 @policy("public")
 @limiter.limit(_login_limit, methods=["POST"])
 @limiter.limit("5 per minute", key_func=_email_key, methods=["POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     target = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(target)
@@ -171,7 +193,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @policy("public")
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
         # A saved copy of the session or remember-me cookie must not open the account again.
         users.end_sessions(db.session, current_user)
@@ -187,7 +209,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.get("/verify")
 @policy("user")
-def unverified():  # type: ignore[no-untyped-def]
+def unverified() -> ResponseReturnValue:
     if current_user.is_verified:
         return redirect(url_for("firm.overview"))
     return render_template("auth/unverified.html", form=ConfirmForm())
@@ -195,7 +217,7 @@ def unverified():  # type: ignore[no-untyped-def]
 
 @bp.post("/verify/resend")
 @policy("user")
-def resend_verification():  # type: ignore[no-untyped-def]
+def resend_verification() -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("auth.unverified"), code=303)
     if not current_user.is_verified:
@@ -210,19 +232,18 @@ def resend_verification():  # type: ignore[no-untyped-def]
 
 @bp.route("/verify/<token>", methods=["GET", "POST"])
 @policy("public")
-def verify(token: str):  # type: ignore[no-untyped-def]
+def verify(token: str) -> ResponseReturnValue:
     payload = _read("verify", token, _settings().token_max_age_verify)
     if payload is None:
         return render_template("auth/link_problem.html"), 400
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            users.verify_email(db.session, payload)
-        except DomainError as error:
-            flash_domain_error(error)
+        verified = attempt(
+            lambda: users.verify_email(db.session, payload),
+            success=_("Thank you, your email address is confirmed."),
+        )
+        if verified is None:
             return render_template("auth/link_problem.html"), 400
-        db.session.commit()
-        flash(_("Thank you, your email address is confirmed."), "success")
         target = "firm.overview" if current_user.is_authenticated else "auth.login"
         return redirect(url_for(target), code=303)
     return render_template("auth/verify.html", form=form)
@@ -231,7 +252,7 @@ def verify(token: str):  # type: ignore[no-untyped-def]
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @policy("public")
 @limiter.limit("10 per hour", methods=["POST"])
-def forgot_password():  # type: ignore[no-untyped-def]
+def forgot_password() -> ResponseReturnValue:
     form = EmailForm()
     if form.validate_on_submit():
         # Refused by address alike for accounts and strangers, so it reveals nothing either.
@@ -257,39 +278,29 @@ def forgot_password():  # type: ignore[no-untyped-def]
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @policy("public")
-def reset_password(token: str):  # type: ignore[no-untyped-def]
+def reset_password(token: str) -> ResponseReturnValue:
     payload = _read("reset", token, _settings().token_max_age_reset)
-    try:
-        user = users.user_for_reset(db.session, payload) if payload else None
-    except DomainError as error:
-        flash_domain_error(error)
-        user = None
+    user = _opened(payload, users.user_for_reset)
     if user is None:
         return render_template("auth/link_problem.html"), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            users.set_password(db.session, user, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            logout_user()
-            flash(_("Your password has been changed. Log in with the new password."), "success")
+        changed = attempt(
+            lambda: users.set_password(db.session, user, form.password.data),
+            form=form,
+            after_commit=lambda _none: logout_user(),
+            success=_("Your password has been changed. Log in with the new password."),
+        )
+        if changed:
             return redirect(url_for("auth.login"), code=303)
     return render_template("auth/reset.html", form=form), form_status(form)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @policy("public")
-def accept_invitation(token: str):  # type: ignore[no-untyped-def]
+def accept_invitation(token: str) -> ResponseReturnValue:
     payload = _read("invite", token, _settings().token_max_age_invite)
-    try:
-        invitation = members.open_invitation(db.session, payload) if payload else None
-    except DomainError as error:
-        flash_domain_error(error)
-        invitation = None
+    invitation = _opened(payload, members.open_invitation)
     if invitation is None:
         return render_template("auth/link_problem.html"), 400
     existing = users.find_user_by_email(db.session, invitation.email)
@@ -303,18 +314,20 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
             if isinstance(form, AcceptInvitationForm)
             else {}
         )
-        try:
-            user = members.accept_invitation(
-                db.session, invitation, user=existing, locale=locale(), **details
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
+
+        def signed_in(user: User) -> None:
             if not current_user.is_authenticated:
                 _start_session(user, remember=False)
-            flash(_("Welcome to %(firm)s.", firm=invitation.organisation.name), "success")
+
+        accepted = attempt(
+            lambda: members.accept_invitation(
+                db.session, invitation, user=existing, locale=locale(), **details
+            ),
+            form=form,
+            after_commit=signed_in,
+            success=lambda _user: _("Welcome to %(firm)s.", firm=invitation.organisation.name),
+        )
+        if accepted:
             return redirect(url_for("firm.overview"), code=303)
     return render_template(
         "auth/invitation.html", form=form, invitation=invitation, existing=existing

@@ -12,9 +12,9 @@ from flask_login import current_user
 from marketplace.extensions import db
 from marketplace.services.deals import conversations
 from marketplace.services.deals.deal_mail import queue_conversation_emails
-from marketplace.services.errors import DomainError, Forbidden
+from marketplace.services.errors import Forbidden
+from marketplace.web import outcomes
 from marketplace.web.helpers import (
-    flash_domain_error,
     translate,
 )
 from marketplace.web.jobs import mail_context, send_after_commit
@@ -40,19 +40,15 @@ def commit(email_ids: list[int]) -> None:
 
 
 def attempt(action: Callable[[], list[int]], success: str) -> bool:
-    """Run a state change; rule violations and refusals are flashed, nothing is kept."""
+    """Run a state change that queues its emails (their ids, sent after the commit); rule
+    violations and refusals are flashed, nothing is kept."""
     try:
-        email_ids = action()
-    except (DomainError, Forbidden) as error:
+        done = outcomes.attempt(action, emails=lambda email_ids: email_ids, success=success)
+    except Forbidden as error:
         db.session.rollback()
-        if isinstance(error, DomainError):
-            flash_domain_error(error)
-        else:
-            flash(translate(error.message), "error")
+        flash(translate(error.message), "error")
         return False
-    commit(email_ids)
-    flash(success, "success")
-    return True
+    return done is not None
 
 
 # --- naming parties (anonymity) ---------------------------------------------------------------

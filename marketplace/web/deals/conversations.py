@@ -4,24 +4,24 @@ Members of other firms get 404 for any conversation, whether it exists or not.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.services.deals import conversations, message_mail
-from marketplace.services.errors import DomainError
 from marketplace.services.listings.lifecycle import get_visible_listing
 from marketplace.services.listings.liveness import is_live
 from marketplace.services.reference.validation import ascii_int
-from marketplace.web import limits
+from marketplace.web import limits, outcomes
 from marketplace.web.deals.common import (
     attempt,
     bp,
-    commit,
     notify,
     page_context,
 )
@@ -30,14 +30,13 @@ from marketplace.web.deals.forms import (
     MessageForm,
 )
 from marketplace.web.helpers import (
-    attach_domain_error,
     form_status,
     options,
 )
 from marketplace.web.policy import policy
 from marketplace.web.presenters.parties import Names
 from models.base import swedish_today
-from models.conversations import Conversation
+from models.conversations import Conversation, Message
 from models.listings import Listing
 
 # --- inquiries ----------------------------------------------------------------------------------
@@ -59,7 +58,7 @@ def _counterpart_choices(listing: Listing) -> list[Any]:
 
 @bp.route("/listings/<int:listing_id>/inquire", methods=["GET", "POST"])
 @policy("firm")
-def inquire(listing_id: int):  # type: ignore[no-untyped-def]
+def inquire(listing_id: int) -> ResponseReturnValue:
     listing = get_visible_listing(db.session, listing_id=listing_id, viewer=current_user)
     if listing.organisation_id == current_user.organisation_id:
         abort(404)
@@ -85,26 +84,30 @@ def inquire(listing_id: int):  # type: ignore[no-untyped-def]
             wanted_until=form.wanted_until.data,
             counterpart_id=ascii_int(form.counterpart_id.data, low=1),
         )
-        try:
-            conversation, message = conversations.start_inquiry(
+        started = outcomes.attempt(
+            lambda: conversations.start_inquiry(
                 db.session,
                 actor=current_user,
                 listing_id=listing.id,
                 data=data,
                 today=swedish_today(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            event = "inquiry" if len(conversation.messages) == 1 else "message"
-            ids = notify(conversation, event, f"message:{message.id}", body=message.body)
-            commit(ids)
-            flash(_("Your inquiry has been sent."), "success")
+            ),
+            form=form,
+            emails=_inquiry_emails,
+            success=_("Your inquiry has been sent."),
+        )
+        if started:
+            conversation, _message = started.value
             return redirect(url_for("deals.conversation", conversation_id=conversation.id), 303)
     return render_template(
         "deals/inquire.html", form=form, listing=listing, live=is_live(listing, swedish_today())
     ), 429 if refused else form_status(form)
+
+
+def _inquiry_emails(started: tuple[Conversation, Message]) -> list[int]:
+    conversation, message = started
+    event = "inquiry" if len(conversation.messages) == 1 else "message"
+    return notify(conversation, event, f"message:{message.id}", body=message.body)
 
 
 # --- conversations ---------------------------------------------------------------------------
@@ -112,7 +115,7 @@ def inquire(listing_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/messages")
 @policy("party")
-def inbox():  # type: ignore[no-untyped-def]
+def inbox() -> ResponseReturnValue:
     everyone = current_user.organisation_id is None or request.args.get("all") == "1"
     rows = conversations.inbox(db.session, actor=current_user, everyone=everyone)
     return render_template(
@@ -133,7 +136,9 @@ def _timeline(conversation: Conversation) -> list[tuple[Any, str, Any]]:
     return sorted(items, key=lambda item: (item[0], item[1] == "message"))
 
 
-def _conversation_page(conversation: Conversation, form: MessageForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _conversation_page(
+    conversation: Conversation, form: MessageForm, status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "deals/conversation.html",
         form=form,
@@ -146,7 +151,7 @@ def _conversation_page(conversation: Conversation, form: MessageForm, status: in
 
 @bp.get("/messages/<int:conversation_id>")
 @policy("party")
-def conversation(conversation_id: int):  # type: ignore[no-untyped-def]
+def conversation(conversation_id: int) -> ResponseReturnValue:
     found = conversations.get_conversation(
         db.session, actor=current_user, conversation_id=conversation_id
     )
@@ -155,7 +160,7 @@ def conversation(conversation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/messages/<int:conversation_id>")
 @policy("party")
-def post_message(conversation_id: int):  # type: ignore[no-untyped-def]
+def post_message(conversation_id: int) -> ResponseReturnValue:
     found = conversations.get_conversation(
         db.session, actor=current_user, conversation_id=conversation_id
     )
@@ -165,16 +170,16 @@ def post_message(conversation_id: int):  # type: ignore[no-untyped-def]
         if refused:
             form.body.errors = [*form.body.errors, refused]
             return _conversation_page(found, form, 429)
-        try:
-            message = conversations.post_message(
+        if outcomes.attempt(
+            lambda: conversations.post_message(
                 db.session, actor=current_user, conversation_id=found.id, body=form.body.data or ""
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            commit(notify(found, "message", f"message:{message.id}", body=message.body))
-            flash(_("Your message has been sent."), "success")
+            ),
+            form=form,
+            emails=lambda message: notify(
+                found, "message", f"message:{message.id}", body=message.body
+            ),
+            success=_("Your message has been sent."),
+        ):
             return redirect(
                 url_for("deals.conversation", conversation_id=found.id) + "#latest", 303
             )
@@ -183,7 +188,7 @@ def post_message(conversation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/messages/<int:conversation_id>/read")
 @policy("party")
-def mark_read(conversation_id: int):  # type: ignore[no-untyped-def]
+def mark_read(conversation_id: int) -> ResponseReturnValue:
     conversations.mark_read(db.session, actor=current_user, conversation_id=conversation_id)
     db.session.commit()
     if request.headers.get("X-Requested-With") == "fetch":
@@ -191,7 +196,9 @@ def mark_read(conversation_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("deals.conversation", conversation_id=conversation_id), 303)
 
 
-def _conversation_action(conversation_id: int, change, event: str, success: str):  # type: ignore[no-untyped-def]
+def _conversation_action(
+    conversation_id: int, change: Callable[..., Conversation], event: str, success: str
+) -> ResponseReturnValue:
     """One change by a party; others' conversations (and unknown ids) are 404 from the service."""
 
     def action() -> list[int]:
@@ -204,7 +211,7 @@ def _conversation_action(conversation_id: int, change, event: str, success: str)
 
 @bp.post("/messages/<int:conversation_id>/accept")
 @policy("party")
-def accept_inquiry(conversation_id: int):  # type: ignore[no-untyped-def]
+def accept_inquiry(conversation_id: int) -> ResponseReturnValue:
     return _conversation_action(
         conversation_id,
         conversations.accept_inquiry,
@@ -215,7 +222,7 @@ def accept_inquiry(conversation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/messages/<int:conversation_id>/close")
 @policy("party")
-def close(conversation_id: int):  # type: ignore[no-untyped-def]
+def close(conversation_id: int) -> ResponseReturnValue:
     return _conversation_action(
         conversation_id,
         conversations.close_conversation,
@@ -226,7 +233,7 @@ def close(conversation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/messages/<int:conversation_id>/reopen")
 @policy("party")
-def reopen(conversation_id: int):  # type: ignore[no-untyped-def]
+def reopen(conversation_id: int) -> ResponseReturnValue:
     return _conversation_action(
         conversation_id,
         conversations.reopen_conversation,
@@ -237,7 +244,7 @@ def reopen(conversation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/messages/<int:conversation_id>/mute")
 @policy("party")
-def mute(conversation_id: int):  # type: ignore[no-untyped-def]
+def mute(conversation_id: int) -> ResponseReturnValue:
     """Mute (muted=1) or unmute the conversation's emails for the current user only."""
     muted = request.form.get("muted") == "1"
 

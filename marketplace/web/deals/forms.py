@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -20,7 +23,7 @@ from marketplace.web.presenters.labels import (
 MESSAGE_MAX = 5000
 
 
-def _message(label, required: bool = True):  # type: ignore[no-untyped-def]
+def _message(label: str | LazyString, required: bool = True) -> TextAreaField:
     first = DataRequired(message=_l("Write a message.")) if required else Optional()
     return TextAreaField(label, validators=[first, Length(max=MESSAGE_MAX)])
 
@@ -96,7 +99,7 @@ class DealForm(Form):
     )
     note = TextAreaField(_l("Other terms"), validators=[Optional(), Length(max=2000)])
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.recurrence.choices = options(RECURRENCE_LABELS.items())
         self.price_model.choices = options(PRICE_MODEL_LABELS.items())

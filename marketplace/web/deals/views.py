@@ -7,25 +7,26 @@ whether it exists or not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.extensions import db
 from marketplace.services.deals import conversations, deal_terms, deliveries, negotiation
-from marketplace.services.errors import DomainError
 from marketplace.services.listings.sites import firm_sites
 from marketplace.services.reference.validation import ascii_int
+from marketplace.web import outcomes
 
 # The conversation routes live beside these, on the same blueprint.
 from marketplace.web.deals import conversations as _conversations  # noqa: F401
 from marketplace.web.deals.common import (
     attempt,
     bp,
-    commit,
     notify,
     page_context,
 )
@@ -37,7 +38,6 @@ from marketplace.web.deals.forms import (
     DisputeForm,
 )
 from marketplace.web.helpers import (
-    attach_domain_error,
     form_status,
     options,
 )
@@ -47,6 +47,7 @@ from marketplace.web.presenters.parties import Names
 from models.base import swedish_today
 from models.conversations import Conversation
 from models.deals import Deal
+from models.deliveries import Delivery
 
 # --- deal terms --------------------------------------------------------------------------------
 
@@ -86,7 +87,8 @@ def _terms(form: DealForm) -> deal_terms.Terms:
 
     site = form.receiver_site_id.data
     return deal_terms.Terms(
-        quantity=form.quantity.data,
+        # None only when the field did not parse; the rules leave the quantity to the form then
+        quantity=cast(Decimal, form.quantity.data),
         recurrence=form.recurrence.data,
         start_date=form.start_date.data,
         end_date=form.end_date.data,
@@ -106,20 +108,13 @@ def _terms(form: DealForm) -> deal_terms.Terms:
 
 
 def _checked_terms(form: DealForm) -> bool:
-    """Whether the terms may go to the service; when a field does not parse, the deal rules are
-    still checked on the rest, so every error shows in one round."""
-    if not form.is_submitted():
-        return False
-    if form.validate():
-        return True
-    try:
-        deal_terms.check_terms(_terms(form))
-    except DomainError as error:
-        attach_domain_error(form, error, beside_shape=False)
-    return False
+    """Whether the terms may go to the service; the deal rules run on what parsed."""
+    return outcomes.checked(form, lambda: deal_terms.check_terms(_terms(form)))
 
 
-def _terms_page(conversation: Conversation, form: DealForm, deal: Deal | None, status: int):  # type: ignore[no-untyped-def]
+def _terms_page(
+    conversation: Conversation, form: DealForm, deal: Deal | None, status: int
+) -> tuple[str, int]:
     basis = deal_terms.roles(conversation)["offer"] or deal_terms.roles(conversation)["want"]
     return render_template(
         "deals/terms.html", form=form, deal=deal, basis=basis, **page_context(conversation)
@@ -128,7 +123,7 @@ def _terms_page(conversation: Conversation, form: DealForm, deal: Deal | None, s
 
 @bp.route("/messages/<int:conversation_id>/deal", methods=["GET", "POST"])
 @policy("party")
-def propose(conversation_id: int):  # type: ignore[no-untyped-def]
+def propose(conversation_id: int) -> ResponseReturnValue:
     found = conversations.get_conversation(
         db.session, actor=current_user, conversation_id=conversation_id
     )
@@ -136,42 +131,40 @@ def propose(conversation_id: int):  # type: ignore[no-untyped-def]
         abort(403)
     form = _deal_form(found, deal_terms.default_terms(found), None)
     if _checked_terms(form):
-        try:
-            deal = negotiation.propose_deal(
+        proposed = outcomes.attempt(
+            lambda: negotiation.propose_deal(
                 db.session, actor=current_user, conversation_id=found.id, terms=_terms(form)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            commit(notify(found, "proposed", f"deal-event:{deal.events[-1].id}", deal=deal))
-            flash(_("Your proposal has been sent."), "success")
-            return redirect(url_for("deals.deal", deal_id=deal.id), 303)
+            ),
+            form=form,
+            emails=lambda deal: notify(
+                found, "proposed", f"deal-event:{deal.events[-1].id}", deal=deal
+            ),
+            success=_("Your proposal has been sent."),
+        )
+        if proposed:
+            return redirect(url_for("deals.deal", deal_id=proposed.value.id), 303)
     return _terms_page(found, form, None, form_status(form))
 
 
 @bp.route("/deals/<int:deal_id>/counter", methods=["GET", "POST"])
 @policy("party")
-def counter(deal_id: int):  # type: ignore[no-untyped-def]
+def counter(deal_id: int) -> ResponseReturnValue:
     deal = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
     if current_user.organisation_id not in deal.org_ids:
         abort(403)
     form = _deal_form(deal.conversation, deal_terms.terms_of(deal), deal.version)
     if _checked_terms(form):
         version = ascii_int(form.version.data) or 0
-        try:
-            negotiation.counter_deal(
+        if outcomes.attempt(
+            lambda: negotiation.counter_deal(
                 db.session, actor=current_user, deal_id=deal.id, version=version, terms=_terms(form)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            ids = notify(
+            ),
+            form=form,
+            emails=lambda _countered: notify(
                 deal.conversation, "countered", f"deal-event:{deal.events[-1].id}", deal=deal
-            )
-            commit(ids)
-            flash(_("Your new terms have been sent."), "success")
+            ),
+            success=_("Your new terms have been sent."),
+        ):
             return redirect(url_for("deals.deal", deal_id=deal.id), 303)
     return _terms_page(deal.conversation, form, deal, form_status(form))
 
@@ -179,7 +172,9 @@ def counter(deal_id: int):  # type: ignore[no-untyped-def]
 # --- deal pages and actions ----------------------------------------------------------------------
 
 
-def _deal_page(deal: Deal, delivery_form: DeliveryForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _deal_page(
+    deal: Deal, delivery_form: DeliveryForm | None = None, status: int = 200
+) -> tuple[str, int]:
     form = delivery_form or DeliveryForm(formdata=None, delivered_on=swedish_today())
     confirmed = [d for d in deal.deliveries if d.is_confirmed]
     return render_template(
@@ -210,7 +205,7 @@ def _deal_page(deal: Deal, delivery_form: DeliveryForm | None = None, status: in
 
 @bp.get("/deals")
 @policy("party")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     everyone = current_user.organisation_id is None
     deals = negotiation.deals_for(db.session, actor=current_user, everyone=everyone)
     totals = deliveries.realised_totals(
@@ -227,11 +222,13 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/deals/<int:deal_id>")
 @policy("party")
-def deal(deal_id: int):  # type: ignore[no-untyped-def]
+def deal(deal_id: int) -> ResponseReturnValue:
     return _deal_page(negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id))
 
 
-def _deal_action(deal_id: int, run, event: str, success: str, **details: Any):  # type: ignore[no-untyped-def]
+def _deal_action(
+    deal_id: int, run: Callable[[Deal], Deal], event: str, success: str, **details: Any
+) -> ResponseReturnValue:
     found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
 
     def action() -> list[int]:
@@ -245,9 +242,10 @@ def _deal_action(deal_id: int, run, event: str, success: str, **details: Any):  
 
 @bp.post("/deals/<int:deal_id>/accept")
 @policy("party")
-def accept(deal_id: int):  # type: ignore[no-untyped-def]
+def accept(deal_id: int) -> ResponseReturnValue:
     form = AcceptForm()
-    version = form.version.data if form.validate_on_submit() else -1
+    version = form.version.data if form.validate_on_submit() else None
+    version = -1 if version is None else version
     return _deal_action(
         deal_id,
         lambda d: negotiation.accept_deal(
@@ -260,7 +258,7 @@ def accept(deal_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/deals/<int:deal_id>/cancel")
 @policy("party")
-def cancel(deal_id: int):  # type: ignore[no-untyped-def]
+def cancel(deal_id: int) -> ResponseReturnValue:
     form = CancelForm()
     reason = form.reason.data or "" if form.validate_on_submit() else ""
     return _deal_action(
@@ -275,7 +273,7 @@ def cancel(deal_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/deals/<int:deal_id>/complete")
 @policy("party")
-def complete(deal_id: int):  # type: ignore[no-untyped-def]
+def complete(deal_id: int) -> ResponseReturnValue:
     return _deal_action(
         deal_id,
         lambda d: negotiation.complete_deal(db.session, actor=current_user, deal_id=d.id),
@@ -298,32 +296,30 @@ def _delivery_input(form: DeliveryForm) -> dict[str, Any]:
 
 @bp.post("/deals/<int:deal_id>/deliveries")
 @policy("party")
-def log_delivery(deal_id: int):  # type: ignore[no-untyped-def]
+def log_delivery(deal_id: int) -> ResponseReturnValue:
     found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
     form = DeliveryForm()
-    if form.validate_on_submit():
-        try:
-            delivery = deliveries.log_delivery(
-                db.session, actor=current_user, deal_id=found.id, **_delivery_input(form)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            ids = notify(
-                found.conversation, "delivery", f"delivery:{delivery.id}", deal=found,
-                delivered=delivery.quantity,
-            )  # fmt: skip
-            commit(ids)
-            flash(
-                _("The delivery has been logged. It counts once the other firm confirms it."),
-                "success",
-            )
-            return redirect(url_for("deals.deal", deal_id=found.id) + "#deliveries", 303)
+    if form.validate_on_submit() and outcomes.attempt(
+        lambda: deliveries.log_delivery(
+            db.session, actor=current_user, deal_id=found.id, **_delivery_input(form)
+        ),
+        form=form,
+        emails=lambda delivery: notify(
+            found.conversation,
+            "delivery",
+            f"delivery:{delivery.id}",
+            deal=found,
+            delivered=delivery.quantity,
+        ),
+        success=_("The delivery has been logged. It counts once the other firm confirms it."),
+    ):
+        return redirect(url_for("deals.deal", deal_id=found.id) + "#deliveries", 303)
     return _deal_page(found, form, 422)
 
 
-def _answer(deal_id: int, run, event: str, success: str):  # type: ignore[no-untyped-def]
+def _answer(
+    deal_id: int, run: Callable[[Deal], Delivery], event: str, success: str
+) -> ResponseReturnValue:
     """Confirm or dispute a delivery; the firm that logged it is told by email."""
     found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
 
@@ -341,7 +337,7 @@ def _answer(deal_id: int, run, event: str, success: str):  # type: ignore[no-unt
 
 @bp.post("/deals/<int:deal_id>/deliveries/<int:delivery_id>/confirm")
 @policy("party")
-def confirm_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped-def]
+def confirm_delivery(deal_id: int, delivery_id: int) -> ResponseReturnValue:
     return _answer(
         deal_id,
         lambda d: deliveries.confirm_delivery(
@@ -354,7 +350,7 @@ def confirm_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped
 
 @bp.post("/deals/<int:deal_id>/deliveries/<int:delivery_id>/dispute")
 @policy("party")
-def dispute_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped-def]
+def dispute_delivery(deal_id: int, delivery_id: int) -> ResponseReturnValue:
     form = DisputeForm()
     reason = (form.reason.data or "") if form.validate_on_submit() else ""
     return _answer(
@@ -369,7 +365,7 @@ def dispute_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped
 
 @bp.route("/deals/<int:deal_id>/deliveries/<int:delivery_id>/edit", methods=["GET", "POST"])
 @policy("party")
-def correct_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped-def]
+def correct_delivery(deal_id: int, delivery_id: int) -> ResponseReturnValue:
     found = negotiation.get_deal(db.session, actor=current_user, deal_id=deal_id)
     if current_user.organisation_id not in found.org_ids:
         abort(403)  # regional staff follow deliveries but never log or correct them for a firm
@@ -377,21 +373,25 @@ def correct_delivery(deal_id: int, delivery_id: int):  # type: ignore[no-untyped
     if delivery is None or delivery.status == "confirmed":
         abort(404)
     form = DeliveryForm(obj=delivery)
-    if form.validate_on_submit():
-        try:
-            deliveries.correct_delivery(
-                db.session, actor=current_user, deal_id=found.id, delivery_id=delivery.id,
-                **_delivery_input(form),
-            )  # fmt: skip
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            key = f"deal-event:{found.events[-1].id}"
-            commit(notify(found.conversation, "corrected", key, deal=found,
-                          delivered=delivery.quantity))  # fmt: skip
-            flash(_("The delivery is corrected and waits for the other firm again."), "success")
-            return redirect(url_for("deals.deal", deal_id=found.id) + "#deliveries", 303)
+    if form.validate_on_submit() and outcomes.attempt(
+        lambda: deliveries.correct_delivery(
+            db.session,
+            actor=current_user,
+            deal_id=found.id,
+            delivery_id=delivery.id,
+            **_delivery_input(form),
+        ),
+        form=form,
+        emails=lambda _corrected: notify(
+            found.conversation,
+            "corrected",
+            f"deal-event:{found.events[-1].id}",
+            deal=found,
+            delivered=delivery.quantity,
+        ),
+        success=_("The delivery is corrected and waits for the other firm again."),
+    ):
+        return redirect(url_for("deals.deal", deal_id=found.id) + "#deliveries", 303)
     return render_template(
         "deals/delivery_edit.html", deal=found, delivery=delivery, form=form,
         **page_context(found.conversation),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from marketplace.services.mail.transport import read_mailbox
@@ -14,7 +15,7 @@ bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
 
 @bp.get("")
 @policy("development")
-def inbox():  # type: ignore[no-untyped-def]
+def inbox() -> ResponseReturnValue:
     to = request.args.get("to") or None
     messages = read_mailbox(current_app.extensions["settings"].mail_dir, to=to)
     return render_template("devmail/inbox.html", messages=messages[:200], to=to)
@@ -22,7 +23,7 @@ def inbox():  # type: ignore[no-untyped-def]
 
 @bp.get("/<message_id>")
 @policy("development")
-def show(message_id: str):  # type: ignore[no-untyped-def]
+def show(message_id: str) -> ResponseReturnValue:
     messages = read_mailbox(current_app.extensions["settings"].mail_dir)
     message = next((m for m in messages if m["id"] == message_id), None)
     if message is None:
@@ -32,7 +33,7 @@ def show(message_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/<message_id>/html")
 @policy("development")
-def show_html(message_id: str):  # type: ignore[no-untyped-def]
+def show_html(message_id: str) -> ResponseReturnValue:
     messages = read_mailbox(current_app.extensions["settings"].mail_dir)
     message = next((m for m in messages if m["id"] == message_id), None)
     if message is None:
@@ -47,7 +48,7 @@ def show_html(message_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/run/<job>")
 @policy("development")
-def run(job: str):  # type: ignore[no-untyped-def]
+def run(job: str) -> ResponseReturnValue:
     """Demo without a scheduler: run a periodic job now (digests, message summaries, sweep)."""
     if not background().run_periodic(job):
         abort(404)

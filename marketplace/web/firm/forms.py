@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -11,10 +13,16 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import URL, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITIES
-from marketplace.web.fields import LocalDecimalField, ascii_digits, email_field, sni_check
+from marketplace.web.fields import (
+    LocalDecimalField,
+    ascii_digits,
+    email_field,
+    sni_check,
+    website_field,
+)
 from marketplace.web.helpers import options
 from marketplace.web.inputs import Form
 
@@ -28,14 +36,7 @@ class FirmForm(Form):
     sni_code = StringField(
         _l("SNI code (optional)"), validators=[Optional(), Length(max=7), ascii_digits, sni_check]
     )
-    website = StringField(
-        _l("Website (optional)"),
-        validators=[
-            Optional(),
-            Length(max=300),
-            URL(message=_l("Enter a full address starting with https://.")),
-        ],
-    )
+    website = website_field()
     contact_email = EmailField(
         _l("Contact email"),
         validators=[
@@ -115,7 +116,7 @@ class SiteForm(Form):
         description=_l("Permit numbers, conditions, what may be received."),
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.municipality_code.choices = municipality_choices()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,8 +18,9 @@ from marketplace.services.matching.candidates import unmet_wants
 from marketplace.web import limits
 from marketplace.web.emails import send_templated, signed_url
 from marketplace.web.firm.forms import OUTSIDE, FirmForm, InviteForm, RoleForm, SiteForm
-from marketplace.web.helpers import attach_domain_error, flash_domain_error, form_status
+from marketplace.web.helpers import flash_domain_error, form_status
 from marketplace.web.jobs import due_fanouts, fan_out_after_commit
+from marketplace.web.outcomes import attempt, attempt_and_redirect
 from marketplace.web.policy import policy
 from models.accounts import Invitation
 from models.base import swedish_today
@@ -28,11 +30,11 @@ bp = Blueprint("firm", __name__, url_prefix="/firm")
 
 @bp.get("")
 @policy("firm")
-def overview():  # type: ignore[no-untyped-def]
+def overview() -> ResponseReturnValue:
     return _overview_page(InviteForm(formdata=None))
 
 
-def _overview_page(invite_form: InviteForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _overview_page(invite_form: InviteForm, status: int = 200) -> tuple[str, int]:
     organisation_id = current_user.organisation_id
     firm_sites = sites.firm_sites(db.session, organisation_id)
     return render_template(
@@ -57,7 +59,7 @@ def _overview_page(invite_form: InviteForm, status: int = 200):  # type: ignore[
 
 @bp.route("/edit", methods=["GET", "POST"])
 @policy("owner")
-def edit():  # type: ignore[no-untyped-def]
+def edit() -> ResponseReturnValue:
     organisation = current_user.organisation
     form = FirmForm(obj=organisation)
     if form.validate_on_submit():
@@ -96,61 +98,49 @@ def _site_input(form: SiteForm) -> sites.SiteInput:
 
 @bp.route("/sites/new", methods=["GET", "POST"])
 @policy("firm")
-def new_site():  # type: ignore[no-untyped-def]
+def new_site() -> ResponseReturnValue:
     form = SiteForm()
-    if form.validate_on_submit():
-        try:
-            sites.create_site(db.session, actor=current_user, data=_site_input(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The site has been added."), "success")
-            return redirect(url_for("firm.overview"), code=303)
+    if form.validate_on_submit() and attempt(
+        lambda: sites.create_site(db.session, actor=current_user, data=_site_input(form)),
+        form=form,
+        success=_("The site has been added."),
+    ):
+        return redirect(url_for("firm.overview"), code=303)
     return render_template("firm/site_form.html", form=form, site=None), form_status(form)
 
 
 @bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
 @policy("firm")
-def edit_site(site_id: int):  # type: ignore[no-untyped-def]
+def edit_site(site_id: int) -> ResponseReturnValue:
     site = sites.get_own_site(db.session, actor=current_user, site_id=site_id)
     form = SiteForm(obj=site)
     if not form.is_submitted():
         form.municipality_code.data = site.municipality_code or OUTSIDE
-    if form.validate_on_submit():
-        try:
-            sites.update_site(
-                db.session, actor=current_user, site_id=site_id, data=_site_input(form)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            fan_out_after_commit(due_fanouts(current_user.organisation_id))
-            flash(_("The site has been saved."), "success")
-            return redirect(url_for("firm.overview"), code=303)
+    if form.validate_on_submit() and attempt(
+        lambda: sites.update_site(
+            db.session, actor=current_user, site_id=site_id, data=_site_input(form)
+        ),
+        form=form,
+        after_commit=lambda _site: fan_out_after_commit(due_fanouts(current_user.organisation_id)),
+        success=_("The site has been saved."),
+    ):
+        return redirect(url_for("firm.overview"), code=303)
     return render_template("firm/site_form.html", form=form, site=site), form_status(form)
 
 
 @bp.post("/sites/<int:site_id>/delete")
 @policy("firm")
-def delete_site(site_id: int):  # type: ignore[no-untyped-def]
-    try:
-        sites.delete_site(db.session, actor=current_user, site_id=site_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-    else:
-        db.session.commit()
-        flash(_("The site has been removed."), "success")
-    return redirect(url_for("firm.overview"), code=303)
+def delete_site(site_id: int) -> ResponseReturnValue:
+    return attempt_and_redirect(
+        lambda: sites.delete_site(db.session, actor=current_user, site_id=site_id),
+        url_for("firm.overview"),
+        success=_("The site has been removed."),
+    )
 
 
 @bp.post("/members/invite")
 @policy("owner")
-def invite():  # type: ignore[no-untyped-def]
+def invite() -> ResponseReturnValue:
     """Invite a colleague; problems are shown beside the address, which stays in the field."""
     form = InviteForm()
     if not form.validate_on_submit():
@@ -159,20 +149,19 @@ def invite():  # type: ignore[no-untyped-def]
     if refused:
         form.email.errors = [*form.email.errors, refused]
         return _overview_page(form, 429)
-    try:
-        invitation = members.invite_member(db.session, actor=current_user, email=form.email.data)
-    except DomainError as error:
-        db.session.rollback()
-        attach_domain_error(form, error)
+    invited = attempt(
+        lambda: members.invite_member(db.session, actor=current_user, email=form.email.data),
+        form=form,
+        after_commit=_send_invitation,
+    )
+    if invited is None:
         return _overview_page(form, 422)
-    db.session.commit()
-    _send_invitation(invitation)
     return redirect(url_for("firm.overview"), code=303)
 
 
 @bp.post("/invitations/<int:invitation_id>/resend")
 @policy("owner")
-def resend_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
+def resend_invitation(invitation_id: int) -> ResponseReturnValue:
     try:
         invitation = members.resend_invitation(
             db.session, actor=current_user, invitation_id=invitation_id
@@ -209,7 +198,7 @@ def _send_invitation(invitation: Invitation) -> None:
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
 @policy("owner")
-def revoke_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
+def revoke_invitation(invitation_id: int) -> ResponseReturnValue:
     members.revoke_invitation(db.session, actor=current_user, invitation_id=invitation_id)
     db.session.commit()
     flash(_("The invitation has been withdrawn."), "success")
@@ -218,32 +207,24 @@ def revoke_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/members/<int:member_id>/role")
 @policy("owner")
-def set_role(member_id: int):  # type: ignore[no-untyped-def]
+def set_role(member_id: int) -> ResponseReturnValue:
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        members.set_member_role(
+    return attempt_and_redirect(
+        lambda: members.set_member_role(
             db.session, actor=current_user, member_id=member_id, role=form.role.data
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-    else:
-        db.session.commit()
-        flash(_("The role has been changed."), "success")
-    return redirect(url_for("firm.overview"), code=303)
+        ),
+        url_for("firm.overview"),
+        success=_("The role has been changed."),
+    )
 
 
 @bp.post("/members/<int:member_id>/remove")
 @policy("owner")
-def remove_member(member_id: int):  # type: ignore[no-untyped-def]
-    try:
-        members.remove_member(db.session, actor=current_user, member_id=member_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-    else:
-        db.session.commit()
-        flash(_("The member has been removed from the firm."), "success")
-    return redirect(url_for("firm.overview"), code=303)
+def remove_member(member_id: int) -> ResponseReturnValue:
+    return attempt_and_redirect(
+        lambda: members.remove_member(db.session, actor=current_user, member_id=member_id),
+        url_for("firm.overview"),
+        success=_("The member has been removed from the firm."),
+    )

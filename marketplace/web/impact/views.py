@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,8 +23,9 @@ from marketplace.services.impact.estimates import (
 from marketplace.services.impact.estimator import HEAT_KEY, Estimate
 from marketplace.services.listings.lifecycle import get_visible_listing
 from marketplace.services.reference.factor_defaults import ORGANIC_CATEGORIES
-from marketplace.web.helpers import attach_domain_error, flash_domain_error, fmt_number, translate
+from marketplace.web.helpers import attach_domain_error, fmt_number, translate
 from marketplace.web.inputs import query_id
+from marketplace.web.outcomes import attempt
 from marketplace.web.policy import policy
 from marketplace.web.presenters.estimate import ROUTE_LABELS, EstimateForm, choice_from
 from models.impact import Factor, FactorSet, StoredEstimate
@@ -34,28 +36,29 @@ bp = Blueprint("impact", __name__)
 
 @bp.get("/factors")
 @policy("public")
-def factor_sets():  # type: ignore[no-untyped-def]
+def factor_sets() -> ResponseReturnValue:
     versions = db.session.scalars(select(FactorSet).order_by(FactorSet.version.desc())).all()
     return render_template("impact/factor_sets.html", versions=versions)
 
 
-@bp.get("/factors/<int:version>")
-@policy("public")
-def factor_set(version: int):  # type: ignore[no-untyped-def]
+def _factor_set_or_404(version: int) -> FactorSet:
     found = factors.get_set(db.session, version)
     if found is None:
         abort(404)
-    return render_template("impact/factor_set.html", factor_set=found)
+    return found
+
+
+@bp.get("/factors/<int:version>")
+@policy("public")
+def factor_set(version: int) -> ResponseReturnValue:
+    return render_template("impact/factor_set.html", factor_set=_factor_set_or_404(version))
 
 
 @bp.get("/factors/<int:version>.csv")
 @policy("public")
-def factor_set_csv(version: int):  # type: ignore[no-untyped-def]
-    found = factors.get_set(db.session, version)
-    if found is None:
-        abort(404)
+def factor_set_csv(version: int) -> ResponseReturnValue:
     return Response(
-        factors.to_csv(found),
+        factors.to_csv(_factor_set_or_404(version)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="factors-v{version}.csv"'},
     )
@@ -111,7 +114,7 @@ def _organic_landfill(offer: Listing, est: Estimate | None) -> bool:
 
 @bp.get("/impact")
 @policy("public")
-def estimate_page():  # type: ignore[no-untyped-def]
+def estimate_page() -> ResponseReturnValue:
     """How we calculated this: formula, inputs, factors with sources, terms and the sum."""
     offer, want = _pair(request.args)
     form = EstimateForm(request.args)
@@ -169,32 +172,35 @@ def _used_factors(est: Estimate | None, factor_set: FactorSet | None) -> list[Fa
 
 @bp.post("/impact/save")
 @policy("user")
-def save_estimate():  # type: ignore[no-untyped-def]
+def save_estimate() -> ResponseReturnValue:
     offer, want = _pair(request.form)
     form = EstimateForm(request.form)
     back = redirect(url_for("impact.estimate_page", offer=offer.id, want=want.id), code=303)
     if not form.validate():
         flash(_("Correct the inputs marked on the page before saving the estimate."), "error")
         return back
-    try:
+
+    def save() -> tuple[StoredEstimate, FactorSet]:
         est, factor_set = estimate_pair(db.session, offer, want, choice_from(form))
-    except DomainError as error:
-        flash_domain_error(error)
+        stored = store_estimate(
+            db.session, offer=offer, want=want, est=est, factor_set=factor_set, actor=current_user
+        )
+        return stored, factor_set
+
+    saved = attempt(
+        save,
+        success=lambda kept: _(
+            "The estimate is saved with factor set version %(version)d.", version=kept[1].version
+        ),
+    )
+    if saved is None:
         return back
-    stored = store_estimate(
-        db.session, offer=offer, want=want, est=est, factor_set=factor_set, actor=current_user
-    )
-    db.session.commit()
-    flash(
-        _("The estimate is saved with factor set version %(version)d.", version=factor_set.version),
-        "success",
-    )
-    return redirect(url_for("impact.saved_estimate", estimate_id=stored.id), code=303)
+    return redirect(url_for("impact.saved_estimate", estimate_id=saved.value[0].id), code=303)
 
 
 @bp.get("/impact/saved/<int:estimate_id>")
 @policy("user")
-def saved_estimate(estimate_id: int):  # type: ignore[no-untyped-def]
+def saved_estimate(estimate_id: int) -> ResponseReturnValue:
     stored = db.session.get(StoredEstimate, estimate_id)
     if stored is None or (stored.created_by_id != current_user.id and not current_user.is_staff):
         abort(404)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import (
     DateField,
     HiddenField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -19,6 +24,7 @@ from marketplace.web.fields import LocalDecimalField, WholeNumberField, ascii_di
 from marketplace.web.helpers import locale, options, unit_label
 from marketplace.web.inputs import Form
 from marketplace.web.presenters.estimate import ROUTE_LABELS
+from models.sites import Site
 from models.taxonomy import KIND_UNITS, categories_for
 
 RECURRENCE_LABELS = {
@@ -60,7 +66,7 @@ _QTY = NumberRange(
 )
 
 
-def _opt_decimal(label: str, **kwargs) -> LocalDecimalField:  # type: ignore[no-untyped-def]
+def _opt_decimal(label: str | LazyString, **kwargs: Any) -> LocalDecimalField:
     return LocalDecimalField(
         label,
         places=None,
@@ -172,7 +178,9 @@ class ListingForm(Form):
 
     OFFER_MATERIAL_FIELDS = ("current_route", "current_route_km")
 
-    def __init__(self, *args, kind: str, direction: str, sites: list, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, *args: Any, kind: str, direction: str, sites: Sequence[Site], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.site_id.choices = options((s.id, s.name) for s in sites)
@@ -196,7 +204,7 @@ class ListingForm(Form):
         return name in self._fields
 
 
-def route_choices(category: str | None) -> list:  # type: ignore[type-arg]
+def route_choices(category: str | None) -> list[SelectChoice]:
     """Today's routes, the first saying which default an unstated route is estimated with."""
     usual = usual_route(category) if category else "unknown"
     if usual == "unknown":

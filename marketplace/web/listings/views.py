@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
+from functools import partial
+from typing import Any, cast
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from geo.gazetteer import COUNTIES, MUNICIPALITIES
 from marketplace.extensions import db
 from marketplace.services.deals import conversations
-from marketplace.services.errors import DomainError
 from marketplace.services.impact.estimates import ranked_matches
 from marketplace.services.listings import lifecycle, rules
 from marketplace.services.listings.liveness import is_live
-from marketplace.services.listings.search import search_listings
+from marketplace.services.listings.search import Page, search_listings
 from marketplace.services.listings.sites import firm_sites
 from marketplace.services.reference.taxonomy import common_codes
 from marketplace.services.staff import facilitation
 from marketplace.web import limits
 from marketplace.web.helpers import (
-    attach_domain_error,
-    flash_domain_error,
     form_status,
     locale,
     options,
@@ -33,9 +36,11 @@ from marketplace.web.listings.forms import (
     ReportForm,
     SearchForm,
 )
+from marketplace.web.outcomes import attempt, attempt_and_redirect, checked
 from marketplace.web.policy import policy
 from marketplace.web.presenters.search_params import SearchParams, parse_search
 from models.base import swedish_today
+from models.listings import Listing
 from models.sites import Site
 from models.taxonomy import CATEGORIES, DIRECTIONS, KINDS
 
@@ -70,7 +75,7 @@ def _search_form(sites: list[Site]) -> SearchForm:
     return form
 
 
-def _search(per_page: int):  # type: ignore[no-untyped-def]
+def _search(per_page: int) -> tuple[SearchForm, SearchParams, Page, list[str]]:
     sites = _my_sites()
     form = _search_form(sites)
     args = request.args.copy()
@@ -88,7 +93,7 @@ def _search(per_page: int):  # type: ignore[no-untyped-def]
 
 def _map_context(params: SearchParams) -> dict[str, object]:
     """What the map needs: the API query for the same search, the circle and the area."""
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     args.pop("page", None)
     args["per_page"] = "200"
     near = params.filters.near
@@ -103,7 +108,7 @@ def _map_context(params: SearchParams) -> dict[str, object]:
 
 @bp.get("")
 @policy("public")
-def browse():  # type: ignore[no-untyped-def]
+def browse() -> ResponseReturnValue:
     form, params, page, ignored = _search(PER_PAGE)
     return render_template(
         "listings/browse.html",
@@ -118,7 +123,7 @@ def browse():  # type: ignore[no-untyped-def]
 
 @bp.get("/map")
 @policy("public")
-def map_view():  # type: ignore[no-untyped-def]
+def map_view() -> ResponseReturnValue:
     form, params, _page, ignored = _search(PER_PAGE)
     return render_template(
         "listings/map.html",
@@ -131,7 +136,7 @@ def map_view():  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:listing_id>")
 @policy("public")
-def detail(listing_id: int):  # type: ignore[no-untyped-def]
+def detail(listing_id: int) -> ResponseReturnValue:
     viewer = current_user if current_user.is_authenticated else None
     listing = lifecycle.get_visible_listing(db.session, listing_id=listing_id, viewer=viewer)
     revealed = conversations.revealed_to(db.session, listing, viewer)
@@ -166,7 +171,7 @@ def _kind_or_404(kind: str | None) -> str:
 
 
 def _listing_input(form: ListingForm, direction: str, kind: str) -> rules.ListingInput:
-    def value(name: str):  # type: ignore[no-untyped-def]
+    def value(name: str) -> Any:
         return form[name].data if form.has(name) else None
 
     return rules.ListingInput(
@@ -175,7 +180,8 @@ def _listing_input(form: ListingForm, direction: str, kind: str) -> rules.Listin
         site_id=form.site_id.data,
         title=form.title.data or "",
         category=form.category.data or "",
-        quantity=form.quantity.data,
+        # None only when the field did not parse; the rules leave the quantity to the form then
+        quantity=cast(Decimal, form.quantity.data),
         unit=form.unit.data,
         description=form.description.data or "",
         composition=value("composition"),
@@ -198,20 +204,13 @@ def _listing_input(form: ListingForm, direction: str, kind: str) -> rules.Listin
 
 
 def _checked(form: ListingForm, direction: str, kind: str) -> bool:
-    """Whether a submission may go to the service. When a field does not parse, the listing's
-    rules are still checked on the rest, so every error shows at once, and nothing is saved."""
-    if not form.is_submitted():
-        return False
-    if form.validate():
-        return True
-    try:
-        rules.validate(db.session, _listing_input(form, direction, kind))
-    except DomainError as error:
-        attach_domain_error(form, error, beside_shape=False)
-    return False
+    """Whether a submission may go to the service; the listing's rules run on what parsed."""
+    return checked(form, lambda: rules.validate(db.session, _listing_input(form, direction, kind)))
 
 
-def _render_form(form: ListingForm, direction: str, kind: str, listing=None, status=200):  # type: ignore[no-untyped-def]
+def _render_form(
+    form: ListingForm, direction: str, kind: str, listing: Listing | None = None, status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "listings/form.html",
         form=form,
@@ -226,7 +225,7 @@ def _render_form(form: ListingForm, direction: str, kind: str, listing=None, sta
 
 @bp.route("/new", methods=["GET", "POST"])
 @policy("firm")
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     direction, kind = request.args.get("direction"), request.args.get("kind")
     if direction is None and kind is None:
         return render_template("listings/choose.html", kinds=KIND_LABELS)
@@ -238,88 +237,76 @@ def new():  # type: ignore[no-untyped-def]
         flash(_("Add a site first: every listing belongs to one of your sites."), "info")
         return redirect(url_for("firm.new_site"))
     form = ListingForm(kind=kind, direction=direction, sites=sites)
-    if _checked(form, direction, kind):
-        try:
-            listing = lifecycle.create_listing(
+    if _checked(form, direction, kind) and (
+        created := attempt(
+            lambda: lifecycle.create_listing(
                 db.session, actor=current_user, data=_listing_input(form, direction, kind)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("The listing has been saved as a draft. Publish it when it is ready."), "success"
-            )
-            return redirect(url_for("listings.detail", listing_id=listing.id), code=303)
+            ),
+            form=form,
+            success=_("The listing has been saved as a draft. Publish it when it is ready."),
+        )
+    ):
+        return redirect(url_for("listings.detail", listing_id=created.value.id), code=303)
     return _render_form(form, direction, kind, status=form_status(form))
 
 
 @bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
 @policy("firm")
-def edit(listing_id: int):  # type: ignore[no-untyped-def]
+def edit(listing_id: int) -> ResponseReturnValue:
     listing = lifecycle.get_own_listing(db.session, actor=current_user, listing_id=listing_id)
     sites = firm_sites(db.session, current_user.organisation_id)
     form = ListingForm(obj=listing, kind=listing.kind, direction=listing.direction, sites=sites)
     if not form.is_submitted() and listing.ewc is not None:
         form.ewc_code.data = listing.ewc.display_code.rstrip("*")
-    if _checked(form, listing.direction, listing.kind):
-        try:
-            lifecycle.update_listing(
-                db.session,
-                actor=current_user,
-                listing_id=listing.id,
-                data=_listing_input(form, listing.direction, listing.kind),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            if listing.fanout_due:
-                fan_out_after_commit([listing.id])
-            flash(_("The listing has been saved."), "success")
-            return redirect(url_for("listings.detail", listing_id=listing.id), code=303)
+    if _checked(form, listing.direction, listing.kind) and attempt(
+        lambda: lifecycle.update_listing(
+            db.session,
+            actor=current_user,
+            listing_id=listing.id,
+            data=_listing_input(form, listing.direction, listing.kind),
+        ),
+        form=form,
+        after_commit=lambda _updated: _fan_out_if_due(listing),
+        success=_("The listing has been saved."),
+    ):
+        return redirect(url_for("listings.detail", listing_id=listing.id), code=303)
     return _render_form(form, listing.direction, listing.kind, listing, status=form_status(form))
 
 
-def _transition(listing_id: int, action, message: str) -> bool:  # type: ignore[no-untyped-def]
+def _transition(listing_id: int, action: Callable[..., Listing | None], message: str) -> bool:
     """Run one state change on the actor's own listing; rule violations are flashed."""
-    try:
-        listing = action(db.session, actor=current_user, listing_id=listing_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-        return False
-    db.session.commit()
+    done = attempt(
+        lambda: action(db.session, actor=current_user, listing_id=listing_id),
+        after_commit=_fan_out_if_due,
+        success=message,
+    )
+    return done is not None
+
+
+def _fan_out_if_due(listing: Listing | None) -> None:
+    """After the commit: check the alerts of a listing that was published or moved."""
     if listing is not None and listing.fanout_due:
         fan_out_after_commit([listing.id])
-    flash(message, "success")
-    return True
 
 
 @bp.post("/<int:listing_id>/publish")
 @policy("firm")
-def publish(listing_id: int):  # type: ignore[no-untyped-def]
-    def action(session, *, actor, listing_id):  # type: ignore[no-untyped-def]
-        return lifecycle.publish_listing(
-            session, actor=actor, listing_id=listing_id, today=swedish_today()
-        )
-
-    _transition(listing_id, action, _("The listing is published."))
+def publish(listing_id: int) -> ResponseReturnValue:
+    publish_today = partial(lifecycle.publish_listing, today=swedish_today())
+    _transition(listing_id, publish_today, _("The listing is published."))
     return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
 
 
 @bp.post("/<int:listing_id>/close")
 @policy("firm")
-def close(listing_id: int):  # type: ignore[no-untyped-def]
+def close(listing_id: int) -> ResponseReturnValue:
     _transition(listing_id, lifecycle.close_listing, _("The listing is closed."))
     return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
 
 
 @bp.post("/<int:listing_id>/delete")
 @policy("firm")
-def delete(listing_id: int):  # type: ignore[no-untyped-def]
+def delete(listing_id: int) -> ResponseReturnValue:
     if _transition(listing_id, lifecycle.delete_draft, _("The draft has been deleted.")):
         return redirect(url_for("firm.overview"), code=303)
     return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
@@ -327,7 +314,7 @@ def delete(listing_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:listing_id>/report")
 @policy("user")
-def report(listing_id: int):  # type: ignore[no-untyped-def]
+def report(listing_id: int) -> ResponseReturnValue:
     """Tell the regional staff that a listing is wrong, misleading or unlawful."""
     form = ReportForm()
     if not form.validate():
@@ -338,14 +325,10 @@ def report(listing_id: int):  # type: ignore[no-untyped-def]
     if refused:
         flash(refused, "error")
         return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
-    try:
-        facilitation.report_listing(
+    return attempt_and_redirect(
+        lambda: facilitation.report_listing(
             db.session, actor=current_user, listing_id=listing_id, reason=reason
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-    else:
-        db.session.commit()
-        flash(_("Thank you. The regional staff will look at the listing."), "success")
-    return redirect(url_for("listings.detail", listing_id=listing_id), code=303)
+        ),
+        url_for("listings.detail", listing_id=listing_id),
+        success=_("Thank you. The regional staff will look at the listing."),
+    )

@@ -12,6 +12,7 @@ from flask import (
     request,
     session,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from marketplace.extensions import db
@@ -28,7 +29,7 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 @policy("public")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     today = swedish_today()
     return render_template(
         "main/index.html",
@@ -39,7 +40,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/language")
 @policy("public")
-def set_language():  # type: ignore[no-untyped-def]
+def set_language() -> ResponseReturnValue:
     language = request.form.get("language")
     if language in ("sv", "en"):
         session["locale"] = language
@@ -51,7 +52,7 @@ def set_language():  # type: ignore[no-untyped-def]
 
 @bp.get("/privacy")
 @policy("public")
-def privacy():  # type: ignore[no-untyped-def]
+def privacy() -> ResponseReturnValue:
     """The privacy notice (GDPR art. 13): what is stored, why, for how long, whom to ask."""
     settings = current_app.extensions["settings"]
     retention = {
@@ -63,20 +64,20 @@ def privacy():  # type: ignore[no-untyped-def]
 
 @bp.get("/healthz")
 @policy("public")
-def health():  # type: ignore[no-untyped-def]
+def health() -> ResponseReturnValue:
     return {"status": "ok"}
 
 
 @bp.get("/open-data")
 @policy("public")
-def open_data():  # type: ignore[no-untyped-def]
+def open_data() -> ResponseReturnValue:
     start, end = default_period(swedish_today())
     return render_template("main/open_data.html", start=start, end=end, min_firms=exports.MIN_FIRMS)
 
 
 @bp.get("/open-data/municipality-category-month.<fmt>")
 @policy("public")
-def open_data_file(fmt: str):  # type: ignore[no-untyped-def]
+def open_data_file(fmt: str) -> ResponseReturnValue:
     """Aggregates per municipality, category and month: no firm, no site, no cell of fewer
     than three firms (services.exports.open_data_rows)."""
     if fmt not in exports.OPEN_DATA_FORMATS:

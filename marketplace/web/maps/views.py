@@ -7,6 +7,7 @@ from pathlib import Path
 import xstatic.pkg.leaflet as leaflet
 import xstatic.pkg.leaflet_markercluster as markercluster
 from flask import Blueprint, abort, send_from_directory
+from flask.typing import ResponseReturnValue
 
 from marketplace.web.policy import policy
 
@@ -21,7 +22,7 @@ VERSIONS = {"leaflet": leaflet.VERSION, "markercluster": markercluster.VERSION}
 
 @bp.get("/<package>/<path:filename>")
 @policy("public")
-def asset(package: str, filename: str):  # type: ignore[no-untyped-def]
+def asset(package: str, filename: str) -> ResponseReturnValue:
     directory = PACKAGES.get(package)
     if directory is None:
         abort(404)

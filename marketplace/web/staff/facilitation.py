@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +16,7 @@ from marketplace.services.deals.deliveries import realised_totals
 from marketplace.services.errors import DomainError
 from marketplace.services.impact.estimates import (
     Choice,
+    Estimate,
     estimate_pair,
     require_factor_set,
 )
@@ -37,10 +39,12 @@ from marketplace.web.helpers import (
 )
 from marketplace.web.inputs import Form, query_id, query_text
 from marketplace.web.jobs import mail_context, send_after_commit
+from marketplace.web.outcomes import attempt
 from marketplace.web.policy import policy
 from marketplace.web.presenters.stats_params import parse_filter
 from marketplace.web.staff.views import bp, filter_choices
 from models.base import swedish_today
+from models.impact import FactorSet
 from models.listings import Listing
 from models.organisations import Organisation
 
@@ -70,7 +74,7 @@ class IntroductionForm(Form):
 
 @bp.get("/opportunities")
 @policy("staff")
-def opportunities():  # type: ignore[no-untyped-def]
+def opportunities() -> ResponseReturnValue:
     parsed = parse_filter(request.args, today=swedish_today())
     radius = ascii_int(request.args.get("radius_km"))
     radius = radius if radius in RADII else 50
@@ -111,8 +115,10 @@ def _pair() -> tuple[Listing, Listing]:
 
 @bp.route("/introduce", methods=["GET", "POST"])
 @policy("staff")
-def introduce():  # type: ignore[no-untyped-def]
+def introduce() -> ResponseReturnValue:
     offer, want = _pair()
+    estimate: Estimate | None
+    factor_set: FactorSet | None
     try:
         estimate, factor_set = estimate_pair(
             db.session, offer, want, Choice(), require_factor_set(db.session)
@@ -148,14 +154,14 @@ def introduce():  # type: ignore[no-untyped-def]
 
 @bp.get("/moderation")
 @policy("staff")
-def moderation():  # type: ignore[no-untyped-def]
+def moderation() -> ResponseReturnValue:
     queue = facilitation.moderation_queue(db.session, actor=current_user, today=swedish_today())
     return render_template("staff/moderation.html", queue=queue, form=ReasonForm(formdata=None))
 
 
 @bp.post("/listings/<int:listing_id>/unpublish")
 @policy("staff")
-def unpublish(listing_id: int):  # type: ignore[no-untyped-def]
+def unpublish(listing_id: int) -> ResponseReturnValue:
     form = ReasonForm()
     if not form.validate_on_submit():
         flash(_("Give the firm a reason for unpublishing the listing."), "error")
@@ -177,7 +183,7 @@ def unpublish(listing_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/listings/<int:listing_id>/resolve")
 @policy("staff")
-def resolve(listing_id: int):  # type: ignore[no-untyped-def]
+def resolve(listing_id: int) -> ResponseReturnValue:
     if db.session.get(Listing, listing_id) is None:
         abort(404)
     facilitation.resolve_reports(db.session, actor=current_user, listing_id=listing_id)
@@ -188,7 +194,7 @@ def resolve(listing_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/firms")
 @policy("staff")
-def firms():  # type: ignore[no-untyped-def]
+def firms() -> ResponseReturnValue:
     query = query_text("q", max_length=100)
     stmt = select(Organisation).order_by(Organisation.name)
     if query:
@@ -204,7 +210,7 @@ def firms():  # type: ignore[no-untyped-def]
     )
 
 
-def _firm_page(organisation: Organisation, form: NoteForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _firm_page(organisation: Organisation, form: NoteForm, status: int = 200) -> tuple[str, int]:
     return render_template(
         "staff/firm.html",
         organisation=organisation,
@@ -220,7 +226,7 @@ def _firm_page(organisation: Organisation, form: NoteForm, status: int = 200):  
 
 @bp.get("/firms/<int:organisation_id>")
 @policy("staff")
-def firm(organisation_id: int):  # type: ignore[no-untyped-def]
+def firm(organisation_id: int) -> ResponseReturnValue:
     organisation = db.session.get(Organisation, organisation_id) or abort(404)
     record_read("firm_notes_viewed", organisation_id=organisation.id)
     return _firm_page(organisation, NoteForm(formdata=None))
@@ -228,29 +234,28 @@ def firm(organisation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/firms/<int:organisation_id>/notes")
 @policy("staff")
-def add_note(organisation_id: int):  # type: ignore[no-untyped-def]
+def add_note(organisation_id: int) -> ResponseReturnValue:
     organisation = db.session.get(Organisation, organisation_id) or abort(404)
     form = NoteForm()
-    if form.validate_on_submit():
-        try:
-            facilitation.add_note(
-                db.session, actor=current_user, organisation_id=organisation.id,
-                body=form.body.data or "", follow_up_on=form.follow_up_on.data,
-                today=swedish_today(),
-            )  # fmt: skip
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The note is saved."), "success")
-            return redirect(url_for("staff.firm", organisation_id=organisation.id), 303)
+    if form.validate_on_submit() and attempt(
+        lambda: facilitation.add_note(
+            db.session,
+            actor=current_user,
+            organisation_id=organisation.id,
+            body=form.body.data or "",
+            follow_up_on=form.follow_up_on.data,
+            today=swedish_today(),
+        ),
+        form=form,
+        success=_("The note is saved."),
+    ):
+        return redirect(url_for("staff.firm", organisation_id=organisation.id), 303)
     return _firm_page(organisation, form, 422)
 
 
 @bp.post("/notes/<int:note_id>/done")
 @policy("staff")
-def note_done(note_id: int):  # type: ignore[no-untyped-def]
+def note_done(note_id: int) -> ResponseReturnValue:
     note = facilitation.mark_done(db.session, actor=current_user, note_id=note_id)
     db.session.commit()
     return redirect(url_for("staff.firm", organisation_id=note.organisation_id), 303)

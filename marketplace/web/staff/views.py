@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -63,7 +66,7 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _number(digits: int = 0):  # type: ignore[no-untyped-def]
+def _number(digits: int = 0) -> Callable[[float | Decimal | None], str]:
     return lambda value: fmt_number(value, digits)
 
 
@@ -134,7 +137,7 @@ def _charts(f: stats.StatsFilter, months: list[dict[str, Any]], categories: list
 
 @bp.get("")
 @policy("staff")
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> ResponseReturnValue:
     f, errors = _filters()
     board = stats.dashboard(db.session, f, parallel=True)  # a GET: nothing written yet
     figures, months = board.figures, board.by_month
@@ -159,7 +162,7 @@ def dashboard():  # type: ignore[no-untyped-def]
 
 @bp.get("/listings")
 @policy("staff")
-def listings():  # type: ignore[no-untyped-def]
+def listings() -> ResponseReturnValue:
     """Drill-down: the listings a figure counts."""
     f, errors = _filters()
     direction = (
@@ -181,7 +184,7 @@ def listings():  # type: ignore[no-untyped-def]
 
 @bp.get("/deals")
 @policy("staff")
-def deals():  # type: ignore[no-untyped-def]
+def deals() -> ResponseReturnValue:
     """Drill-down: the deals a figure counts (agreed, completed or delivered in the period)."""
     f, errors = _filters()
     which = request.args.get("which", "agreed")
@@ -201,7 +204,7 @@ def deals():  # type: ignore[no-untyped-def]
 
 @bp.get("/deliveries")
 @policy("staff")
-def deliveries():  # type: ignore[no-untyped-def]
+def deliveries() -> ResponseReturnValue:
     """Deliveries waiting for the other firm, or disputed: what staff may follow up."""
     return render_template(
         "staff/deliveries.html",
@@ -212,7 +215,7 @@ def deliveries():  # type: ignore[no-untyped-def]
 
 @bp.get("/export/<table>.<fmt>")
 @policy("staff")
-def export(table: str, fmt: str):  # type: ignore[no-untyped-def]
+def export(table: str, fmt: str) -> ResponseReturnValue:
     if table not in exports.TABLES or fmt not in exports.FORMATS:
         abort(404)
     f, _errors = _filters()
@@ -242,20 +245,20 @@ def _download(body: bytes, fmt: str, filename: str) -> Response:
 
 @bp.get("/exports")
 @policy("staff")
-def export_jobs():  # type: ignore[no-untyped-def]
+def export_jobs() -> ResponseReturnValue:
     return render_template("staff/exports.html", jobs=exports.recent_jobs(db.session))
 
 
 @bp.get("/exports/<int:job_id>")
 @policy("staff")
-def export_job(job_id: int):  # type: ignore[no-untyped-def]
+def export_job(job_id: int) -> ResponseReturnValue:
     job = db.session.get(ExportJob, job_id) or abort(404)
     return render_template("staff/export_job.html", job=job)
 
 
 @bp.get("/exports/<int:job_id>/download")
 @policy("staff")
-def download_export(job_id: int):  # type: ignore[no-untyped-def]
+def download_export(job_id: int) -> ResponseReturnValue:
     job = db.session.get(ExportJob, job_id)
     if job is None or job.status != "done" or not job.filename:
         abort(404)
