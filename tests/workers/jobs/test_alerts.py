@@ -24,7 +24,6 @@ from models.base import swedish_today, utcnow
 from models.outbox import OutboxEmail
 from tests.conftest import SECRET
 from tests.factories import TEST_PASSWORD_HASH, ListingFactory, SiteFactory, UserFactory
-from tests.support.waits import wait_for
 from tests.workers.conftest import REDIS_URL, factories_on
 from workers.jobs.alerts import fan_out_listing, send_digests
 from workers.queues import ALERTS, RQDispatcher
@@ -179,11 +178,7 @@ def test_worker_killed_three_times_mid_batch(sessions, workers, sink, redis):
     kills = 0
     for threshold in (100, 350, 600):
         worker = workers.start()
-        wait_for(
-            lambda t=threshold, w=worker: sink.count() >= t or w.poll() is not None,
-            120,
-            0.005,
-        )
+        sink.wait_for(threshold, 120, until=lambda w=worker: w.poll() is not None)
         assert worker.poll() is None, "the worker stopped on its own"
         os.killpg(worker.pid, signal.SIGKILL)  # the worker and its scheduler process
         worker.wait()
