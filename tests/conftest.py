@@ -122,14 +122,9 @@ def session(app: Flask, connection: Connection) -> Iterator[Session]:
     session = Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
-    for factory in (
-        factories.OrganisationFactory,
-        factories.UserFactory,
-        factories.SiteFactory,
-        factories.ListingFactory,
-    ):
-        factory._meta.sqlalchemy_session = session
+    factories.bind(session)
     yield session
+    factories.bind(None)
     session.close()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 from alembic import command
 from flask import Flask
+from sqlalchemy import func, select
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from geo.boundaries import read_boundary_file
@@ -24,7 +24,7 @@ from marketplace.demo.loader import load_demo
 from marketplace.extensions import db
 from marketplace.services.reference.boundaries import import_boundaries
 from marketplace.services.reference.taxonomy import import_ewc, parse_ewc_file
-from marketplace.web import set_up_background
+from models import Listing, OutboxEmail
 from models.base import swedish_today
 from models.engine import make_engine
 from tests.conftest import IN_CI, SECRET, SHARED_DATA, alembic_config
@@ -56,6 +56,11 @@ class LiveServer:
         db.state(self.app).engine.dispose()
 
 
+def _not_ready(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
 def start_live_server(instance: Path, **settings: object) -> LiveServer:
     """The app in development mode with demo data, EWC codes and boundaries, on 127.0.0.1."""
     url = f"sqlite:///{instance / 'live.db'}"
@@ -74,29 +79,53 @@ def start_live_server(instance: Path, **settings: object) -> LiveServer:
             **settings,  # type: ignore[arg-type]
         )
 
-    app = create_app(configured("http://127.0.0.1"))
+    # The port first, so that the app is made with its final base URL: links in emails (and the
+    # job context, made once with the app) point at this server.
+    server = make_server("127.0.0.1", 0, _not_ready, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    app = create_app(configured(base))
     with app.app_context(), db.write_session() as session, session.begin():
         load_demo(session, production=False, today=swedish_today())
         import_ewc(session, parse_ewc_file(SHARED_DATA / "ewc-codes.json"))
         import_boundaries(
             session, read_boundary_file(SHARED_DATA / "norra_mellansverige_kommuner.geojson")
         )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.extensions["settings"] = configured(base)  # links in emails point at this server
-    set_up_background(app)  # the mail context is built from the settings, once
+    server.app = app
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return LiveServer(base, url, app, server)
 
 
 def wait_for_mail(sink: SinkProcess, count: int, timeout: float = 30) -> list[Any]:
-    """The sink's messages once it holds at least `count`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if sink.count() >= count:
-            return sink.messages()
-        time.sleep(0.1)
-    raise AssertionError(f"expected {count} emails, got {sink.count()}")
+    """The sink's messages once it holds at least `count` (woken by each arrival)."""
+    if not sink.wait_for(count, timeout):
+        raise AssertionError(f"expected {count} emails, got {sink.count()}")
+    return sink.messages()
+
+
+def mail_settled(live: LiveServer) -> bool:
+    """Nothing left that could still send an email: every published listing's alerts are fanned
+    out and every queued email is sent or has failed (all email goes through the outbox)."""
+    with live.app.app_context(), db.write_session() as session:
+        fanouts = session.scalar(
+            select(func.count()).select_from(Listing).where(Listing.fanout_due.is_(True))
+        )
+        unsent = session.scalar(
+            select(func.count())
+            .select_from(OutboxEmail)
+            .where(OutboxEmail.status.in_(("pending", "sending")))
+        )
+    return fanouts == 0 and unsent == 0
+
+
+def assert_no_more_mail(
+    live: LiveServer, sink: SinkProcess, count: int, timeout: float = 30
+) -> None:
+    """The sink holds exactly `count` emails and no more will come: wait (on arrivals) until the
+    app has nothing left to send, then count. An extra email fails the test as soon as it is
+    queued or arrives, with no fixed sleep."""
+    if not sink.wait_for(count + 1, timeout, until=lambda: mail_settled(live)):
+        raise AssertionError(f"the app still had email to send after {timeout} s")
+    assert sink.count() == count, f"expected {count} emails, got {sink.count()}"
 
 
 @contextmanager

@@ -6,7 +6,6 @@ outbox to an SMTP server."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -18,7 +17,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from models import Deal, Delivery, Listing
 from models.base import swedish_today
-from tests.browser.conftest import LiveServer, live_with_smtp, wait_for_mail
+from tests.browser.conftest import LiveServer, assert_no_more_mail, live_with_smtp, wait_for_mail
 from tests.browser.test_journey import assert_accessible, login
 from tests.support.smtp_sink import SinkProcess
 
@@ -151,8 +150,7 @@ def test_inquiry_counter_offer_agreement_and_deliveries(browser, deal_server):
     # Every step reached the other firm by email: inquiry, answer, proposal, counter-proposal,
     # agreement, two deliveries to confirm, two confirmations and the completion.
     mails = wait_for_mail(sink, 10)
-    time.sleep(0.5)
-    assert sink.count() == 10
+    assert_no_more_mail(live, sink, 10)
     to = [m["To"] for m in mails]
     assert to.count("seller@demo.example") == 5 and to.count("buyer@demo.example") == 5
     for mail in mails:

@@ -4,7 +4,6 @@ listing the demo's unmatched supply and demand, and an introduction that emails 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from models import Conversation, Listing, User
-from tests.browser.conftest import LiveServer, live_with_smtp, wait_for_mail
+from tests.browser.conftest import LiveServer, assert_no_more_mail, live_with_smtp, wait_for_mail
 from tests.browser.test_journey import assert_accessible, login
 from tests.support.smtp_sink import SinkProcess
 
@@ -77,8 +76,8 @@ def test_dashboard_opportunities_and_an_introduction(browser, staff_server):
             u.email for u in session.scalars(select(User).where(User.organisation_id.in_(firms)))
         }
     mails = wait_for_mail(sink, len(members))
-    time.sleep(0.5)
-    assert {m["To"] for m in mails} == members and sink.count() == len(members)
+    assert_no_more_mail(live, sink, len(members))
+    assert {m["To"] for m in mails} == members
     for mail in mails:
         body = mail.get_body(("plain",)).get_content()
         assert "Ni ligger nära varandra" in body

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,22 +85,9 @@ def sessions(jobs_db: str) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
-@contextmanager
-def factories_on(session: Session) -> Iterator[None]:
+def factories_on(session: Session) -> AbstractContextManager[None]:
     """The test factories writing into a session that the test commits itself."""
-    chosen = (
-        factories.OrganisationFactory,
-        factories.UserFactory,
-        factories.SiteFactory,
-        factories.ListingFactory,
-    )
-    for factory in chosen:
-        factory._meta.sqlalchemy_session = session
-    try:
-        yield
-    finally:
-        for factory in chosen:
-            factory._meta.sqlalchemy_session = None
+    return factories.bound_to(session)
 
 
 @pytest.fixture

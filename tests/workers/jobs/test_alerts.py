@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -24,20 +22,11 @@ from models.accounts import User
 from models.alerts import AlertSubscription, Notification
 from models.base import swedish_today, utcnow
 from models.outbox import OutboxEmail
-from tests.conftest import ROOT, SECRET
+from tests.conftest import SECRET
 from tests.factories import TEST_PASSWORD_HASH, ListingFactory, SiteFactory, UserFactory
 from tests.workers.conftest import REDIS_URL, factories_on
 from workers.jobs.alerts import fan_out_listing, send_digests
-from workers.queues import ALERTS, MAINTENANCE, RQDispatcher
-
-
-def wait_for(condition, timeout: float = 60.0, step: float = 0.02) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(step)
-    raise AssertionError("timed out")
+from workers.queues import ALERTS, RQDispatcher
 
 
 def recipients(messages: list[EmailMessage]) -> Counter[str]:
@@ -189,11 +178,7 @@ def test_worker_killed_three_times_mid_batch(sessions, workers, sink, redis):
     kills = 0
     for threshold in (100, 350, 600):
         worker = workers.start()
-        wait_for(
-            lambda t=threshold, w=worker: sink.count() >= t or w.poll() is not None,
-            120,
-            0.005,
-        )
+        sink.wait_for(threshold, 120, until=lambda w=worker: w.poll() is not None)
         assert worker.poll() is None, "the worker stopped on its own"
         os.killpg(worker.pid, signal.SIGKILL)  # the worker and its scheduler process
         worker.wait()
@@ -240,48 +225,3 @@ def test_redis_flushed_with_work_pending_loses_nothing(sessions, workers, sink, 
     workers.command("sweep", "--grace", "0")
     workers.burst()
     assert sorted(recipients(sink.messages())) == sorted([buyer.email, other_buyer.email])
-
-
-def test_scheduler_entries_use_json_jobs(redis):
-    from rq import Queue
-    from rq.serializers import JSONSerializer
-
-    from workers.schedule import build_scheduler
-
-    scheduler = build_scheduler(redis)
-    names = sorted(job.name for job in scheduler.get_jobs())
-    assert names == [
-        "expire",
-        "purge_expired",
-        "refresh_potentials",
-        "send_digests-daily",
-        "send_digests-weekly",
-        "send_follow_ups",
-        "send_message_summaries",
-        "sweep",
-    ]
-    sweep_job = next(job for job in scheduler.get_jobs() if job.name == "sweep")
-    sweep_job.enqueue(redis)
-    (job,) = Queue(MAINTENANCE, connection=redis, serializer=JSONSerializer).get_jobs()
-    assert job.func_name == "workers.jobs.maintenance.sweep"
-
-
-def test_the_scheduler_process_enqueues_json_jobs_a_worker_runs(workers, redis):
-    from rq import Queue
-    from rq.registry import FailedJobRegistry
-    from rq.serializers import JSONSerializer
-
-    maintenance = Queue(MAINTENANCE, connection=redis, serializer=JSONSerializer)
-    scheduler = subprocess.Popen(
-        [sys.executable, "-m", "workers", "scheduler"], env=workers.env, cwd=ROOT
-    )
-    try:
-        wait_for(
-            lambda: maintenance.count >= 1, 30, 0.1
-        )  # the sweep runs at start, then every minute
-    finally:
-        scheduler.terminate()
-        scheduler.wait(20)
-    workers.burst(MAINTENANCE)
-    assert maintenance.count == 0
-    assert FailedJobRegistry(queue=maintenance).count == 0

@@ -259,6 +259,7 @@ def test_open_data_is_public_and_names_no_firm(make_client, demo):
     body = response.get_data(as_text=True)
     firms = [name for (name,) in demo.execute(select(Organisation.name))]
     # The demo's firms are spread thin: no municipality, category and month has three firms,
-    # so nothing may be published (tests/services/test_open_data.py covers filled cells).
+    # so nothing may be published (tests/services/staff/test_exports_open_data.py covers filled
+    # cells).
     assert json.loads(body)["rows"] == []
     assert not any(name in body for name in firms)

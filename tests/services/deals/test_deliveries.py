@@ -9,7 +9,7 @@ import pytest
 
 from marketplace.services.deals import deliveries
 from marketplace.services.errors import DomainError, Forbidden
-from tests.services.test_deals import TODAY, agreed_deal, world  # noqa: F401  (fixture)
+from tests.services.deals.test_negotiation import TODAY, agreed_deal, world  # noqa: F401  (fixture)
 
 
 def log(session, w, deal, who="buyer", quantity="50", day=TODAY):  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from marketplace.web import inputs
-from tests.web.test_authorization import (
+from tests.web.test_policy import (
     ACTORS,
     CSRF_EXEMPT,
     EXPECTED,
@@ -37,7 +37,7 @@ from tests.web.test_authorization import (
     build_url,
     post_data,
 )
-from tests.web.test_authorization import world as matrix_world  # noqa: F401 - the fixture
+from tests.web.test_policy import world as matrix_world  # noqa: F401 - the fixture
 
 # Random examples per route and method, besides the fixed ones below; FUZZ_EXAMPLES=200 for a
 # deeper search (the default keeps the walk to about a minute per database).

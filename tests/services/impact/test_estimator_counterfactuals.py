@@ -25,8 +25,8 @@ from marketplace.services.reference.factor_defaults import (
     heat_network_key,
 )
 from models.taxonomy import CATEGORIES, CATEGORY_BY_KEY
-from tests.services.test_estimates import listing
-from tests.services.test_impact import ROUNDED, WORKED, term
+from tests.services.impact.test_estimates import listing
+from tests.services.impact.test_estimator import ROUNDED, WORKED, term
 
 DESNZ = DEFAULT_FACTORS_BY_KEY
 MATERIALS = [c for c in CATEGORIES if c.impact_key not in (None, "heat")]

@@ -191,7 +191,8 @@ EXPECTED: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("admin.retry_mail", "POST"): (L, 403, 403, 403, 303, 303),
 }
 # One-click unsubscribe (RFC 8058): mail clients POST without a CSRF token; the signed token in
-# the URL is what authorises it (tests/web/test_alerts.py checks a forged token changes nothing).
+# the URL is what authorises it (tests/web/alerts/test_views.py checks a forged token changes
+# nothing).
 CSRF_EXEMPT = {"alerts.unsubscribe"}
 
 # Form data that makes a POST valid where the route needs more than a CSRF token.

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.conftest import english_numbers, text_of, visible_text
-from tests.web.test_impact_web import slag_pair  # noqa: F401  (fixture)
+from tests.web.impact.test_views import slag_pair  # noqa: F401  (fixture)
 
 EN = {"Accept-Language": "en"}
 SV = {"Accept-Language": "sv"}

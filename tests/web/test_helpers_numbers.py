@@ -1,4 +1,4 @@
-"""Numbers as each reader writes them, beyond the main pages' scan (test_numbers_in_language):
+"""Numbers as each reader writes them, beyond the main pages' scan (test_helpers_numbers_pages):
 quantities typed into the deal and delivery forms, what the language decides for "1,200" and
 "1.200", the staff pages and the firm network, input values, dates, the currency label,
 plurals, and the alert emails."""
@@ -18,9 +18,9 @@ from models.base import swedish_today
 from models.outbox import OutboxEmail
 from tests.conftest import english_numbers, text_of, visible_text
 from tests.factories import ListingFactory, SiteFactory, UserFactory
-from tests.services.test_alerts import FALUN, circle, listing_at, run_fanout
-from tests.web.test_deals_web import as_user, terms
-from tests.web.test_numbers_in_language import swedish_numbers
+from tests.services.alerts.test_fanout import FALUN, circle, listing_at, run_fanout
+from tests.web.deals.test_views import as_user, terms
+from tests.web.test_helpers_numbers_pages import swedish_numbers
 
 TODAY = swedish_today().isoformat()
 PASSWORD = "demo-password-2026"

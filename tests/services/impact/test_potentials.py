@@ -19,7 +19,7 @@ from marketplace.services.staff import stats
 from marketplace.services.staff.stats_sql import StatsFilter
 from models import Listing, MatchPotential, PotentialPair
 from models.base import swedish_today
-from tests.services.test_estimates import listing
+from tests.services.impact.test_estimates import listing
 
 TODAY = swedish_today()
 
