@@ -4,7 +4,6 @@ smtplib and `Mailer` baselines."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import smtplib
 import socket
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from support import ROOT
 
 from digest_parts.recipients import SENDER
+from marketplace.services.mail import outbox
 from marketplace.services.mail.transport import (
     Mailer,
     MailSettings,
@@ -207,18 +207,7 @@ def outgoing(engine: Engine) -> list[OutgoingEmail]:
     """The digests the worker sent, as the mailer gets them."""
     with Session(engine) as session:
         stmt = select(OutboxEmail).where(OutboxEmail.purpose == "digest").order_by(OutboxEmail.id)
-        return [
-            OutgoingEmail(
-                to=r.to_address,
-                subject=r.subject,
-                text=r.text,
-                html=r.html,
-                purpose=r.purpose,
-                message_id=r.message_id,
-                headers=json.loads(r.headers or "{}"),
-            )
-            for r in session.scalars(stmt)
-        ]
+        return [outbox.outgoing(r) for r in session.scalars(stmt)]
 
 
 def raw_smtp_s(port: int, emails: list[OutgoingEmail]) -> float:

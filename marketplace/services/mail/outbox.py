@@ -184,9 +184,9 @@ def claim_batch(
     return list(session.scalars(stmt)) if owned else []
 
 
-def send_claimed(mailer: Mailer, row: OutboxEmail) -> DeliveryError | None:
-    """Hand one claimed row to the mail server; the error, None when it was accepted."""
-    email = OutgoingEmail(
+def outgoing(row: OutboxEmail) -> OutgoingEmail:
+    """The email an outbox row stands for, as the mailer takes it."""
+    return OutgoingEmail(
         to=row.to_address,
         subject=row.subject,
         text=row.text,
@@ -195,6 +195,11 @@ def send_claimed(mailer: Mailer, row: OutboxEmail) -> DeliveryError | None:
         message_id=row.message_id,
         headers=json.loads(row.headers or "{}"),
     )
+
+
+def send_claimed(mailer: Mailer, row: OutboxEmail) -> DeliveryError | None:
+    """Hand one claimed row to the mail server; the error, None when it was accepted."""
+    email = outgoing(row)
     try:
         mailer.send(email)
     except DeliveryError as error:
