@@ -17,7 +17,7 @@ from marketplace.web import outcomes
 from marketplace.web.helpers import (
     translate,
 )
-from marketplace.web.jobs import mail_context, send_after_commit
+from marketplace.web.jobs import mail_context
 from marketplace.web.presenters.labels import DEAL_LABELS
 from marketplace.web.presenters.parties import Names
 from models.conversations import Conversation
@@ -32,11 +32,6 @@ def notify(conversation: Conversation, event: str, key: str, **details: Any) -> 
     return queue_conversation_emails(
         db.session, mail_context(), conversation, current_user, event, key=key, **details
     )
-
-
-def commit(email_ids: list[int]) -> None:
-    db.session.commit()
-    send_after_commit(email_ids)
 
 
 def attempt(action: Callable[[], list[int]], success: str) -> bool:
