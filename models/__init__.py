@@ -11,6 +11,7 @@ from models.facilitation import FirmNote, ListingReport
 from models.geo import Boundary, Postcode
 from models.impact import Factor, FactorSet, StoredEstimate
 from models.listings import Listing
+from models.matches import MatchEntry, MatchList
 from models.organisations import Organisation
 from models.outbox import OutboxEmail
 from models.potentials import MatchPotential, PotentialPair
@@ -37,6 +38,8 @@ __all__ = [
     "Invitation",
     "Listing",
     "ListingReport",
+    "MatchEntry",
+    "MatchList",
     "MatchPotential",
     "Message",
     "Notification",

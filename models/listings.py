@@ -108,6 +108,9 @@ class Listing(Base):
     # Set when a publication (or a move/recategorisation while published) still has to be
     # checked against alert subscriptions; cleared by the fan-out job, re-queued by the sweep.
     fanout_due: Mapped[bool] = mapped_column(default=False, index=True)
+    # Set (by services.matching.tracking, on every flush that changes what matching reads) while
+    # the stored match lists (models.matches) still have to take this listing's change in.
+    matches_due: Mapped[bool] = mapped_column(default=False, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when regional staff unpublished the listing; the firm sees the reason.
     moderation_reason: Mapped[str | None] = mapped_column(Text)

@@ -16,6 +16,7 @@ from workers.jobs.alerts import fan_out_listing, send_digests
 from workers.jobs.exports import run_export
 from workers.jobs.mail import send_emails, send_message_summaries
 from workers.jobs.maintenance import sweep
+from workers.jobs.matching import refresh_matches
 from workers.queues import ALERTS, MAIL, MAINTENANCE, Dispatcher, RQDispatcher
 
 # The periodic jobs the demo's mail page may run now (it has no scheduler): name -> job, args.
@@ -42,6 +43,10 @@ class Background:
     def fan_out(self, listing_ids: list[int]) -> None:
         for listing_id in listing_ids:
             self.dispatcher().enqueue(fan_out_listing, listing_id, queue=ALERTS)
+
+    def refresh_matches(self, listing_ids: list[int]) -> None:
+        if listing_ids:
+            self.dispatcher().enqueue(refresh_matches, listing_ids, queue=MAINTENANCE)
 
     def run_export(self, job_id: int) -> None:
         self.dispatcher().enqueue(run_export, job_id, queue=MAINTENANCE)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, request
 
 from marketplace.extensions import db
 from marketplace.web.errors import register_error_handlers
 from marketplace.web.helpers import register_template_helpers
 from marketplace.web.inputs import IdConverter
+from marketplace.web.jobs import refresh_matches_after_request
 from marketplace.web.policy import check_all_declared, enforce_policy
 from marketplace.web.security import init_security
 
@@ -32,6 +33,14 @@ def set_up_background(app: Flask) -> None:
         )
 
     app.extensions["background"] = Background(settings.redis_url, inline_context)
+
+
+def _hand_on_match_changes(response: Response) -> Response:
+    """After a state change, the listings it marked `matches_due` go to the match-list job
+    (services.matching.tracking); reads never write, so they are skipped."""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and response.status_code < 500:
+        refresh_matches_after_request()
+    return response
 
 
 def register_web(app: Flask) -> None:
@@ -70,6 +79,7 @@ def register_web(app: Flask) -> None:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.before_request(enforce_policy)
+    app.after_request(_hand_on_match_changes)
     init_security(app)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -14,7 +14,10 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.services.mail.context import MailContext
+from marketplace.services.matching.stored import due_ids
 from models.listings import Listing
+
+DUE_BATCH = 200  # a bulk change leaves the rest to the sweep
 
 
 class Background(Protocol):
@@ -23,6 +26,8 @@ class Background(Protocol):
     def send_emails(self, email_ids: list[int]) -> None: ...
 
     def fan_out(self, listing_ids: list[int]) -> None: ...
+
+    def refresh_matches(self, listing_ids: list[int]) -> None: ...
 
     def run_export(self, job_id: int) -> None: ...
 
@@ -51,3 +56,8 @@ def due_fanouts(organisation_id: int) -> list[int]:
         Listing.organisation_id == organisation_id, Listing.fanout_due.is_(True)
     )
     return list(db.session.scalars(stmt))
+
+
+def refresh_matches_after_request() -> None:
+    """Hand the listings whose match lists are due to the job (after a state change)."""
+    background().refresh_matches(due_ids(db.session, limit=DUE_BATCH))

@@ -12,11 +12,13 @@ from marketplace.services.alerts.fanout import due_listing_ids
 from marketplace.services.impact.potentials import refresh_all
 from marketplace.services.listings.lifecycle import expire_listings
 from marketplace.services.mail.outbox import due_ids, queue_many
+from marketplace.services.matching import stored
 from marketplace.services.staff.facilitation import follow_up_envelopes
 from workers.context import current
 from workers.jobs.alerts import fan_out_listing
 from workers.jobs.mail import enqueue_delivery
-from workers.queues import ALERTS
+from workers.jobs.matching import mark_started, refresh_matches
+from workers.queues import ALERTS, MAINTENANCE
 
 GRACE = timedelta(minutes=2)  # leave freshly enqueued work to the job already on its way
 
@@ -28,18 +30,27 @@ def sweep(grace_seconds: int = int(GRACE.total_seconds())) -> dict[str, Any]:
     with ctx.sessions() as session:
         listings = due_listing_ids(session, updated_before=now - grace)
         emails = due_ids(session, now=now - grace, lease=ctx.lease)
+        matches = stored.due_ids(session, updated_before=now - grace)
     for listing_id in listings:
         ctx.dispatcher.enqueue(fan_out_listing, listing_id, queue=ALERTS)
     enqueue_delivery(ctx, emails)
-    return {"listings": len(listings), "emails": len(emails)}
+    if matches:
+        ctx.dispatcher.enqueue(refresh_matches, matches, queue=MAINTENANCE)
+    return {"listings": len(listings), "emails": len(emails), "matches": len(matches)}
 
 
 def expire() -> int:
-    """Close listings whose end date has passed."""
+    """Close listings whose end date has passed (hourly); then the match lists take in those,
+    and the listings whose start date has come."""
     ctx = current()
     with ctx.sessions() as session:
         count = expire_listings(session, today=ctx.today())
         session.commit()
+    mark_started()
+    with ctx.sessions() as session:
+        due = stored.due_ids(session)
+    if due:
+        ctx.dispatcher.enqueue(refresh_matches, due, queue=MAINTENANCE)
     return count
 
 

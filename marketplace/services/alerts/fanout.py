@@ -24,7 +24,7 @@ from marketplace.services.impact.factors import current_set
 from marketplace.services.listings.liveness import is_live
 from marketplace.services.mail import outbox
 from marketplace.services.mail.context import MailContext
-from marketplace.services.matching.candidates import find_matches
+from marketplace.services.matching.stored import find_matches
 from models.accounts import User
 from models.alerts import AlertSubscription, Notification
 from models.base import utcnow

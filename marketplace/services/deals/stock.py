@@ -65,7 +65,7 @@ def _take_offer(session: Session, offer: Listing, amount: Decimal | None) -> Dec
             Listing.status == "published",
             func.coalesce(Listing.remaining_quantity, Listing.quantity) >= amount,
         )
-        .values(remaining_quantity=left, status=_ran_out(left))
+        .values(remaining_quantity=left, status=_ran_out(left), matches_due=True)
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
@@ -94,7 +94,11 @@ def _take_want(session: Session, want: Listing, amount: Decimal | None) -> Decim
     session.execute(
         update(Listing)
         .where(Listing.id == want.id)
-        .values(remaining_quantity=left, status="reserved" if left <= 0 else Listing.status)
+        .values(
+            remaining_quantity=left,
+            status="reserved" if left <= 0 else Listing.status,
+            matches_due=True,  # the coverage part of its scores changed (matching.stored)
+        )
         .execution_options(synchronize_session=False)
     )
     session.refresh(want)
@@ -114,6 +118,7 @@ def _give_back(session: Session, listing: Listing | None, amount: Decimal | None
                 else_=Listing.remaining_quantity + amount,
             ),
             status=case((Listing.status == "reserved", "published"), else_=Listing.status),
+            matches_due=True,
         )
         .execution_options(synchronize_session=False)
     )

@@ -23,7 +23,8 @@ from marketplace.services.impact.estimator import (
 )
 from marketplace.services.impact.factors import current_set, factors_by_key
 from marketplace.services.listings.liveness import live_condition
-from marketplace.services.matching.candidates import Match, find_matches
+from marketplace.services.matching.candidates import Match
+from marketplace.services.matching.stored import find_matches
 from marketplace.services.reference.factor_defaults import (
     heat_network_key,
     usual_route,

@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 from marketplace.services.impact.estimates import Choice, estimate_pair
 from marketplace.services.impact.factors import current_set
 from marketplace.services.listings.liveness import live_condition
-from marketplace.services.matching.candidates import Match, find_matches
+from marketplace.services.matching.candidates import Match
+from marketplace.services.matching.stored import find_matches
 from models.base import utcnow
 from models.impact import FactorSet
 from models.listings import Listing

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from geo.areas import PLANAR_MARGIN, Circle
+from geo.areas import PLANAR_MARGIN
 from geo.distance import geodesic_m
 from marketplace.services.errors import N_
 from marketplace.services.listings.liveness import live_condition, load_in_order
@@ -229,10 +229,11 @@ def _fits(listing: Listing, row: Any, km: float) -> tuple[Any, Any, float] | Non
     return offer, want, radius
 
 
-def find_matches(
+def compute_matches(
     session: Session, listing: Listing, *, today: date, limit: int = MAX_MATCHES
 ) -> list[Match]:
-    """The counterparts that fit `listing`, best first (score, then distance, then id).
+    """The counterparts that fit `listing`, best first (score, then distance, then id), by
+    scanning every candidate: the reference the stored lists (`stored`) are kept against.
 
     Candidates are light rows; full listings are loaded only for the page returned.
     """
@@ -256,18 +257,6 @@ def find_matches(
     return _load_matches(session, listing, scored[:limit])
 
 
-def has_match(session: Session, listing: Listing, *, today: date) -> bool:
-    """Whether any counterpart fits, without ranking (stops at the first)."""
-    rows = _candidates(session, listing, today)
-    if not rows:
-        return False
-    distances = geodesic_m(listing.lon, listing.lat, [r.lon for r in rows], [r.lat for r in rows])
-    return any(
-        _fits(listing, row, km) is not None
-        for row, km in zip(rows, (distances / 1000).tolist(), strict=True)
-    )
-
-
 def _load_matches(session: Session, listing: Listing, scored: list[Any]) -> list[Match]:
     """Full listings (with site and firm) for the chosen page of matches, in rank order."""
     loaded = {other.id: other for other in load_in_order(session, [item[2] for item in scored])}
@@ -281,32 +270,13 @@ def _load_matches(session: Session, listing: Listing, scored: list[Any]) -> list
     return matches
 
 
-def unmet_wants(
-    session: Session,
-    *,
-    organisation_id: int,
-    sites: list[Site],
-    today: date,
-    radius_km: float = 100.0,
-) -> list[tuple[Listing, float]]:
-    """Wants of other firms near the firm's sites that no live offer can supply yet."""
-    nearest: dict[int, tuple[Listing, float]] = {}
-    for site in sites:
-        box = Circle(lon=site.lon, lat=site.lat, radius_m=radius_km * 1000).bbox()
-        wants = session.scalars(
-            select(Listing).where(
-                live_condition(today),
-                Listing.direction == "want",
-                Listing.organisation_id != organisation_id,
-                Listing.x.between(box[0], box[2]),
-                Listing.y.between(box[1], box[3]),
-            )
-        ).all()
-        if not wants:
-            continue
-        kms = geodesic_m(site.lon, site.lat, [w.lon for w in wants], [w.lat for w in wants]) / 1000
-        for want, km in zip(wants, kms.tolist(), strict=True):
-            if km <= radius_km and (want.id not in nearest or km < nearest[want.id][1]):
-                nearest[want.id] = (want, km)
-    unmet = [pair for pair in nearest.values() if not has_match(session, pair[0], today=today)]
-    return sorted(unmet, key=lambda pair: (pair[1], pair[0].id))
+def explain_pair(listing: Listing, other: Listing, km: float, today: date) -> Match:
+    """The match of `listing` with `other` at `km`, explained and scored as `compute_matches`
+    would (the pair is known to fit: a stored list holds it)."""
+    viewing_offer = listing.direction == "offer"
+    offer, want = (listing, other) if viewing_offer else (other, listing)
+    mine, theirs = _amount(listing), _amount(other)
+    coverage = _coverage(mine, theirs, mine) if viewing_offer else _coverage(theirs, mine, mine)
+    reasons = _reasons(offer, want, km, _radius_km(offer, want), today, coverage, viewing_offer)
+    score = round(sum(r.points for r in reasons), 1)
+    return Match(other, offer, want, km, score, reasons, coverage)

@@ -14,7 +14,7 @@ from marketplace.services.errors import DomainError
 from marketplace.services.impact.estimates import suggestions
 from marketplace.services.listings import sites
 from marketplace.services.listings.lifecycle import firm_listings
-from marketplace.services.matching.candidates import unmet_wants
+from marketplace.services.matching.stored import unmet_wants
 from marketplace.web import limits
 from marketplace.web.emails import send_templated, signed_url
 from marketplace.web.firm.forms import OUTSIDE, FirmForm, InviteForm, RoleForm, SiteForm

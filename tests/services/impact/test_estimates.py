@@ -31,7 +31,7 @@ from marketplace.services.impact.factors import (
     publish,
     to_csv,
 )
-from marketplace.services.matching.candidates import find_matches
+from marketplace.services.matching.stored import find_matches
 from models import Listing, User
 from models.base import swedish_today
 from models.impact import StoredEstimate

@@ -20,10 +20,9 @@ from marketplace.services.matching.candidates import (
     DEFAULT_RADIUS_KM,
     Match,
     compatible_categories,
-    find_matches,
     supplying_categories,
-    unmet_wants,
 )
+from marketplace.services.matching.stored import find_matches, unmet_wants
 from marketplace.services.reference.taxonomy import seed_common_codes
 from models.base import swedish_today
 from models.taxonomy import CATEGORY_BY_KEY

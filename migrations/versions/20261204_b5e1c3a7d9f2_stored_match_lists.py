@@ -1,0 +1,84 @@
+"""Stored match lists (issue 16): each live listing's best counterparts, kept by a job.
+
+Reviewed by hand: `match_lists` (one row per listing whose list is built) and `match_entries`
+(its counterparts with score and distance from that listing's point of view), and
+`listings.matches_due`, set while a listing's change still has to be taken into the lists. The
+upgrade marks every published listing due, so the sweep builds the lists; `flask listings
+rebuild-matches` builds them all at once (README, "Upgrading").
+
+Revision ID: b5e1c3a7d9f2
+Revises: 9a4b6c8d0e1f
+Create Date: 2026-12-04 16:00:00+00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "b5e1c3a7d9f2"
+down_revision: str | None = "9a4b6c8d0e1f"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "match_lists",
+        sa.Column("listing_id", sa.Integer(), nullable=False),
+        sa.Column("complete", sa.Boolean(), nullable=False),
+        sa.Column("computed_on", sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["listing_id"],
+            ["listings.id"],
+            name=op.f("fk_match_lists_listing_id_listings"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("listing_id", name=op.f("pk_match_lists")),
+    )
+    op.create_table(
+        "match_entries",
+        sa.Column("listing_id", sa.Integer(), nullable=False),
+        sa.Column("counterpart_id", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("distance_km", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["counterpart_id"],
+            ["listings.id"],
+            name=op.f("fk_match_entries_counterpart_id_listings"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["listing_id"],
+            ["match_lists.listing_id"],
+            name=op.f("fk_match_entries_listing_id_match_lists"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("listing_id", "counterpart_id", name=op.f("pk_match_entries")),
+    )
+    with op.batch_alter_table("match_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_match_entries_counterpart_id"), ["counterpart_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_match_entries_rank",
+            ["listing_id", "score", "distance_km", "counterpart_id"],
+            unique=False,
+        )
+    with op.batch_alter_table("listings", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("matches_due", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.create_index(batch_op.f("ix_listings_matches_due"), ["matches_due"], unique=False)
+    op.execute(sa.text("UPDATE listings SET matches_due = true WHERE status = 'published'"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("listings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_listings_matches_due"))
+        batch_op.drop_column("matches_due")
+    with op.batch_alter_table("match_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_match_entries_rank")
+        batch_op.drop_index(batch_op.f("ix_match_entries_counterpart_id"))
+    op.drop_table("match_entries")
+    op.drop_table("match_lists")
