@@ -59,5 +59,11 @@ def due_fanouts(organisation_id: int) -> list[int]:
 
 
 def refresh_matches_after_request() -> None:
-    """Hand the listings whose match lists are due to the job (after a state change)."""
-    background().refresh_matches(due_ids(db.session, limit=DUE_BATCH))
+    """Hand the listings whose match lists are due to the job (after a state change).
+
+    The request's own transaction ends before the job runs: the view has committed what it
+    meant to, and an inline job must not run inside a transaction the teardown rolls back."""
+    with db.session.no_autoflush:
+        ids = due_ids(db.session, limit=DUE_BATCH)
+    db.session.rollback()
+    background().refresh_matches(ids)

@@ -296,3 +296,40 @@ def test_every_error_of_a_submission_shows_at_once(client, session, seller):
         assert message in page, message
     assert page.count('class="error"') >= 5  # the dates too
     assert session.scalar(select(func.count()).select_from(Listing)) == 0
+
+
+def test_the_listing_page_reads_stored_matches_and_a_close_takes_the_listing_out(
+    client, session, seller
+):  # type: ignore[no-untyped-def]
+    from marketplace.services.impact.factors import load_defaults
+    from marketplace.services.matching.stored import due_ids, refresh
+
+    load_defaults(session)
+    user, site = seller
+    mine = ListingFactory(site=site, title="Our sawdust")
+    buyer_site = SiteFactory(lat=60.7, lon=15.7)
+    theirs = ListingFactory(site=buyer_site, direction="want", title="Sawdust wanted")
+    session.flush()
+    for listing_id in due_ids(session):  # what the job did after these were published
+        refresh(session, listing_id, today=swedish_today())
+    session.flush()
+    session.expire_all()
+    assert not due_ids(session)
+    with pytest.MonkeyPatch.context() as patch:
+        from marketplace.services.matching import stored
+
+        patch.setattr(stored, "compute_matches", _refuse)
+        page = text_of(client.get(f"/listings/{mine.id}", headers={"Accept-Language": "en"}))
+        assert "Sawdust wanted" in page
+        api = client.get(f"/api/v1/listings/{theirs.id}/matches").get_json()
+        assert [f["properties"]["listing_id"] for f in api["features"]] == [mine.id]
+        # Closing through the form: the after-request job takes it out of the buyer's list.
+        assert client.post(f"/listings/{mine.id}/close").status_code == 303
+        session.expire_all()
+        assert not due_ids(session)
+        api = client.get(f"/api/v1/listings/{theirs.id}/matches").get_json()
+        assert api["features"] == []
+
+
+def _refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+    raise AssertionError("matches were computed during the request")
