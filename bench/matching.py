@@ -1,5 +1,9 @@
 """Matching benchmark: ranked matches (`find_matches`) for one listing against 10k/100k listings.
 
+`find_matches` reads the listing's stored match list (`services.matching.stored`), built here by
+`rebuild_all` after the load (timed); the scan it replaced (`compute_matches`) is timed on the
+same listings, and so is the job that takes one listing's change into every list (`refresh`).
+
 Counterpart listings sit at sites clustered like the region's population (SCB tätorter 2020, via
 bench/support/data.py) with a realistic mix of streams, directions, EWC codes, transport distances,
 availability windows, statuses and hazardous offers. Every answer is checked against a brute-force
@@ -34,10 +38,9 @@ from support import cli, clock, databases, reporting, synthetic
 from support.clock import pct
 from support.reporting import fmt
 
-from marketplace.services.matching import candidates
-from marketplace.services.matching.candidates import (
-    find_matches,
-)
+from marketplace.services.matching import candidates, pairs, stored
+from marketplace.services.matching.candidates import compute_matches
+from marketplace.services.matching.stored import find_matches, rebuild_all, refresh
 from models import Listing
 
 TARGET_P95_MS = 25.0  # QUALITY.md: ranked matches for one listing against 100k listings
@@ -45,7 +48,7 @@ SECTION, TITLE = "matching", "## Ranked matches (`bench/matching.py`)"  # what -
 
 
 def service_digest() -> str:
-    return reporting.code_digest(candidates)
+    return reporting.code_digest(candidates, pairs, stored)
 
 
 SERVICE_DIGEST = service_digest()  # as imported; compared again when the report is written
@@ -71,23 +74,50 @@ def plan_queries(m: Model, count: int, today: date) -> QueryPlan:
     return QueryPlan(ids, expected, ms)
 
 
-def service_query(engine: Engine, listing_id: int, today: date) -> tuple[float, Answer]:
-    """One `find_matches` call in a fresh session; the listing is loaded before the clock."""
+def service_query(
+    engine: Engine, listing_id: int, today: date, func: object = find_matches
+) -> tuple[float, Answer]:
+    """One `find_matches` (or `compute_matches`) call in a fresh session; the listing is loaded
+    before the clock."""
     with Session(engine) as session:
         listing = session.get(Listing, listing_id)
         assert listing is not None
         started = time.perf_counter()
-        found = find_matches(session, listing, today=today, limit=LIMIT)
+        found = func(session, listing, today=today, limit=LIMIT)  # type: ignore[operator]
         elapsed = (time.perf_counter() - started) * 1000.0
         ids = tuple(match.listing.id for match in found)
         scores = tuple(match.score for match in found)
         return elapsed, Answer(ids, scores, tuple(match.distance_km for match in found))
 
 
-def time_service(engine: Engine, plan: QueryPlan, today: date) -> tuple[list[float], list[Answer]]:
+def time_service(
+    engine: Engine, plan: QueryPlan, today: date, func: object = find_matches
+) -> tuple[list[float], list[Answer]]:
     return clock.time_each(
-        lambda listing_id: service_query(engine, listing_id, today), plan.ids, WARMUP
+        lambda listing_id: service_query(engine, listing_id, today, func), plan.ids, WARMUP
     )
+
+
+def build_lists(engine: Engine, today: date) -> float:
+    """Every live listing's stored list, as after `flask listings rebuild-matches`; seconds."""
+    started = time.perf_counter()
+    with Session(engine) as session:
+        rebuild_all(session, today=today)
+        session.commit()
+    return time.perf_counter() - started
+
+
+def time_refresh(engine: Engine, ids: list[int], today: date) -> list[float]:
+    """The job's work for one changed listing (its own list afresh, into and out of every other
+    list, re-ranking the lists it left short), one transaction each."""
+    ms = []
+    for listing_id in ids:
+        with Session(engine) as session:
+            started = time.perf_counter()
+            refresh(session, listing_id, today=today)
+            session.commit()
+            ms.append((time.perf_counter() - started) * 1000.0)
+    return ms
 
 
 def count_candidates(engine: Engine, plan: QueryPlan, today: date) -> list[int]:
@@ -125,6 +155,9 @@ class Row:
     brute_ms: list[float]
     candidates: list[int]
     matches: list[int]
+    scan_ms: list[float]
+    refresh_ms: list[float]
+    build_s: float
 
 
 @dataclass
@@ -153,11 +186,19 @@ def run_backend(
     with databases.migrated(backend, args.pg_url, results.machine.versions) as db:
         results.load_s[(backend, n)] = load(db.engine, pop)
         print(f"  {backend}: loaded {n:,} listings in {results.load_s[(backend, n)]:.1f} s")
+        build_s = build_lists(db.engine, today)
+        print(f"  {backend}: built the match lists in {build_s:.1f} s")
         ms, answers = time_service(db.engine, plan, today)
         verify(backend, n, plan, answers, results)
+        scan_ms, scanned = time_service(db.engine, plan, today, compute_matches)
+        verify(backend, n, plan, scanned, results)
+        refresh_ms = time_refresh(db.engine, plan.ids[: args.refreshes], today)
+        ms_after, after = time_service(db.engine, plan, today)
+        verify(backend, n, plan, after, results)  # still exact after the job ran
         candidates = count_candidates(db.engine, plan, today)
     matches = [len(a.ids) for a in answers]
-    results.rows.append(Row(backend, n, ms, plan.brute_ms, candidates, matches))
+    row = Row(backend, n, ms, plan.brute_ms, candidates, matches, scan_ms, refresh_ms, build_s)
+    results.rows.append(row)
     print(f"  {backend}: p50 {pct(ms, 50):.1f} ms, p95 {pct(ms, 95):.1f} ms")
 
 
@@ -207,6 +248,12 @@ def report(results: Results, args: argparse.Namespace, command: str) -> list[str
             table_rows(results),
         ),
         "",
+        *reporting.markdown_table(
+            "backend | N> | lists built in s> | scan (`compute_matches`) p50 ms> | scan p95 ms> | "
+            "stored ÷ scan, p95> | job per changed listing p50 ms> | job p95 ms> | jobs timed>",
+            job_rows(results),
+        ),
+        "",
         f"- verified against brute force: {results.queries} queries, "
         f"{len(results.mismatches)} mismatches (same set of counterpart ids, order by "
         "(-score, distance, id) on the service's own scores, same scores)",
@@ -217,11 +264,25 @@ def report(results: Results, args: argparse.Namespace, command: str) -> list[str
         f"pass); mean matches: returned (≤ {LIMIT}); mean matches before the limit: "
         + totals(results),
         f"- target (QUALITY.md): p95 ≤ {TARGET_P95_MS:g} ms at 100k listings",
-        f"- code measured: `marketplace/services/matching.py` sha256 {SERVICE_DIGEST}"
+        "- service: `find_matches` reads the stored list (`services/matching/stored.py`); scan: "
+        "`compute_matches`, the per-request ranking it replaced; job: `refresh(session, id)` for "
+        "the first query listings, one commit each, after which every answer is checked again",
+        f"- code measured: `marketplace/services/matching/` (candidates, pairs, stored) sha256 "
+        f"{SERVICE_DIGEST}"
         + ("" if service_digest() == SERVICE_DIGEST else " (**the file changed during the run**)"),
         f"- load (insert + ANALYZE): {reporting.loads_text(results.load_s)}",
         f"- command: `{command}`",
     ]
+
+
+def job_rows(results: Results) -> Iterator[list[str]]:
+    for row in results.rows:
+        cells = [row.backend, f"{row.n:,}", fmt(row.build_s, 1)]
+        cells += [fmt(pct(row.scan_ms, 50)), fmt(pct(row.scan_ms, 95))]
+        cells.append(fmt(pct(row.ms, 95) / pct(row.scan_ms, 95), 3))
+        cells += [fmt(pct(row.refresh_ms, 50)), fmt(pct(row.refresh_ms, 95))]
+        cells.append(str(len(row.refresh_ms)))
+        yield cells
 
 
 def totals(results: Results) -> str:
@@ -247,6 +308,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = cli.parser_for(__doc__, [10_000, 100_000], queries=(200, "query listings per size"))
     cli.backend_arguments(parser, "postgresql://postgres@127.0.0.1:5432/bench_matching")
     parser.add_argument("--write", type=Path, help="replace the matching section of this file")
+    parser.add_argument(
+        "--refreshes", type=int, default=30, help="listings whose job (`refresh`) is timed"
+    )
     args = cli.parse_checked(parser, argv)
     if args.queries < 1 or min(args.sizes, default=0) < 2 * LISTINGS_PER_SITE * SITES_PER_ORG:
         parser.error("--queries must be positive and every size at least 40")

@@ -42,6 +42,8 @@ from models import (
     Invitation,
     Listing,
     ListingReport,
+    MatchEntry,
+    MatchList,
     MatchPotential,
     Message,
     Notification,
@@ -348,6 +350,32 @@ class StoredEstimateFactory(Base):
     factor_set = factory.SubFactory(FactorSetFactory)
     inputs_json = "{}"
     result_json = "{}"
+
+
+class MatchListFactory(Base):
+    class Meta:
+        model = MatchList
+
+    class Params:
+        listing = factory.SubFactory(ListingFactory)
+
+    listing_id = factory.SelfAttribute("listing.id")
+    complete = True
+    computed_on = factory.LazyFunction(swedish_today)
+
+
+class MatchEntryFactory(Base):
+    class Meta:
+        model = MatchEntry
+
+    class Params:
+        owner = factory.SubFactory(MatchListFactory)
+        counterpart = factory.SubFactory(ListingFactory, direction="want")
+
+    listing_id = factory.SelfAttribute("owner.listing_id")
+    counterpart_id = factory.SelfAttribute("counterpart.id")
+    score = 80.0
+    distance_km = 12.5
 
 
 class MatchPotentialFactory(Base):

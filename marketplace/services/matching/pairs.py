@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Select, select
 
+from geo.areas import PLANAR_MARGIN
 from geo.distance import _GEOD
 from marketplace.services.matching.candidates import DEFAULT_RADIUS_KM
 from models.listings import Listing
@@ -56,19 +57,33 @@ def rows_query() -> Select[Any]:
     return stmt.join(Site, Site.id == Listing.site_id)
 
 
+_CODES: dict[str, int] = {}
+
+
+def code_of(value: str | None) -> int:
+    """A small integer per distinct text (category, EWC code, unit) in this process; -1 for
+    none or empty, so that comparing codes compares the texts (and "no code" never equals)."""
+    if not value:
+        return -1
+    return _CODES.setdefault(value, len(_CODES))
+
+
 @dataclass(frozen=True)
 class Side:
-    """One side of many pairs: listings as parallel arrays (one element per pair)."""
+    """One side of many pairs: listings as parallel arrays (one element per pair, or a single
+    element that every pair shares)."""
 
     id: NDArray[np.int64]
     offer: NDArray[np.bool_]
     lon: NDArray[np.float64]
     lat: NDArray[np.float64]
-    category: NDArray[np.object_]
-    ewc: NDArray[np.object_]  # None where no code
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    category: NDArray[np.int64]  # code_of(category)
+    ewc: NDArray[np.int64]  # code_of(ewc_code), -1 where no code
     hazardous: NDArray[np.bool_]
     amount: NDArray[np.float64]  # what remains, in tonnes where the unit allows it
-    unit: NDArray[np.object_]  # "t", or the listing's own unit
+    unit: NDArray[np.int64]  # code_of("t"), or of the listing's own unit
     start: NDArray[np.int64]  # available_from as an ordinal, NO_START when open
     end: NDArray[np.int64]  # available_until as an ordinal, NO_END when open
     reach: NDArray[np.float64]  # max_distance_km, NaN when not stated (or 0)
@@ -78,13 +93,10 @@ class Side:
         return len(self.id)
 
     def take(self, index: NDArray[np.int64] | NDArray[np.bool_]) -> Side:
-        return Side(**{name: getattr(self, name)[index] for name in self.__dataclass_fields__})
+        return Side(*(getattr(self, name)[index] for name in _FIELDS))
 
-    def repeat(self, n: int) -> Side:
-        """This side (one listing) as n identical elements, to pair with n counterparts."""
-        return Side(
-            **{name: np.repeat(getattr(self, name), n) for name in self.__dataclass_fields__}
-        )
+
+_FIELDS = tuple(Side.__dataclass_fields__)
 
 
 def _amount(row: Any) -> tuple[float, str]:
@@ -99,71 +111,101 @@ def side_of(rows: Sequence[Any]) -> Side:
     """Rows with the `ROW_COLUMNS` attributes (light rows, or a listing and its permit)."""
     n = len(rows)
     amounts = [_amount(r) for r in rows]
+
+    def floats(values: Any) -> NDArray[np.float64]:
+        return np.fromiter(values, dtype=np.float64, count=n)
+
+    def ints(values: Any) -> NDArray[np.int64]:
+        return np.fromiter(values, dtype=np.int64, count=n)
+
+    def flags(values: Any) -> NDArray[np.bool_]:
+        return np.fromiter(values, dtype=np.bool_, count=n)
+
     return Side(
-        id=np.fromiter((r.id for r in rows), dtype=np.int64, count=n),
-        offer=np.fromiter((r.direction == "offer" for r in rows), dtype=np.bool_, count=n),
-        lon=np.fromiter((r.lon for r in rows), dtype=np.float64, count=n),
-        lat=np.fromiter((r.lat for r in rows), dtype=np.float64, count=n),
-        category=np.array([r.category for r in rows] or [], dtype=object),
-        ewc=np.array([r.ewc_code for r in rows] or [], dtype=object),
-        hazardous=np.fromiter((bool(r.is_hazardous) for r in rows), dtype=np.bool_, count=n),
-        amount=np.fromiter((a[0] for a in amounts), dtype=np.float64, count=n),
-        unit=np.array([a[1] for a in amounts] or [], dtype=object),
-        start=np.fromiter(
-            (r.available_from.toordinal() if r.available_from else NO_START for r in rows),
-            dtype=np.int64,
-            count=n,
-        ),
-        end=np.fromiter(
-            (r.available_until.toordinal() if r.available_until else NO_END for r in rows),
-            dtype=np.int64,
-            count=n,
-        ),
-        reach=np.fromiter(
-            (float(r.max_distance_km) if r.max_distance_km else np.nan for r in rows),
-            dtype=np.float64,
-            count=n,
-        ),
-        permit=np.fromiter((bool(r.receiver_permit) for r in rows), dtype=np.bool_, count=n),
+        id=ints(r.id for r in rows),
+        offer=flags(r.direction == "offer" for r in rows),
+        lon=floats(r.lon for r in rows),
+        lat=floats(r.lat for r in rows),
+        x=floats(r.x for r in rows),
+        y=floats(r.y for r in rows),
+        category=ints(code_of(r.category) for r in rows),
+        ewc=ints(code_of(r.ewc_code) for r in rows),
+        hazardous=flags(bool(r.is_hazardous) for r in rows),
+        amount=floats(a[0] for a in amounts),
+        unit=ints(code_of(a[1]) for a in amounts),
+        start=ints(r.available_from.toordinal() if r.available_from else NO_START for r in rows),
+        end=ints(r.available_until.toordinal() if r.available_until else NO_END for r in rows),
+        reach=floats(float(r.max_distance_km) if r.max_distance_km else np.nan for r in rows),
+        permit=flags(bool(r.receiver_permit) for r in rows),
     )
 
 
 @dataclass(frozen=True)
 class Scored:
-    """The pairs (viewer[i], other[i]) that fit, with their score and distance from the viewer."""
+    """The pairs (viewer, other[i]) that fit, with their score and distance from the viewer."""
 
     index: NDArray[np.int64]  # positions in the pair arrays that fit
     score: NDArray[np.float64]
     km: NDArray[np.float64]
 
 
+def _pick(side: Side, index: NDArray[np.int64]) -> Side:
+    """The pairs at `index` of a side, or the side itself when all pairs share its element."""
+    return side if len(side) == 1 else side.take(index)
+
+
+def round_1(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Python's `round(v, 1)` for every value: `rint(v * 10) / 10` is the same double except
+    near a tie, where v * 10 may round across it; those few go through `round` itself."""
+    tenfold = values * 10
+    rounded = np.rint(tenfold) / 10
+    near_tie = np.abs(tenfold - np.floor(tenfold) - 0.5) < 1e-6
+    for i in np.flatnonzero(near_tie).tolist():
+        rounded[i] = round(float(values[i]), 1)
+    return rounded
+
+
 def score_pairs(viewer: Side, other: Side, today: date) -> Scored:
-    """Which pairs fit and their scores, as `candidates.compute_matches` computes them for `viewer`.
+    """Which pairs fit and their scores, as `candidates.compute_matches` computes them for the
+    viewer. `viewer` has one element per pair, or one element for all of them.
 
     The caller has already applied the prefilter (kind, opposite direction, compatible
     material, another firm); this applies distance, overlap, permit and the score.
     """
-    if len(other) == 0:
-        empty = np.empty(0)
-        return Scored(np.empty(0, dtype=np.int64), empty, empty)
-    _, _, metres = _GEOD.inv(viewer.lon, viewer.lat, other.lon, other.lat)
-    km = np.asarray(metres, dtype=np.float64) / 1000
-    offer_is_viewer = viewer.offer
+    empty = Scored(np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
+    if min(len(viewer), len(other)) == 0:
+        return empty
     # Radius: the smaller stated reach, else the default (`candidates._radius_km`).
     radius = np.fmin(viewer.reach, other.reach)
     radius = np.where(np.isnan(radius), DEFAULT_RADIUS_KM, radius)
     start = np.maximum(viewer.start, other.start)
     overlap = start <= np.minimum(viewer.end, other.end)
-    hazardous = np.where(offer_is_viewer, viewer.hazardous, other.hazardous)
-    permit = np.where(offer_is_viewer, other.permit, viewer.permit)
-    fit = (km <= radius) & overlap & (~hazardous | permit)
-    index = np.flatnonzero(fit)
-    km, radius, start = km[index], radius[index], start[index]
-    v, o = viewer.take(index), other.take(index)
-    distance_points = 30 * np.maximum(0.0, 1 - km / radius)
-    same_code = np.array(
-        [bool(a) and a == b for a, b in zip(v.ewc, o.ewc, strict=True)], dtype=np.bool_
+    hazardous = np.where(viewer.offer, viewer.hazardous, other.hazardous)
+    permit = np.where(viewer.offer, other.permit, viewer.permit)
+    # Planar SWEREF 99 TM distance first (never shorter than the geodesic one by more than
+    # PLANAR_MARGIN): only pairs that may be within reach get the geodesic distance.
+    reach_m = radius * 1000 * (1 + PLANAR_MARGIN) + 1
+    dx, dy = other.x - viewer.x, other.y - viewer.y
+    maybe = np.flatnonzero(
+        (dx * dx + dy * dy <= reach_m * reach_m) & overlap & (~hazardous | permit)
     )
+    if len(maybe) == 0:
+        return empty
+    v, o = _pick(viewer, maybe), _pick(other, maybe)
+    shape = maybe.shape
+    _, _, metres = _GEOD.inv(
+        np.ascontiguousarray(np.broadcast_to(v.lon, shape)),
+        np.ascontiguousarray(np.broadcast_to(v.lat, shape)),
+        np.ascontiguousarray(np.broadcast_to(o.lon, shape)),
+        np.ascontiguousarray(np.broadcast_to(o.lat, shape)),
+    )
+    km = np.asarray(metres, dtype=np.float64) / 1000
+    within = km <= radius[maybe]
+    index = maybe[within]
+    km, start, radius = km[within], start[index], radius[index]
+    v, o = _pick(viewer, index), _pick(other, index)
+    distance_points = 30 * np.maximum(0.0, 1 - km / radius)
+    same_code = (v.ewc >= 0) & (v.ewc == o.ewc)
     same_category = v.category == o.category
     material_points = np.where(same_code, 40.0, np.where(same_category, 35.0, 15.0))
     comparable = (v.unit == o.unit) & (v.amount != 0)
@@ -173,10 +215,16 @@ def score_pairs(viewer: Side, other: Side, today: date) -> Scored:
     later = (start != NO_START) & (start > today.toordinal())
     timing_points = np.where(later, 5.0, 10.0)
     total = ((distance_points + material_points) + quantity_points) + timing_points
-    score = np.array([round(t, 1) for t in total.tolist()], dtype=np.float64)
-    return Scored(index=index.astype(np.int64), score=score, km=km)
+    return Scored(index=index.astype(np.int64), score=round_1(total), km=km)
 
 
-def ranking(scored: Scored, ids: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Positions in `scored` best first: score down, then distance, then counterpart id."""
-    return np.lexsort((ids, scored.km, -scored.score)).astype(np.int64)
+def ranking(scored: Scored, ids: NDArray[np.int64], keep: int) -> NDArray[np.int64]:
+    """The best `keep` positions in `scored`, best first: score down, then distance, then
+    counterpart id. Only the pairs scoring at least the keep-th best score are sorted."""
+    if len(ids) > keep:
+        threshold = np.partition(scored.score, len(ids) - keep)[len(ids) - keep]
+        contenders = np.flatnonzero(scored.score >= threshold)
+    else:
+        contenders = np.arange(len(ids))
+    order = np.lexsort((ids[contenders], scored.km[contenders], -scored.score[contenders]))
+    return contenders[order][:keep].astype(np.int64)

@@ -25,13 +25,14 @@ daily `refresh_started` takes in (the job re-ranks the listings whose start date
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from numpy.typing import NDArray
+from sqlalchemy import Table, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from geo.areas import PLANAR_MARGIN, Circle
@@ -46,16 +47,26 @@ from marketplace.services.matching.candidates import (
     explain_pair,
     supplying_categories,
 )
-from marketplace.services.matching.pairs import Side, ranking, rows_query, score_pairs, side_of
+from marketplace.services.matching.pairs import (
+    Side,
+    code_of,
+    ranking,
+    rows_query,
+    score_pairs,
+    side_of,
+)
 from models.listings import Listing
 from models.matches import MatchEntry, MatchList
 from models.sites import Site
 
 log = logging.getLogger(__name__)
+# Core inserts, many rows at once (the ORM's bulk path costs more than the database here).
+ENTRIES, LISTS = cast(Table, MatchEntry.__table__), cast(Table, MatchList.__table__)
 
 SHOW = MAX_MATCHES  # the most matches any reader asks for
 KEEP = SHOW + 10  # stored per list: ten to spare before a departure forces a re-ranking
 CHUNK = 500  # ids per IN list
+UNMET_SHOWN = 10  # My firm lists the nearest unsupplied wants, not all of them
 LOCK_KEY = 0x6D617463  # PostgreSQL advisory lock: one list maintainer at a time ("matc")
 
 
@@ -114,13 +125,16 @@ def unmet_wants(
     sites: list[Site],
     today: date,
     radius_km: float = 100.0,
+    limit: int = UNMET_SHOWN,
 ) -> list[tuple[Listing, float]]:
-    """Wants of other firms near the firm's sites that no live offer can supply yet."""
-    nearest: dict[int, tuple[Listing, float]] = {}
+    """The nearest wants of other firms around the firm's sites that no live offer can supply
+    yet (at most `limit`, nearest first). Wants are read as light rows and checked nearest
+    first against their stored lists, so the work stops once `limit` are found."""
+    nearest: dict[int, float] = {}
     for site in sites:
         box = Circle(lon=site.lon, lat=site.lat, radius_m=radius_km * 1000).bbox()
-        wants = session.scalars(
-            select(Listing).where(
+        rows = session.execute(
+            select(Listing.id, Listing.lon, Listing.lat).where(
                 live_condition(today),
                 Listing.direction == "want",
                 Listing.organisation_id != organisation_id,
@@ -128,14 +142,35 @@ def unmet_wants(
                 Listing.y.between(box[1], box[3]),
             )
         ).all()
-        if not wants:
+        if not rows:
             continue
-        kms = geodesic_m(site.lon, site.lat, [w.lon for w in wants], [w.lat for w in wants]) / 1000
-        for want, km in zip(wants, kms.tolist(), strict=True):
-            if km <= radius_km and (want.id not in nearest or km < nearest[want.id][1]):
-                nearest[want.id] = (want, km)
-    unmet = [pair for pair in nearest.values() if not has_match(session, pair[0], today=today)]
-    return sorted(unmet, key=lambda pair: (pair[1], pair[0].id))
+        kms = geodesic_m(site.lon, site.lat, [r.lon for r in rows], [r.lat for r in rows]) / 1000
+        for row, km in zip(rows, kms.tolist(), strict=True):
+            if km <= radius_km and km < nearest.get(row.id, float("inf")):
+                nearest[row.id] = km
+    ordered = sorted(nearest, key=lambda i: (nearest[i], i))
+    unmet: list[tuple[Listing, float]] = []
+    for start in range(0, len(ordered), UNMET_SHOWN * 4):
+        part = ordered[start : start + UNMET_SHOWN * 4]
+        matched = _with_live_entries(session, part, today)
+        for want in load_in_order(session, [i for i in part if i not in matched]):
+            if not has_match(session, want, today=today):
+                unmet.append((want, nearest[want.id]))
+                if len(unmet) == limit:
+                    return unmet
+    return unmet
+
+
+def _with_live_entries(session: Session, listing_ids: Sequence[int], today: date) -> set[int]:
+    """Those of the listings whose stored list holds a live counterpart (so they have a match;
+    the others are checked one by one)."""
+    stmt = (
+        select(MatchEntry.listing_id)
+        .join(Listing, Listing.id == MatchEntry.counterpart_id)
+        .where(MatchEntry.listing_id.in_(listing_ids), live_condition(today))
+        .distinct()
+    )
+    return set(session.scalars(stmt))
 
 
 # --- keeping the lists ---------------------------------------------------------------------
@@ -232,15 +267,14 @@ def _candidate_rows(session: Session, row: Any, today: date) -> list[Any]:
 
 def _store_list(session: Session, listing_id: int, viewer: Side, others: Side, today: date) -> int:
     """Rank `others` for the viewer and store the best `KEEP`; how many were stored."""
-    scored = score_pairs(viewer.repeat(len(others)), others, today)
+    scored = score_pairs(viewer, others, today)
     ids = others.id[scored.index]
-    order = ranking(scored, ids)
-    best = order[:KEEP]
-    session.add(MatchList(listing_id=listing_id, complete=len(order) <= KEEP, computed_on=today))
+    best = ranking(scored, ids, KEEP)
+    session.add(MatchList(listing_id=listing_id, complete=len(ids) <= KEEP, computed_on=today))
     session.flush()
     if len(best):
-        session.execute(
-            insert(MatchEntry),
+        session.connection().execute(
+            ENTRIES.insert(),
             [
                 {
                     "listing_id": listing_id,
@@ -257,7 +291,7 @@ def _store_list(session: Session, listing_id: int, viewer: Side, others: Side, t
 def _enter_lists(session: Session, viewer: Side, others: Side, today: date) -> set[int]:
     """Put the viewed listing into the stored lists of the counterparts it fits, where it
     belongs to their prefix; the ids of the lists it entered."""
-    back = score_pairs(others, viewer.repeat(len(others)), today)
+    back = score_pairs(others, viewer, today)
     holder_ids = others.id[back.index]
     listing_id = int(viewer.id[0])
     entered: set[int] = set()
@@ -336,7 +370,7 @@ def _enter_chunk(
         if size + 1 > KEEP:
             full.append((holder, key))
     if rows:
-        session.execute(insert(MatchEntry), rows)
+        session.connection().execute(ENTRIES.insert(), rows)
     for holder, key in full:
         # Over KEEP: the worst entry leaves, and the list no longer holds every fitting pair.
         assert key is not None
@@ -449,27 +483,24 @@ def rebuild_all(session: Session, *, today: date) -> int:
 
 def _write(session: Session, states: list[dict[str, Any]], batch: list[dict[str, Any]]) -> None:
     if states:
-        session.execute(insert(MatchList), states)
+        session.connection().execute(LISTS.insert(), states)
     if batch:
-        session.execute(insert(MatchEntry), batch)
+        session.connection().execute(ENTRIES.insert(), batch)
 
 
 class _Market:
-    """The live market as arrays, to rank every listing without a query per listing."""
+    """The live market as arrays, to rank every listing without a query per listing.
+
+    Listings are grouped by (is a want, kind, category) and by (is a want, kind, EWC code), each
+    group sorted by x, so a listing's candidates are a few slices of the groups it can match
+    (`candidates._candidates` in SQL, the same superset of what fits)."""
 
     def __init__(self, rows: Sequence[Any]) -> None:
         self.rows = rows
         self.side = side_of(rows)
         self.org = np.fromiter((r.organisation_id for r in rows), dtype=np.int64, count=len(rows))
-        self.x = np.fromiter((r.x for r in rows), dtype=np.float64, count=len(rows))
-        self.y = np.fromiter((r.y for r in rows), dtype=np.float64, count=len(rows))
-        self.kind = np.array([r.kind for r in rows], dtype=object)
-        self.groups: dict[tuple[bool, str, str], np.ndarray] = {}
-        for key, positions in _group(rows):
-            self.groups[key] = np.asarray(positions, dtype=np.int64)
-        self.by_code: dict[tuple[bool, str, str], np.ndarray] = {}
-        for key, positions in _group(rows, by_code=True):
-            self.by_code[key] = np.asarray(positions, dtype=np.int64)
+        self.groups = _Groups(rows, self.side, by_code=False)
+        self.codes = _Groups(rows, self.side, by_code=True)
 
     def best(self, position: int, today: date) -> tuple[list[int], list[float], list[float], bool]:
         row = self.rows[position]
@@ -479,26 +510,26 @@ class _Market:
             if offer_side
             else supplying_categories(row.category)
         )
-        wanted = offer_side  # the counterparts of an offer are wants
-        parts = [self.groups.get((wanted, row.kind, c)) for c in sorted(categories)]
-        if row.ewc_code:
-            parts.append(self.by_code.get((wanted, row.kind, row.ewc_code)))
-        found = [p for p in parts if p is not None and len(p)]
-        if not found:
-            return [], [], [], True
-        pool = np.unique(np.concatenate(found))
         reach_m = (row.max_distance_km or DEFAULT_RADIUS_KM) * 1000 * (1 + PLANAR_MARGIN) + 1
-        within = (np.abs(self.x[pool] - row.x) <= reach_m) & (
-            np.abs(self.y[pool] - row.y) <= reach_m
-        )
-        if row.max_distance_km is None:
-            within |= np.nan_to_num(self.side.reach[pool], nan=0.0) > DEFAULT_RADIUS_KM
-        pool = pool[within & (self.org[pool] != row.organisation_id)]
+        far = row.max_distance_km is None  # counterparts reaching further than the default count
+        parts = [
+            self.groups.near((offer_side, row.kind, c), row.x, row.y, reach_m, far)
+            for c in sorted(categories)
+        ]
+        if row.ewc_code:
+            coded = self.codes.near(
+                (offer_side, row.kind, row.ewc_code), row.x, row.y, reach_m, far
+            )
+            known = [code_of(c) for c in categories]
+            parts.append(coded[~np.isin(self.side.category[coded], known)])  # not twice
+        pool = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+        pool = pool[self.org[pool] != row.organisation_id]
+        if len(pool) == 0:
+            return [], [], [], True
         others = self.side.take(pool)
-        viewer = self.side.take(np.full(len(pool), position, dtype=np.int64))
-        scored = score_pairs(viewer, others, today)
+        scored = score_pairs(self.side.take(np.array([position])), others, today)
         ids = others.id[scored.index]
-        order = ranking(scored, ids)[:KEEP]
+        order = ranking(scored, ids, KEEP)
         return (
             ids[order].tolist(),
             scored.score[order].tolist(),
@@ -507,10 +538,42 @@ class _Market:
         )
 
 
-def _group(rows: Sequence[Any], *, by_code: bool = False) -> Iterator[tuple[Any, list[int]]]:
-    groups: dict[tuple[bool, str, str], list[int]] = {}
-    for position, r in enumerate(rows):
-        value = r.ewc_code if by_code else r.category
-        if value:
-            groups.setdefault((r.direction == "want", r.kind, value), []).append(position)
-    yield from groups.items()
+class _Groups:
+    """Positions of listings per (is a want, kind, category or code), sorted by x; with the
+    ones stating a reach beyond the default kept apart too."""
+
+    def __init__(self, rows: Sequence[Any], side: Side, *, by_code: bool) -> None:
+        found: dict[tuple[bool, str, str], list[int]] = {}
+        for position, r in enumerate(rows):
+            value = r.ewc_code if by_code else r.category
+            if value:
+                found.setdefault((r.direction == "want", r.kind, value), []).append(position)
+        self.x, self.y = side.x, side.y
+        self.sorted: dict[tuple[bool, str, str], NDArray[np.int64]] = {}
+        self.sorted_x: dict[tuple[bool, str, str], NDArray[np.float64]] = {}
+        self.far: dict[tuple[bool, str, str], NDArray[np.int64]] = {}
+        for key, positions in found.items():
+            array = np.asarray(positions, dtype=np.int64)
+            array = array[np.argsort(side.x[array], kind="stable")]
+            self.sorted[key], self.sorted_x[key] = array, side.x[array]
+            self.far[key] = array[np.nan_to_num(side.reach[array], nan=0.0) > DEFAULT_RADIUS_KM]
+
+    def near(
+        self, key: tuple[bool, str, str], x: float, y: float, reach_m: float, far: bool
+    ) -> NDArray[np.int64]:
+        """The group's positions inside the square of `reach_m` around (x, y); with `far`,
+        also those beyond it that state a reach longer than the default."""
+        if key not in self.sorted:
+            return np.empty(0, dtype=np.int64)
+        xs = self.sorted_x[key]
+        low, high = (
+            np.searchsorted(xs, x - reach_m, "left"),
+            np.searchsorted(xs, x + reach_m, "right"),
+        )
+        strip = self.sorted[key][low:high]
+        inside = strip[np.abs(self.y[strip] - y) <= reach_m]
+        if not far or len(self.far[key]) == 0:
+            return inside
+        extra = self.far[key]
+        outside = (np.abs(self.x[extra] - x) > reach_m) | (np.abs(self.y[extra] - y) > reach_m)
+        return np.concatenate([inside, extra[outside]])

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, event, inspect, select, update
+from sqlalchemy.orm import Mapper
 
 from models.listings import Listing
 from models.matches import MatchEntry
@@ -32,39 +32,39 @@ def _changed(obj: Any, names: frozenset[str]) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
-@event.listens_for(Session, "before_flush")
-def _mark(session: Session, _context: Any, _instances: Any) -> None:
-    for obj in session.new:
-        if isinstance(obj, Listing) and obj.status != "draft":
-            obj.matches_due = True
-    for obj in session.dirty:
-        if isinstance(obj, Listing) and _changed(obj, WATCHED):
-            obj.matches_due = True
-    gone = [o.id for o in session.deleted if isinstance(o, Listing) and o.id is not None]
-    if gone:
-        # Their rows leave every list by cascade; the lists that held them may be too short.
-        holders = select(MatchEntry.listing_id).where(MatchEntry.counterpart_id.in_(gone))
-        with session.no_autoflush:
-            ids = set(session.scalars(holders)) - set(gone)
-        if ids:
-            session.execute(
-                update(Listing)
-                .where(Listing.id.in_(ids))
-                .values(matches_due=True)  # a new updated_at: a job running now leaves it due
-            )
+# Mapper events on Listing and Site, not a listener on every Session (the transaction rule,
+# tests/services/test_transaction_rule.py): they run inside each flush, on its connection.
 
 
-@event.listens_for(Session, "after_flush")
-def _permits(session: Session, _context: Any) -> None:
+@event.listens_for(Listing, "before_insert")
+def _inserted(_mapper: Mapper[Any], _connection: Connection, target: Listing) -> None:
+    if target.status != "draft":
+        target.matches_due = True
+
+
+@event.listens_for(Listing, "before_update")
+def _updated(_mapper: Mapper[Any], _connection: Connection, target: Listing) -> None:
+    if _changed(target, WATCHED):
+        target.matches_due = True  # written by this same UPDATE
+
+
+@event.listens_for(Listing, "before_delete")
+def _deleted(_mapper: Mapper[Any], connection: Connection, target: Listing) -> None:
+    """Its rows leave every list by cascade; the lists that held it may now be too short."""
+    holders = select(MatchEntry.listing_id).where(MatchEntry.counterpart_id == target.id)
+    connection.execute(
+        update(Listing)
+        .where(Listing.id.in_(holders), Listing.id != target.id)
+        .values(matches_due=True)  # a new updated_at: a job running now leaves it due
+    )
+
+
+@event.listens_for(Site, "after_update")
+def _site_updated(_mapper: Mapper[Any], connection: Connection, target: Site) -> None:
     """A receiving site's permit decides which hazardous offers fit its wants."""
-    sites = [
-        obj.id
-        for obj in session.dirty
-        if isinstance(obj, Site) and _changed(obj, frozenset({"may_receive_hazardous"}))
-    ]
-    if sites:
-        session.execute(
+    if _changed(target, frozenset({"may_receive_hazardous"})):
+        connection.execute(
             update(Listing)
-            .where(Listing.site_id.in_(sites), Listing.status == "published")
+            .where(Listing.site_id == target.id, Listing.status == "published")
             .values(matches_due=True)
         )

@@ -625,6 +625,10 @@ def test_unmet_wants_near_the_firm_until_someone_offers(session):
     assert corner not in [w for w, _ in unmet]
     wider = unmet_wants(session, organisation_id=firm.id, sites=[home], today=TODAY, radius_km=140)
     assert [w for w, _ in wider] == [lonely, corner]
+    nearest = unmet_wants(
+        session, organisation_id=firm.id, sites=[home], today=TODAY, radius_km=140, limit=1
+    )
+    assert [w for w, _ in nearest] == [lonely]
 
     offer(km=30, azimuth=90, category="bark")  # a third firm
     unmet = unmet_wants(session, organisation_id=firm.id, sites=[home], today=TODAY)

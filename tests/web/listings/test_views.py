@@ -305,7 +305,7 @@ def test_the_listing_page_reads_stored_matches_and_a_close_takes_the_listing_out
     from marketplace.services.matching.stored import due_ids, refresh
 
     load_defaults(session)
-    user, site = seller
+    _user, site = seller
     mine = ListingFactory(site=site, title="Our sawdust")
     buyer_site = SiteFactory(lat=60.7, lon=15.7)
     theirs = ListingFactory(site=buyer_site, direction="want", title="Sawdust wanted")
