@@ -37,7 +37,8 @@ EXTRA_CATEGORIES = (
     ("machine_time", 1),
 )  # fmt: skip
 UNITS = {"material": (("t", "m3", "kg"), (0.7, 0.2, 0.1)), "energy": (("MWh", "kW"), (0.9, 0.1))}
-CAPACITY_UNITS = {"storage": ("m2", "pallet_places"), "transport": ("t",), "machine_time": ("hours",)}
+CAPACITY_UNITS = {"storage": ("m2", "pallet_places"), "transport": ("t",),
+                  "machine_time": ("hours",)}  # fmt: skip
 RECURRENCES = (("once", "month", "week", "year"), (0.5, 0.25, 0.1, 0.15))
 MAX_KM = ((None, 50, 100, 200), (0.4, 0.2, 0.2, 0.2))
 DEAL_STATUSES = (("proposed", "agreed", "delivering", "completed", "cancelled"),
@@ -61,7 +62,7 @@ SENTENCES = (
     "Available all year; we can deliver by truck within the county.",
     "Sample analysis available on request.",
 )
-OWN_PASSWORD = "bench-load-password-2026"  # of every generated user, the two known ones too
+OWN_PASSWORD = "bench-load-password-2026"  # noqa: S105  (every generated user's)
 FIRM_EMAIL, STAFF_EMAIL = "firm@bench.example", "staff@bench.example"
 
 ORG_COLUMNS = ("id", "name", "org_number", "sni_code", "contact_email", "created_at")
@@ -265,10 +266,11 @@ def _listings(
     price = rng.uniform(20, 900, n)
     rows: list[tuple[Any, ...]] = []
     live = np.zeros(n, dtype=bool)
-    meta: dict[str, Any] = {"org": np.zeros(n, dtype=np.int64), "direction": [], "category": category,
-                            "status": [], "x": np.zeros(n), "y": np.zeros(n), "site": site_of + 1,
-                            "published_at": [], "unit": [], "quantity": [], "density": [],
-                            "recurrence": recurrence}  # fmt: skip
+    meta: dict[str, Any] = {
+        "org": np.zeros(n, dtype=np.int64), "direction": [], "category": category, "status": [],
+        "x": np.zeros(n), "y": np.zeros(n), "site": site_of + 1, "published_at": [], "unit": [],
+        "quantity": [], "density": [], "recurrence": recurrence,
+    }  # fmt: skip
     for i in range(n):
         site = sites[int(site_of[i])]
         org, muni = site[1], site[4]
@@ -422,14 +424,22 @@ def _impact(category: str, amount: float | None, km: float, price: float) -> tup
     info = CATEGORY_BY_KEY.get(category)
     factor = CO2E_PER_UNIT.get(info.impact_key or "") if info else None
     if factor is None or amount is None:
-        return None, None, '{"available": false, "factor_set": null, "reason": "No defensible ' \
-                           'CO2e estimate for this category."}'
+        return (
+            None,
+            None,
+            '{"available": false, "factor_set": null, "reason": "No defensible '
+            'CO2e estimate for this category."}',
+        )
     co2e = amount * factor - 0.1 * amount * km
     sek = amount * price
-    return co2e, sek, (
-        f'{{"available": true, "reason": null, "co2e_kg": {co2e:.3f}, "co2e_low_kg": '
-        f'{co2e * 0.7:.3f}, "co2e_high_kg": {co2e * 1.3:.3f}, "sek": {sek:.2f}, "sek_low": '
-        f'{sek * 0.8:.2f}, "sek_high": {sek * 1.2:.2f}, "factor_set": 1}}'
+    return (
+        co2e,
+        sek,
+        (
+            f'{{"available": true, "reason": null, "co2e_kg": {co2e:.3f}, "co2e_low_kg": '
+            f'{co2e * 0.7:.3f}, "co2e_high_kg": {co2e * 1.3:.3f}, "sek": {sek:.2f}, "sek_low": '
+            f'{sek * 0.8:.2f}, "sek_high": {sek * 1.2:.2f}, "factor_set": 1}}'
+        ),
     )
 
 
@@ -463,8 +473,8 @@ def _deals(
         completed = cancelled = None
         if status in ("delivering", "completed", "cancelled"):
             room = max((today - agreed.date()).days, 0)
-            offsets = sorted(int(v) for v in rng.integers(0, min(room, 180) + 1,
-                                                          size=int(rng.integers(1, 5))))  # fmt: skip
+            times = int(rng.integers(1, 5))
+            offsets = sorted(int(v) for v in rng.integers(0, min(room, 180) + 1, size=times))
             each = _dec(float(total) / len(offsets))
             for offset in offsets:
                 on = agreed.date() + timedelta(days=offset)
@@ -513,8 +523,10 @@ def _potentials(rng: np.random.Generator, meta: dict[str, Any], now: datetime) -
         km = _km(meta, k, j)
         unit = meta["unit"][offer]
         amount = float(meta["quantity"][offer])
-        mass = None if unit == "MWh" else tonnes(amount, unit, None if meta["density"][offer]
-                                                 is None else float(meta["density"][offer]))  # fmt: skip
+        dens = meta["density"][offer]
+        mass = (
+            None if unit == "MWh" else tonnes(amount, unit, None if dens is None else float(dens))
+        )
         mwh = amount if unit == "MWh" else None
         co2e, sek, _ = _impact(meta["category"][offer], mass if mwh is None else mwh, km,
                                float(rng.uniform(50.0, 600.0)))  # fmt: skip
