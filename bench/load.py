@@ -22,6 +22,7 @@ from pathlib import Path
 
 from load_parts import pages as P
 from load_parts.market import FIRM_EMAIL, OWN_PASSWORD, STAFF_EMAIL, Market, make_market
+from load_parts.profile import profile_pages
 from load_parts.server import MemoryWatch, Server, get, gunicorn, sign_in
 from load_parts.store import Rebuilt, app_environment, load_market, run_rebuild, run_reference
 from support import ROOT, cli, databases, reporting
@@ -76,6 +77,7 @@ class Run:
     workers_seen: int = 0
     cursor: str = ""
     production: str = ""  # what showed the server runs with production settings
+    profile: list[str] = field(default_factory=list)  # --profile: the slowest pages' hot spots
 
 
 @dataclass
@@ -132,7 +134,7 @@ def run_backend(backend: str, m: Market, args: argparse.Namespace, results: Resu
               f"{', '.join(run.rebuilt.missing) or 'none'}")  # fmt: skip
         started = time.perf_counter()
         with gunicorn(env, args.workers, Path(tmp)) as server:
-            measure(server, run, m, args, results, Path(tmp))
+            measure(server, run, m, args, results, Path(tmp), env)
         run.seconds["pages under load"] = time.perf_counter() - started
 
 
@@ -146,8 +148,9 @@ def production_evidence(server: Server) -> str:
 
 
 def measure(
-    server: Server, run: Run, m: Market, args: argparse.Namespace, results: Results, work: Path
-) -> None:
+    server: Server, run: Run, m: Market, args: argparse.Namespace, results: Results, work: Path,
+    env: dict[str, str],
+) -> None:  # fmt: skip
     run.production = production_evidence(server)
     cookies = {"": "", "firm": sign_in(server, FIRM_EMAIL, OWN_PASSWORD),
                "staff": sign_in(server, STAFF_EMAIL, OWN_PASSWORD)}  # fmt: skip
@@ -194,6 +197,14 @@ def measure(
         run.healthz[1].rss_mb = watch.mark()
         run.peak_rss_mb = watch.peak_mb
         run.workers_seen = len(watch.pids)
+    if args.profile:
+        mine = [r for r in results.rows if (r.backend, r.n) == (run.backend, run.n)]
+        mine.sort(key=lambda r: -(r.result.p95_ms if r.result else r.checked.single_ms))
+        run.profile = profile_pages(
+            env,
+            [(r.page.name, r.page.paths[0], cookies[r.page.auth]) for r in mine[: args.profile]],
+        )
+        print("\n".join(run.profile))
 
 
 def run(args: argparse.Namespace) -> Results:
@@ -316,6 +327,18 @@ def rebuild_lines(results: Results) -> list[str]:
     return lines
 
 
+def profile_lines(results: Results) -> list[str]:
+    lines = []
+    for run_ in results.runs:
+        if run_.profile:
+            lines.append(
+                f"- where the time goes, {run_.backend} {run_.n:,} (one request of each of the "
+                "slowest pages under cProfile, in the bench's process):"
+            )
+            lines += run_.profile
+    return lines
+
+
 def report(results: Results, args: argparse.Namespace, command: str) -> list[str]:
     end = ", ".join(f"{v:.2f}" for v in results.load_average_end)
     first = results.runs[0] if results.runs else Run("", 0)
@@ -349,6 +372,7 @@ def report(results: Results, args: argparse.Namespace, command: str) -> list[str
         *verdict_lines(results),
         *timing_lines(results),
         *rebuild_lines(results),
+        *profile_lines(results),
         f"- checks: {len(results.problems)} problems (every page answered 200 with its content "
         "before it was loaded, and without errors under load)",
         f"- whole run {(time.perf_counter() - results.started) / 60:.1f} min",
@@ -375,6 +399,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--slow-limit", type=float, default=3.0,
                         help="seconds: a page whose single request takes longer is reported, "
                         "not loaded (16 such requests queue for minutes)")  # fmt: skip
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="K",
+        help="afterwards profile one request of each of the K slowest pages",
+    )  # fmt: skip
     parser.add_argument("--write", type=Path, help="replace the load section of this file")
     args = cli.parse_checked(parser, argv)
     if P.wrk_binary() is None:
