@@ -78,6 +78,7 @@ class Run:
     cursor: str = ""
     production: str = ""  # what showed the server runs with production settings
     profile: list[str] = field(default_factory=list)  # --profile: the slowest pages' hot spots
+    load_1min: list[float] = field(default_factory=list)  # after each page: other work shows
 
 
 @dataclass
@@ -185,6 +186,7 @@ def measure(
                 continue
             result = P.drive(server, page, cookies[page.auth], load, work)
             result.rss_mb = watch.mark()
+            run.load_1min.append(os.getloadavg()[0])
             results.rows.append(Row(run.backend, run.n, page, checked[page.name], result))
             print(f"  {run.backend} {run.n:,}: {page.name}: {result.rps:,.1f} requests/s, p95 "
                   f"{result.p95_ms:,.0f} ms, errors {result.errors}")  # fmt: skip
@@ -295,6 +297,9 @@ def verdict_lines(results: Results) -> list[str]:
                 f"; `/healthz` {base:,.0f} requests/s before the pages and "
                 f"{run_.healthz[1].rps:,.0f} after ({run_.healthz[1].rps / base - 1:+.0%})"
             )
+        if run_.load_1min:
+            drift += (f"; 1-minute load average after the pages {min(run_.load_1min):.1f}–"
+                      f"{max(run_.load_1min):.1f} (2 CPUs)")  # fmt: skip
         lines.append(
             f"- {run_.backend} {run_.n:,}: " + ("; ".join(parts) or "no targets at this size")
             + f"; peak web worker RSS {run_.peak_rss_mb:.0f} MB ({run_.workers_seen} worker "
