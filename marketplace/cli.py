@@ -37,6 +37,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo)
     app.cli.add_command(listings)
+    app.cli.add_command(market)
     app.cli.add_command(geo)
     app.cli.add_command(impact)
     app.cli.add_command(stats)
@@ -155,6 +156,21 @@ def expire_command() -> None:
     with db.write_session() as session, session.begin():
         count = expire_listings(session, today=swedish_today())
     click.echo(f"{count} listings expired.")
+
+
+@click.group(cls=AppGroup, help="Tables derived from the listings, kept by the services.")
+def market() -> None:
+    pass
+
+
+@market.command("rebuild")
+def market_rebuild_command() -> None:
+    """Recompute every derived table from the listings (the firms' tallies)."""
+    from marketplace.services.listings.tallies import rebuild_tallies
+
+    with db.write_session() as session, session.begin():
+        firms = rebuild_tallies(session)
+    click.echo(f"Tallies rebuilt: {firms} firms with published listings.")
 
 
 @click.group(cls=AppGroup, help="Geographic reference data.")
