@@ -311,7 +311,11 @@ def test_random_sequences_of_changes(session, operations):
 # --- two transactions on one firm (PostgreSQL, READ COMMITTED) -------------------------------
 
 
-def test_concurrent_changes_to_one_firm_are_not_lost(engine):
+@pytest.mark.parametrize("moment", ["written", "locked"])
+def test_concurrent_changes_to_one_firm_are_not_lost(engine, moment):
+    """B changes a listing while A, on another listing of the firm, has recomputed (`written`)
+    or has only locked the tally row, the moment before it reads the listings (`locked`): B must
+    wait and recount after A's commit, else one of the two changes is lost."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers")
     with Session(engine) as setup, factories.bound_to(setup):
@@ -321,19 +325,26 @@ def test_concurrent_changes_to_one_firm_are_not_lost(engine):
         firm, ids = site.organisation_id, (first.id, second.id)
     try:
         with Session(engine) as a, Session(engine) as b:
-            a.get(Listing, ids[0]).status = "closed"
-            a.flush()  # holds the firm's tally row
+            if moment == "locked":
+                lock = select(FirmTally).where(FirmTally.organisation_id == firm)
+                a.execute(lock.with_for_update())
+            else:
+                a.get(Listing, ids[0]).status = "closed"
+                a.flush()
             b.get(Listing, ids[1]).remaining_quantity = Decimal("40")
             done = threading.Event()
 
             def write_b() -> None:
-                b.commit()  # waits for a's lock, then recounts what a committed
+                b.commit()  # waits for A's lock, then recounts what A committed
                 done.set()
 
             worker = threading.Thread(target=write_b)
             worker.start()
             time.sleep(0.5)
             assert not done.is_set(), "the second writer did not wait for the first"
+            if moment == "locked":
+                a.get(Listing, ids[0]).status = "closed"
+                a.flush()
             a.commit()
             worker.join(10)
             assert done.is_set()
