@@ -38,6 +38,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo)
     app.cli.add_command(listings)
+    app.cli.add_command(market)
     app.cli.add_command(geo)
     app.cli.add_command(impact)
     app.cli.add_command(stats)
@@ -163,6 +164,27 @@ def rebuild_matches_command() -> None:
     """Rank every live listing's stored match list afresh (after an upgrade or a bulk load)."""
     from marketplace.services.matching.stored import rebuild_all
 
+    started = time.monotonic()
+    with db.write_session() as session, session.begin():
+        count = rebuild_all(session, today=swedish_today())
+    click.echo(f"{count} match lists ranked in {time.monotonic() - started:.1f} s.")
+
+
+@click.group(cls=AppGroup, help="Tables derived from the listings, kept by the services.")
+def market() -> None:
+    pass
+
+
+@market.command("rebuild")
+def market_rebuild_command() -> None:
+    """Recompute every derived table from the listings: the firms' tallies (home totals) and
+    every live listing's stored match list."""
+    from marketplace.services.listings.tallies import rebuild_tallies
+    from marketplace.services.matching.stored import rebuild_all
+
+    with db.write_session() as session, session.begin():
+        firms = rebuild_tallies(session)
+    click.echo(f"Tallies rebuilt: {firms} firms with published listings.")
     started = time.monotonic()
     with db.write_session() as session, session.begin():
         count = rebuild_all(session, today=swedish_today())

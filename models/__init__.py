@@ -16,6 +16,7 @@ from models.organisations import Organisation
 from models.outbox import OutboxEmail
 from models.potentials import MatchPotential, PotentialPair
 from models.sites import Site
+from models.tallies import FirmTally
 from models.taxonomy import EwcCode
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Factor",
     "FactorSet",
     "FirmNote",
+    "FirmTally",
     "Invitation",
     "Listing",
     "ListingReport",

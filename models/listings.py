@@ -57,6 +57,9 @@ class Listing(Base):
         # Staff statistics: a period's listings with every column they group and sum, so the
         # dashboard reads the index, not the table (docs/performance.md, staff dashboard).
         Index("ix_listings_period", *STATS_COLUMNS),
+        # Home totals: published listings past their end date that the expire job has not yet
+        # marked, subtracted from the firms' tallies (services.listings.tallies).
+        Index("ix_listings_status_until", "status", "available_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,8 @@
 
 Digest and message-summary sweeps run every hour: each creates only what its period still owes
 (the outbox keys are unique per user and period), so a scheduler that was down catches up at its
-next run and one that runs twice sends nothing twice. The retention purge runs nightly.
+next run and one that runs twice sends nothing twice. The retention purge and the rebuild of the
+firms' tallies run nightly.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from workers.jobs.mail import send_message_summaries
 from workers.jobs.maintenance import (
     expire,
     purge_expired,
+    rebuild_market,
     refresh_potentials,
     send_follow_ups,
     sweep,
@@ -44,6 +46,7 @@ def build_scheduler(connection: Any) -> Any:
         (send_digests, ALERTS, ("daily",), {"cron": "5 * * * *"}),
         (send_digests, ALERTS, ("weekly",), {"cron": "10 * * * *"}),
         (expire, MAINTENANCE, (), {"cron": "20 * * * *"}),
+        (rebuild_market, MAINTENANCE, (), {"cron": "30 2 * * *"}),  # nightly, UTC (tallies)
         (refresh_potentials, MAINTENANCE, (), {"cron": "40 2 * * *"}),  # nightly, UTC
         (send_follow_ups, MAIL, (), {"cron": "0 6 * * *"}),  # staff reminders, 07:00/08:00 local
         (send_message_summaries, MAIL, (), {"cron": "15 * * * *"}),  # from 07:00 local

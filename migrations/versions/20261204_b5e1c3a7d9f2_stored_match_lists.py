@@ -7,7 +7,7 @@ upgrade marks every published listing due, so the sweep builds the lists; `flask
 rebuild-matches` builds them all at once (README, "Upgrading").
 
 Revision ID: b5e1c3a7d9f2
-Revises: 9a4b6c8d0e1f
+Revises: 4f7a2c9e1b3d
 Create Date: 2026-12-04 16:00:00+00:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b5e1c3a7d9f2"
-down_revision: str | None = "9a4b6c8d0e1f"
+down_revision: str | None = "4f7a2c9e1b3d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -21,6 +21,7 @@ def test_scheduler_entries_use_json_jobs(redis):
     assert names == [
         "expire",
         "purge_expired",
+        "rebuild_market",
         "refresh_potentials",
         "send_digests-daily",
         "send_digests-weekly",

@@ -11,6 +11,7 @@ from marketplace.services.accounts.retention import purge
 from marketplace.services.alerts.fanout import due_listing_ids
 from marketplace.services.impact.potentials import refresh_all
 from marketplace.services.listings.lifecycle import expire_listings
+from marketplace.services.listings.tallies import rebuild_tallies
 from marketplace.services.mail.outbox import due_ids, queue_many
 from marketplace.services.matching import stored
 from marketplace.services.staff.facilitation import follow_up_envelopes
@@ -52,6 +53,16 @@ def expire() -> int:
     if due:
         ctx.dispatcher.enqueue(refresh_matches, due, queue=MAINTENANCE)
     return count
+
+
+def rebuild_market() -> int:
+    """Nightly: recompute the firms' tallies from scratch (as `flask market rebuild`), so a
+    write that bypassed the services cannot leave the home totals wrong for more than a day."""
+    ctx = current()
+    with ctx.sessions() as session:
+        firms = rebuild_tallies(session)
+        session.commit()
+    return firms
 
 
 def refresh_potentials() -> int:

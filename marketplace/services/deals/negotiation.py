@@ -39,6 +39,7 @@ from marketplace.services.deals.stock import (
     _take_offer,
     _take_want,
     amount_for,
+    settle_tallies,
 )
 from marketplace.services.errors import N_, DomainError, Forbidden, NotFound
 from models.accounts import User
@@ -225,6 +226,7 @@ def accept_deal(session: Session, *, actor: User, deal_id: int, version: int) ->
         deal.reserved_offer = _take_offer(session, deal.offer, amount_for(deal, deal.offer))
     if deal.want is not None:
         deal.reserved_want = _take_want(session, deal.want, amount_for(deal, deal.want))
+    settle_tallies(session, deal)
     conversation = deal.conversation
     if side_of(actor, conversation) == "listing" and conversation.accepted_at is None:
         mark_accepted(conversation, actor)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.services.deals.deal_terms import PERIOD_DAYS, PRECISION
 from marketplace.services.errors import N_, DomainError
+from marketplace.services.listings.tallies import refresh_tallies
 from models.deals import Deal
 from models.listings import Listing
 from models.taxonomy import tonnes
@@ -132,3 +133,11 @@ def _release_undelivered(session: Session, deal: Deal) -> None:
     for listing, reserved in ((deal.offer, deal.reserved_offer), (deal.want, deal.reserved_want)):
         if reserved:
             _give_back(session, listing, (reserved * undelivered).quantize(PRECISION))
+    settle_tallies(session, deal)
+
+
+def settle_tallies(session: Session, deal: Deal) -> None:
+    """The firms' tallies after the UPDATEs above, which the ORM's flush events do not see.
+
+    Once for both firms after both statements, so the tally rows are locked in id order."""
+    refresh_tallies(session, (x.organisation_id for x in (deal.offer, deal.want) if x is not None))

@@ -19,7 +19,6 @@ from geo.areas import PLANAR_MARGIN, Circle, PolygonArea
 from geo.grid import cells_covering
 from marketplace.services.listings.liveness import live_condition, load_in_order
 from models.listings import Listing
-from models.taxonomy import tonnes
 
 S = TypeVar("S", bound=Select)
 
@@ -223,40 +222,4 @@ def newest_listings(session: Session, *, today: date, limit: int = 6) -> list[Li
             .order_by(Listing.published_at.desc(), Listing.id.desc())
             .limit(limit)
         )
-    )
-
-
-@dataclass(frozen=True)
-class RegionTotals:
-    firms: int
-    offers: int
-    wants: int
-    tonnes_offered: float
-
-
-def region_totals(session: Session, *, today: date) -> RegionTotals:
-    """Counts for the home page: firms with a live listing, live offers and wants, tonnes."""
-    live = live_condition(today)
-    firms = session.scalar(select(func.count(func.distinct(Listing.organisation_id))).where(live))
-    counts: dict[str, int] = {
-        direction: n
-        for direction, n in session.execute(
-            select(Listing.direction, func.count()).where(live).group_by(Listing.direction)
-        )
-    }
-    rows = session.execute(
-        select(Listing.unit, Listing.remaining_quantity, Listing.density_t_per_m3).where(
-            live, Listing.direction == "offer", Listing.kind == "material"
-        )
-    )
-    tonnes_offered = sum(
-        tonnes(float(remaining), unit, float(density) if density is not None else None) or 0.0
-        for unit, remaining, density in rows
-        if remaining is not None
-    )
-    return RegionTotals(
-        firms=firms or 0,
-        offers=counts.get("offer", 0),
-        wants=counts.get("want", 0),
-        tonnes_offered=tonnes_offered,
     )

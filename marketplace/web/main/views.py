@@ -16,7 +16,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from marketplace.extensions import db
-from marketplace.services.listings.search import newest_listings, region_totals
+from marketplace.services.listings.search import newest_listings
+from marketplace.services.listings.tallies import region_totals
 from marketplace.services.staff import exports
 from marketplace.services.staff.stats import StatsFilter
 from marketplace.web.policy import policy

@@ -21,11 +21,8 @@ from marketplace.services.listings.lifecycle import (
     update_listing,
 )
 from marketplace.services.listings.rules import ListingInput
-from marketplace.services.listings.search import (
-    ListingFilters,
-    region_totals,
-    search_listings,
-)
+from marketplace.services.listings.search import ListingFilters, search_listings
+from marketplace.services.listings.tallies import region_totals
 from marketplace.services.reference.taxonomy import seed_common_codes
 from models import Listing
 from models.base import swedish_today
