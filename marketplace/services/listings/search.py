@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, false, func, select
 from sqlalchemy.orm import Session
 
 from geo.areas import PLANAR_MARGIN, Circle, PolygonArea
@@ -85,6 +85,8 @@ def _filtered(
     terms = words(filters.q)
     if terms:
         stmt, relevance = match_text(stmt, terms, dialect)
+    elif filters.q.strip():  # only punctuation: nothing to search for, so nothing found
+        stmt = stmt.where(false())
     if filters.direction:
         stmt = stmt.where(Listing.direction == filters.direction)
     if filters.kind:
