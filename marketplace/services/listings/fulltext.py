@@ -15,8 +15,8 @@ import re
 import unicodedata
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Float, Select, column, func, literal_column, table
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy import ColumnElement, Float, Select, cast, column, func, literal_column, table
+from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, TSVECTOR
 
 from models.listings import FTS_TABLE, SEARCH_VECTOR, TS_CONFIG, Listing
 
@@ -53,7 +53,9 @@ def match_text(stmt: S, terms: list[str], dialect: str) -> tuple[S, ColumnElemen
     if dialect == "postgresql":
         query = func.to_tsquery(_config, _tsquery(terms))
         stmt = stmt.where(_vector.bool_op("@@")(query))
-        return stmt, func.ts_rank(_vector, query, type_=Float)
+        # ts_rank is a float4, which the driver reads as rounded decimal text; as a float8 it
+        # reads back exactly, so a cursor's relevance compares equal to the row it came from.
+        return stmt, cast(func.ts_rank(_vector, query), DOUBLE_PRECISION)
     stmt = stmt.join(_fts, _fts.c.rowid == Listing.id).where(
         _fts.c[FTS_TABLE].match(_fts_query(terms))
     )

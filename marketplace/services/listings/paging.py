@@ -55,7 +55,7 @@ class Cursor:
         micros = (self.published_at - EPOCH) // timedelta(microseconds=1)
         relevance = "-" if self.relevance is None else repr(self.relevance)
         direction = "b" if self.backwards else "a"
-        raw = ".".join((VERSION, direction, str(self.page), str(micros), str(self.id), relevance))
+        raw = ":".join((VERSION, direction, str(self.page), str(micros), str(self.id), relevance))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -73,7 +73,7 @@ def decode_cursor(token: str) -> Cursor:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
     except (binascii.Error, ValueError) as exc:
         raise CursorError("not a cursor") from exc
-    parts = raw.split(".")
+    parts = raw.split(":")
     if len(parts) != 6 or parts[0] != VERSION or parts[1] not in ("a", "b"):
         raise CursorError("not a cursor")
     relevance = None

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from geo.areas import PLANAR_MARGIN, Circle, PolygonArea
 from geo.grid import cells_covering
+from marketplace.services.listings import paging
 from marketplace.services.listings.fulltext import match_text, words
 from marketplace.services.listings.liveness import live_condition, load_in_order
 from marketplace.services.listings.paging import (
-    COUNT_LIMIT,
     Cursor,
     CursorError,
     bounded_count,
@@ -237,12 +237,12 @@ def _count_within(session: Session, base: Select, near: Circle) -> tuple[int, bo
     sure = (near.radius_m * (1 - PLANAR_MARGIN)) ** 2
     inside, more = bounded_count(session, base.where(d2 <= sure))
     if more:
-        return COUNT_LIMIT, True
+        return paging.COUNT_LIMIT, True
     ring = session.execute(base.with_only_columns(Listing.lon, Listing.lat).where(d2 > sure)).all()
     total = inside + int(
         np.count_nonzero(near.contains([r[0] for r in ring], [r[1] for r in ring]))
     )
-    return min(total, COUNT_LIMIT), total > COUNT_LIMIT
+    return min(total, paging.COUNT_LIMIT), total > paging.COUNT_LIMIT
 
 
 def _nearest(session: Session, base: Select, near: Circle, k: int) -> list[tuple[int, float]]:
