@@ -162,7 +162,10 @@ def map_view() -> ResponseReturnValue:
         ignored=found.ignored,
         stale_link=found.stale_link,
         near=found.params.filters.near,
-        features=[feature(item, page.distances_km.get(item.id)) for item in page.items],
+        features={
+            "type": "FeatureCollection",
+            "features": [feature(item, page.distances_km.get(item.id)) for item in page.items],
+        },
         **_map_context(found.params),
     )
 
