@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from marketplace.config import Settings
 from models import Base
 from models.engine import make_engine
+from models.listings import include_in_autogenerate
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -28,6 +29,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_in_autogenerate,
     )
 
 
@@ -38,6 +40,7 @@ def run_offline() -> None:
         literal_binds=True,
         render_as_batch=_url().startswith("sqlite"),
         compare_type=True,
+        include_object=include_in_autogenerate,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -10,13 +10,16 @@ from sqlalchemy import inspect, text
 
 from models import Base
 from models.engine import make_engine
+from models.listings import include_in_autogenerate
 from tests.conftest import alembic_config, postgres_engine_or_skip
 
 SCHEMA = "migration_check"
 
 
 def _diff(connection) -> list:  # type: ignore[no-untyped-def]
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_in_autogenerate}
+    )
     return compare_metadata(context, Base.metadata)
 
 

@@ -7,7 +7,7 @@ upgrade marks every published listing due, so the sweep builds the lists; `flask
 rebuild-matches` builds them all at once (README, "Upgrading").
 
 Revision ID: b5e1c3a7d9f2
-Revises: 4f7a2c9e1b3d
+Revises: b5c7d9e1f3a2
 Create Date: 2026-12-04 16:00:00+00:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b5e1c3a7d9f2"
-down_revision: str | None = "4f7a2c9e1b3d"
+down_revision: str | None = "b5c7d9e1f3a2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

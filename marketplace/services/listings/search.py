@@ -2,6 +2,8 @@
 
 Radius search never measures in degrees: SWEREF 99 TM metres for the indexed prefilter and the
 planar ordering, geodesic distances on GRS80 for the answer (see docs/decisions.md, "Geography").
+Text search is the databases' full-text search (`fulltext`); counts and deep pages are bounded
+(`paging`), so no page costs more as the market grows.
 """
 
 from __future__ import annotations
@@ -12,12 +14,20 @@ from datetime import date
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, false, func, select
 from sqlalchemy.orm import Session
 
 from geo.areas import PLANAR_MARGIN, Circle, PolygonArea
 from geo.grid import cells_covering
+from marketplace.services.listings import paging
+from marketplace.services.listings.fulltext import match_text, words
 from marketplace.services.listings.liveness import live_condition, load_in_order
+from marketplace.services.listings.paging import (
+    Cursor,
+    CursorError,
+    bounded_count,
+    keyset_slice,
+)
 from models.listings import Listing
 
 S = TypeVar("S", bound=Select)
@@ -38,11 +48,20 @@ class ListingFilters:
 
 @dataclass
 class Page:
+    """One page of results. `total` is exact unless `total_is_lower_bound` (then there are more
+    than COUNT_LIMIT); `pages` counts the pages reachable by number. Newest-first and relevance
+    results carry keyset cursors to the pages either side (`keyset`); geographic results are
+    paged by number only."""
+
     items: list[Listing]
     page: int
     per_page: int
     total: int
     distances_km: dict[int, float] = field(default_factory=dict)
+    total_is_lower_bound: bool = False
+    keyset: bool = False
+    next_cursor: Cursor | None = None
+    prev_cursor: Cursor | None = None
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -54,13 +73,19 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.next_cursor is not None if self.keyset else self.page < self.pages
 
 
-def _filtered(stmt: S, filters: ListingFilters) -> S:
-    if filters.q.strip():
-        for word in filters.q.casefold().split()[:8]:
-            stmt = stmt.where(Listing.search_text.contains(word, autoescape=True))
+def _filtered(
+    stmt: S, filters: ListingFilters, dialect: str
+) -> tuple[S, ColumnElement[Any] | None]:
+    """The filters applied to `stmt`, and the text relevance when there is a text query."""
+    relevance = None
+    terms = words(filters.q)
+    if terms:
+        stmt, relevance = match_text(stmt, terms, dialect)
+    elif filters.q.strip():  # only punctuation: nothing to search for, so nothing found
+        stmt = stmt.where(false())
     if filters.direction:
         stmt = stmt.where(Listing.direction == filters.direction)
     if filters.kind:
@@ -75,7 +100,11 @@ def _filtered(stmt: S, filters: ListingFilters) -> S:
         stmt = stmt.where(Listing.municipality_code == filters.municipality)
     if filters.county:
         stmt = stmt.where(Listing.county_code == filters.county)
-    return stmt
+    return stmt, relevance
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def _clamp(page: int, total: int, per_page: int) -> int:
@@ -83,20 +112,39 @@ def _clamp(page: int, total: int, per_page: int) -> int:
 
 
 def search_listings(
-    session: Session, filters: ListingFilters, *, today: date, page: int = 1, per_page: int = 20
+    session: Session,
+    filters: ListingFilters,
+    *,
+    today: date,
+    page: int = 1,
+    per_page: int = 20,
+    cursor: Cursor | None = None,
 ) -> Page:
-    """Live listings matching the filters: nearest first around a centre, else newest first."""
+    """Live listings matching the filters: nearest first around a centre, else by relevance
+    to the text query, else newest first. `page` numbers reach as far as the bounded count;
+    `cursor` (from a previous Page) reaches any depth at the cost of the first page."""
     if filters.near is not None or filters.area is not None:
+        if cursor is not None:
+            raise CursorError("geographic results are paged by number")
         return _search_geo(session, filters, today=today, page=page, per_page=per_page)
-    base = _filtered(select(Listing.id).where(live_condition(today)), filters)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    page = _clamp(page, total, per_page)
-    ids = session.scalars(
-        base.order_by(Listing.published_at.desc(), Listing.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    return Page(items=load_in_order(session, list(ids)), page=page, per_page=per_page, total=total)
+    base, relevance = _filtered(
+        select(Listing.id).where(live_condition(today)), filters, _dialect(session)
+    )
+    total, more = bounded_count(session, base)
+    keys: list[SQLColumnExpression[Any]] = [*_present(relevance), Listing.published_at, Listing.id]
+    chosen = keyset_slice(
+        session, base, keys, page=_clamp(page, total, per_page), per_page=per_page, cursor=cursor
+    )
+    return Page(
+        items=load_in_order(session, chosen.ids),
+        page=chosen.page,
+        per_page=per_page,
+        total=total,
+        total_is_lower_bound=more,
+        keyset=True,
+        next_cursor=chosen.next,
+        prev_cursor=chosen.prev,
+    )
 
 
 def _bbox_condition(filters: ListingFilters) -> Any:
@@ -114,12 +162,15 @@ def _planar_d2(near: Circle) -> Any:
     return dx * dx + dy * dy
 
 
-def _geo_base(filters: ListingFilters, today: date) -> Select:
-    """Indexed prefilter: live listings in the bounding box that surely holds every match."""
+def _geo_base(
+    filters: ListingFilters, today: date, dialect: str
+) -> tuple[Select, ColumnElement[Any] | None]:
+    """Indexed prefilter: live listings in the bounding box that surely holds every match
+    (and the text relevance, when there is a text query)."""
     stmt = select(Listing.id).where(live_condition(today), _bbox_condition(filters))
     if filters.near is not None:
         stmt = stmt.where(_planar_d2(filters.near) <= filters.near.planar_radius_m**2)
-    return _filtered(stmt, filters)
+    return _filtered(stmt, filters, dialect)
 
 
 def _search_geo(
@@ -133,9 +184,14 @@ def _search_geo(
 def _search_area(
     session: Session, filters: ListingFilters, today: date, page: int, per_page: int
 ) -> Page:
-    """A drawn area (with or without a centre): every candidate is tested in numpy."""
-    columns = (Listing.id, Listing.lon, Listing.lat, Listing.x, Listing.y, Listing.published_at)
-    rows = session.execute(_geo_base(filters, today).with_only_columns(*columns)).all()
+    """A drawn area (with or without a centre): every candidate is tested in numpy. Nearest
+    first around a centre, else by text relevance when there is a query, then newest first."""
+    base, relevance = _geo_base(filters, today, _dialect(session))
+    columns: list[SQLColumnExpression[Any]] = [
+        Listing.id, Listing.lon, Listing.lat, Listing.x, Listing.y, Listing.published_at,
+        *_present(relevance),
+    ]  # fmt: skip
+    rows: list[Any] = list(session.execute(base.with_only_columns(*columns)).all())
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     assert filters.area is not None
     keep = filters.area.contains_xy([r[3] for r in rows], [r[4] for r in rows])
@@ -145,9 +201,7 @@ def _search_area(
         keep &= distances <= filters.near.radius_m
         order = np.lexsort((ids, distances))
     else:
-        stamps = (r[5].timestamp() if r[5] else 0.0 for r in rows)
-        newest = np.fromiter(stamps, dtype=np.float64, count=len(rows))
-        order = np.lexsort((-ids, -newest))
+        order = np.lexsort(_newest_keys(rows, ids, ranked=relevance is not None))
     order = order[keep[order]]
     page = _clamp(page, len(order), per_page)
     chosen = order[(page - 1) * per_page : page * per_page]
@@ -161,16 +215,33 @@ def _search_area(
     )
 
 
-def _count_within(session: Session, base: Select, near: Circle) -> int:
-    """Exact geodesic count: a SQL count of the points surely inside (planar distance below
-    the radius shrunk by the planar/geodesic margin) plus a geodesic test of the thin ring
-    between the shrunk and the enlarged radius."""
+def _newest_keys(rows: list[Any], ids: np.ndarray, *, ranked: bool) -> tuple[np.ndarray, ...]:
+    """np.lexsort keys (last is primary): relevance when ranked, then newest, then highest id."""
+    stamps = (r[5].timestamp() if r[5] else 0.0 for r in rows)
+    keys = [-ids, -np.fromiter(stamps, dtype=np.float64, count=len(rows))]
+    if ranked:
+        keys.append(-np.fromiter((r[6] for r in rows), dtype=np.float64, count=len(rows)))
+    return tuple(keys)
+
+
+def _present(relevance: ColumnElement[Any] | None) -> list[ColumnElement[Any]]:
+    return [] if relevance is None else [relevance]
+
+
+def _count_within(session: Session, base: Select, near: Circle) -> tuple[int, bool]:
+    """Geodesic count, exact up to COUNT_LIMIT: a bounded SQL count of the points surely
+    inside (planar distance below the radius shrunk by the planar/geodesic margin) plus a
+    geodesic test of the thin ring between the shrunk and the enlarged radius."""
     d2 = _planar_d2(near)
     sure = (near.radius_m * (1 - PLANAR_MARGIN)) ** 2
-    inside = session.scalar(select(func.count()).select_from(base.where(d2 <= sure).subquery()))
+    inside, more = bounded_count(session, base.where(d2 <= sure))
+    if more:
+        return paging.COUNT_LIMIT, True
     ring = session.execute(base.with_only_columns(Listing.lon, Listing.lat).where(d2 > sure)).all()
-    in_ring = near.contains([r[0] for r in ring], [r[1] for r in ring])
-    return int(inside or 0) + int(np.count_nonzero(in_ring))
+    total = inside + int(
+        np.count_nonzero(near.contains([r[0] for r in ring], [r[1] for r in ring]))
+    )
+    return min(total, paging.COUNT_LIMIT), total > paging.COUNT_LIMIT
 
 
 def _nearest(session: Session, base: Select, near: Circle, k: int) -> list[tuple[int, float]]:
@@ -200,9 +271,10 @@ def _nearest(session: Session, base: Select, near: Circle, k: int) -> list[tuple
 def _search_near(
     session: Session, filters: ListingFilters, near: Circle, today: date, page: int, per_page: int
 ) -> Page:
-    """Radius search, nearest first, exact on the ellipsoid; only the requested page is read."""
-    base = _geo_base(filters, today)
-    total = _count_within(session, base, near)
+    """Radius search, nearest first, exact on the ellipsoid; only the requested page is read,
+    and pages go as deep as the bounded count (at most COUNT_LIMIT + per_page rows)."""
+    base, _relevance = _geo_base(filters, today, _dialect(session))
+    total, more = _count_within(session, base, near)
     page = _clamp(page, total, per_page)
     nearest = _nearest(session, base, near, page * per_page)[(page - 1) * per_page :]
     return Page(
@@ -211,6 +283,7 @@ def _search_near(
         per_page=per_page,
         total=total,
         distances_km={i: d / 1000 for i, d in nearest},
+        total_is_lower_bound=more,
     )
 
 

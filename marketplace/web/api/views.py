@@ -21,6 +21,7 @@ from marketplace.services.impact.estimates import (
     ranked_matches,
 )
 from marketplace.services.listings import liveness, search
+from marketplace.services.listings.paging import CursorError
 from marketplace.services.matching.candidates import Reason
 from marketplace.services.reference import boundaries as boundary_service
 from marketplace.services.reference.postcodes import find_postcode
@@ -31,8 +32,9 @@ from marketplace.web.inputs import query_int
 from marketplace.web.policy import policy
 from marketplace.web.presenters.estimate import EstimateForm, choice_from
 from marketplace.web.presenters.geojson import feature
+from marketplace.web.presenters.paging import page_links
 from marketplace.web.presenters.parties import Names as deal_names
-from marketplace.web.presenters.search_params import parse_search
+from marketplace.web.presenters.search_params import CURSOR_ERROR, parse_search
 from marketplace.web.presenters.stats_params import parse_filter
 from models.base import swedish_today
 from models.deals import Deal
@@ -59,17 +61,26 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
 @bp.get("/listings")
 @policy("public")
 def listings() -> ResponseReturnValue:
+    """A page of listings. `total` is exact when `total_exact`, else a lower bound (there are
+    more); `next`/`prev` are links to the neighbouring pages (cursors beyond the first pages),
+    `next_cursor` the cursor alone, for a client that builds its own URLs."""
     params = parse_search(request.args, default_per_page=50)
     if params.errors:
         parameter, message = next(iter(params.errors.items()))
         return _error(400, f"{parameter}: {message}", parameter)
-    page = search.search_listings(
-        db.session,
-        params.filters,
-        today=swedish_today(),
-        page=params.page,
-        per_page=params.per_page,
-    )
+    try:
+        page = search.search_listings(
+            db.session,
+            params.filters,
+            today=swedish_today(),
+            page=params.page,
+            per_page=params.per_page,
+            cursor=params.cursor,
+        )
+    except CursorError:
+        name = "before" if params.cursor is not None and params.cursor.backwards else "after"
+        return _error(400, f"{name}: {CURSOR_ERROR}", name)
+    links = page_links(page)
     return jsonify(
         {
             "type": "FeatureCollection",
@@ -78,8 +89,24 @@ def listings() -> ResponseReturnValue:
             "per_page": page.per_page,
             "pages": page.pages,
             "total": page.total,
+            "total_exact": not page.total_is_lower_bound,
+            "next": _link(links.next),
+            "prev": _link(links.prev),
+            "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
         }
     )
+
+
+def _link(changes: dict[str, str | int | None] | None) -> str | None:
+    """The listings URL of this request with its paging parameters changed."""
+    if changes is None:
+        return None
+    args: dict[str, Any] = request.args.to_dict()
+    for name, value in changes.items():
+        args.pop(name, None)
+        if value is not None:
+            args[name] = value
+    return url_for("api.listings", **args)
 
 
 @bp.get("/listings/<int:listing_id>")

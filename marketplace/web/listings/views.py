@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from typing import Any, cast
@@ -18,6 +19,7 @@ from marketplace.services.deals import conversations
 from marketplace.services.impact.estimates import ranked_matches
 from marketplace.services.listings import lifecycle, rules
 from marketplace.services.listings.liveness import is_live
+from marketplace.services.listings.paging import CursorError
 from marketplace.services.listings.search import Page, search_listings
 from marketplace.services.listings.sites import firm_sites
 from marketplace.services.reference.taxonomy import common_codes
@@ -38,7 +40,13 @@ from marketplace.web.listings.forms import (
 )
 from marketplace.web.outcomes import attempt, attempt_and_redirect, checked
 from marketplace.web.policy import policy
-from marketplace.web.presenters.search_params import SearchParams, parse_search
+from marketplace.web.presenters.geojson import feature
+from marketplace.web.presenters.paging import PageLinks, page_links
+from marketplace.web.presenters.search_params import (
+    CURSOR_PARAMETERS,
+    SearchParams,
+    parse_search,
+)
 from models.base import swedish_today
 from models.listings import Listing
 from models.sites import Site
@@ -46,6 +54,7 @@ from models.taxonomy import CATEGORIES, DIRECTIONS, KINDS
 
 bp = Blueprint("listings", __name__, url_prefix="/listings")
 PER_PAGE = 20
+MAP_PER_PAGE = 200  # the map shows this many markers a page, as the API's largest page
 
 
 def _my_sites() -> list[Site]:
@@ -75,7 +84,17 @@ def _search_form(sites: list[Site]) -> SearchForm:
     return form
 
 
-def _search(per_page: int) -> tuple[SearchForm, SearchParams, Page, list[str]]:
+@dataclass(frozen=True)
+class Results:
+    form: SearchForm
+    params: SearchParams
+    page: Page
+    links: PageLinks
+    ignored: list[str]  # labels of the filters that were not understood
+    stale_link: bool  # a next/previous link that is damaged or belongs to another search
+
+
+def _search(per_page: int) -> Results:
     sites = _my_sites()
     form = _search_form(sites)
     args = request.args.copy()
@@ -84,17 +103,23 @@ def _search(per_page: int) -> tuple[SearchForm, SearchParams, Page, list[str]]:
             "radius_km", None
         )  # the form always sends a radius; without a centre it means nothing
     params = parse_search(args, sites=sites, default_per_page=per_page)
-    page = search_listings(
-        db.session, params.filters, today=swedish_today(), page=params.page, per_page=per_page
+    stale = any([params.errors.pop(name, None) for name in CURSOR_PARAMETERS])
+    run = partial(
+        search_listings, db.session, params.filters, today=swedish_today(), per_page=per_page
     )
+    try:
+        page = run(page=params.page, cursor=params.cursor)
+    except CursorError:  # a cursor of another ordering: start again from the first page
+        stale, page = True, run(page=1)
     ignored = [form[name].label.text if name in form else name for name in params.errors]
-    return form, params, page, ignored
+    return Results(form, params, page, page_links(page), ignored, stale)
 
 
 def _map_context(params: SearchParams) -> dict[str, object]:
     """What the map needs: the API query for the same search, the circle and the area."""
     args: dict[str, Any] = request.args.to_dict()
-    args.pop("page", None)
+    for name in ("page", *CURSOR_PARAMETERS):
+        args.pop(name, None)
     args["per_page"] = "200"
     near = params.filters.near
     centre = {"lat": near.lat, "lon": near.lon, "radius_m": near.radius_m} if near else None
@@ -109,28 +134,39 @@ def _map_context(params: SearchParams) -> dict[str, object]:
 @bp.get("")
 @policy("public")
 def browse() -> ResponseReturnValue:
-    form, params, page, ignored = _search(PER_PAGE)
+    found = _search(PER_PAGE)
     return render_template(
         "listings/browse.html",
-        form=form,
-        page=page,
-        ignored=ignored,
-        near=params.filters.near,
+        form=found.form,
+        page=found.page,
+        links=found.links,
+        ignored=found.ignored,
+        stale_link=found.stale_link,
+        near=found.params.filters.near,
         viewer=current_user if current_user.is_authenticated else None,
-        **_map_context(params),
+        **_map_context(found.params),
     )
 
 
 @bp.get("/map")
 @policy("public")
 def map_view() -> ResponseReturnValue:
-    form, params, _page, ignored = _search(PER_PAGE)
+    """The map shows one page of MAP_PER_PAGE markers, embedded, with links to the others."""
+    found = _search(MAP_PER_PAGE)
+    page = found.page
     return render_template(
         "listings/map.html",
-        form=form,
-        ignored=ignored,
-        near=params.filters.near,
-        **_map_context(params),
+        form=found.form,
+        page=page,
+        links=found.links,
+        ignored=found.ignored,
+        stale_link=found.stale_link,
+        near=found.params.filters.near,
+        features={
+            "type": "FeatureCollection",
+            "features": [feature(item, page.distances_km.get(item.id)) for item in page.items],
+        },
+        **_map_context(found.params),
     )
 
 

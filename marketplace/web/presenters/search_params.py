@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from geo.areas import AreaError, Circle, decode_points, polygon_from_points
 from geo.gazetteer import COUNTY_BY_CODE, MUNICIPALITY_BY_CODE
+from marketplace.services.listings.paging import Cursor, CursorError, decode_cursor
 from marketplace.services.listings.search import ListingFilters
 from marketplace.services.reference.validation import (
     ascii_int,
@@ -28,7 +29,30 @@ class SearchParams:
     filters: ListingFilters
     page: int = 1
     per_page: int = 20
+    cursor: Cursor | None = None  # from `after` (next pages) or `before` (previous pages)
     errors: dict[str, str] = field(default_factory=dict)
+
+
+CURSOR_PARAMETERS = ("after", "before")
+CURSOR_ERROR = "not a cursor from this search's next or previous link; start from page 1"
+
+
+def _cursor(args: MultiDict[str, str], errors: dict[str, str]) -> Cursor | None:
+    """The keyset cursor of a next (`after`) or previous (`before`) link, checked."""
+    for name in CURSOR_PARAMETERS:
+        token = (args.get(name) or "").strip()
+        if not token:
+            continue
+        try:
+            cursor = decode_cursor(token)
+        except CursorError:
+            errors[name] = CURSOR_ERROR
+            return None
+        if cursor.backwards != (name == "before"):
+            errors[name] = CURSOR_ERROR
+            return None
+        return cursor
+    return None
 
 
 def _choice(
@@ -138,5 +162,6 @@ def parse_search(
         filters=filters,
         page=_int(args, "page", 1, 10**6, errors),
         per_page=_int(args, "per_page", default_per_page, MAX_PER_PAGE, errors),
+        cursor=_cursor(args, errors),
         errors=errors,
     )

@@ -417,10 +417,12 @@ def test_mirror_entry_without_composition_gets_an_assessment_hint(session, owner
     assert quality_hints(described) == []
 
 
-def test_search_treats_like_wildcards_literally(session, owner):
+def test_search_treats_like_wildcards_as_separators(session, owner):
+    """Text search is by words: `%` and `_` are neither wildcards nor searchable."""
     published(session, owner, title="Bark 100% spruce")
     published(session, owner, title="Bark mixed")
-    assert titles(search(session, q="%")) == {"Bark 100% spruce"}
+    assert titles(search(session, q="100%")) == {"Bark 100% spruce"}
+    assert titles(search(session, q="%")) == set()
     assert titles(search(session, q="_")) == set()
 
 

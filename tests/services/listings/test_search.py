@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from pyproj import Geod
 from geo.areas import Circle, polygon_from_points
 from geo.crs import to_sweref
 from geo.gazetteer import MUNICIPALITY_BY_CODE
+from marketplace.services.listings.fulltext import words
 from marketplace.services.listings.lifecycle import create_listing, publish_listing
 from marketplace.services.listings.rules import ListingInput
 from marketplace.services.listings.search import ListingFilters, search_listings
@@ -93,11 +95,22 @@ def is_live(listing) -> bool:  # type: ignore[no-untyped-def]
     )
 
 
+def plain(text: str) -> str:
+    """Case-folded, without diacritics: what both databases' full-text search compares."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def has_words(listing, q: str) -> bool:  # type: ignore[no-untyped-def]
+    """Every word of q begins a word of the listing's text (the reference for text search)."""
+    text = [plain(w) for w in words(listing.search_text)]
+    return all(any(t.startswith(plain(w)) for t in text) for w in words(q))
+
+
 def matches(listing, f: ListingFilters) -> bool:  # type: ignore[no-untyped-def]
-    words = f.q.casefold().split()
     return (
         is_live(listing)
-        and all(w in listing.search_text for w in words)
+        and has_words(listing, f.q)
         and f.direction in (None, listing.direction)
         and f.kind in (None, listing.kind)
         and f.category in (None, listing.category)

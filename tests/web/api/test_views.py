@@ -10,9 +10,11 @@ from pyproj import Geod
 
 from geo.boundaries import read_boundary_file
 from geo.gazetteer import MUNICIPALITY_BY_CODE
+from marketplace.services.listings.paging import Cursor
 from marketplace.services.reference.boundaries import import_boundaries
+from models.base import utcnow
 from tests.conftest import SHARED_DATA, text_of
-from tests.factories import ListingFactory, SiteFactory, UserFactory
+from tests.factories import ListingFactory, SiteFactory, UserFactory, copies_of
 
 GEOD = Geod(ellps="GRS80")
 FALUN = MUNICIPALITY_BY_CODE["2080"]
@@ -207,3 +209,68 @@ def test_moving_a_site_moves_its_listings(client, session):
     data = client.get("/api/v1/listings?lat=59.405&lon=13.506&radius_km=1").get_json()
     assert [f["id"] for f in data["features"]] == [listing.id]
     assert data["features"][0]["properties"]["municipality"] == "1780"
+
+
+def test_api_text_search_ignores_accents(client):
+    wanted = ListingFactory(title="Sågspån från hyvleriet")
+    ListingFactory(title="Granbark")
+    for q in ("sagspan", "Sågspån", "sågsp"):
+        data = client.get(f"/api/v1/listings?q={q}").get_json()
+        assert [f["properties"]["id"] for f in data["features"]] == [wanted.id]
+        assert (data["total"], data["total_exact"], data["next"]) == (1, True, None)
+
+
+def test_api_counts_to_a_bound_and_pages_on_by_cursor(client, session):
+    copies_of(session, ListingFactory(title="Spån"), 1000)
+    first = client.get("/api/v1/listings?per_page=200").get_json()
+    assert (first["total"], first["total_exact"], first["pages"]) == (1000, False, 5)
+    by_number = [
+        f["properties"]["id"]
+        for n in range(1, 6)
+        for f in client.get(f"/api/v1/listings?per_page=200&page={n}").get_json()["features"]
+    ]
+    walked, data = [], first
+    while True:
+        walked += [f["properties"]["id"] for f in data["features"]]
+        if data["next"] is None:
+            break
+        assert "after=" in data["next"] and "per_page=200" in data["next"]
+        assert data["next_cursor"] in data["next"]
+        data = client.get(data["next"]).get_json()
+    assert walked[:1000] == by_number and len(walked) == len(set(walked)) == 1001
+    assert data["page"] == 6 and data["prev"] and data["next_cursor"] is None
+    back = client.get(data["prev"]).get_json()
+    assert [f["properties"]["id"] for f in back["features"]] == by_number[800:]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "after=garbage",
+        "before=garbage",
+        "after=%00",
+        "after=" + "A" * 5000,
+        "after=MTph",
+        "after=MTphOjA6MToxOi0",  # page 0
+    ],
+)
+def test_api_refuses_a_bad_cursor(client, query):
+    response = client.get(f"/api/v1/listings?{query}")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["parameter"] == query.split("=")[0] and "cursor" in error["message"]
+
+
+def test_api_refuses_a_cursor_of_another_ordering(client):
+    ListingFactory(title="Spån")
+    ranked = Cursor(page=2, published_at=utcnow(), id=1, relevance=0.5).encode()
+    newest = Cursor(page=2, published_at=utcnow(), id=1).encode()
+    for query in (
+        f"after={ranked}",
+        f"q=spån&after={newest}",
+        f"after={newest}&lat=60.6&lon=15.6&radius_km=30",
+        f"before={newest}",  # a forward cursor
+    ):
+        response = client.get(f"/api/v1/listings?{query}")
+        assert response.status_code == 400, query
+        assert response.get_json()["error"]["parameter"] in ("after", "before")

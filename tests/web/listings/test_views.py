@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -9,11 +11,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.services.listings.paging import Cursor
 from marketplace.services.reference.taxonomy import seed_common_codes
 from models import Listing, Site
-from models.base import swedish_today
-from tests.conftest import text_of
-from tests.factories import ListingFactory, SiteFactory, UserFactory
+from models.base import swedish_today, utcnow
+from tests.conftest import text_of, visible_text
+from tests.factories import ListingFactory, SiteFactory, UserFactory, copies_of
 
 
 @pytest.fixture
@@ -333,3 +336,76 @@ def test_the_listing_page_reads_stored_matches_and_a_close_takes_the_listing_out
 
 def _refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
     raise AssertionError("matches were computed during the request")
+
+
+def test_text_search_finds_words_without_their_accents(client):
+    ListingFactory(title="Sågspån från hyvleriet")
+    ListingFactory(title="Granbark")
+    for q in ("sagspan", "Sågspån", "sågsp", "SAGSPAN hyvl"):
+        page = text_of(client.get(f"/listings?q={q}", headers={"Accept-Language": "en"}))
+        assert "Sågspån från hyvleriet" in page and "Granbark" not in page, q
+        assert "1 listing found" in page
+
+
+def next_link(page: str) -> str | None:
+    match = re.search(r'<a href="([^"]+)" rel="next">', page)
+    return html.unescape(match.group(1)) if match else None
+
+
+def prev_link(page: str) -> str | None:
+    match = re.search(r'<a href="([^"]+)" rel="prev">', page)
+    return html.unescape(match.group(1)) if match else None
+
+
+@pytest.fixture
+def big_market(session):  # type: ignore[no-untyped-def]
+    """1,001 live listings, all published at the same moment (so their ids order them)."""
+    copies_of(session, ListingFactory(title="Spån"), 1000)
+
+
+def test_more_than_a_thousand_listings_are_counted_as_such(client, big_market):
+    english = text_of(client.get("/listings", headers={"Accept-Language": "en"}))
+    assert "More than 1,000 listings found" in visible_text(english)
+    swedish = text_of(client.get("/listings", headers={"Accept-Language": "sv"}))
+    assert "1\u00a0000" in visible_text(swedish) and "1,000" not in visible_text(swedish)
+    assert '<span aria-current="page">Page 1</span>' in english  # "of how many" is not known
+
+
+def test_next_links_carry_a_cursor_and_reach_past_the_numbered_pages(client, big_market):
+    en = {"Accept-Language": "en"}
+    first = text_of(client.get("/listings", headers=en))
+    assert "after=" in (next_link(first) or "") and prev_link(first) is None
+    second = text_of(client.get(next_link(first), headers=en))
+    assert "Page 2" in visible_text(second) and prev_link(second) == "/listings"
+    assert second.count('class="card listing-card') == 20
+    fiftieth = text_of(client.get("/listings?page=50", headers=en))
+    assert "Page 50" in visible_text(fiftieth)
+    last = text_of(client.get(next_link(fiftieth), headers=en))
+    assert "Page 51" in visible_text(last) and next_link(last) is None
+    assert last.count('class="card listing-card') == 1 and "Spån<" in last  # the oldest
+    assert prev_link(last) == "/listings?page=50"
+    assert text_of(client.get(prev_link(last), headers=en)) == fiftieth
+
+
+def test_a_damaged_page_link_shows_the_first_page_with_a_message(client, session):
+    ListingFactory(title="Ett spån")
+    ranked = Cursor(page=2, published_at=utcnow(), id=1, relevance=0.5).encode()
+    for query in (
+        "?after=garbage",
+        "?before=%00",
+        "?after=" + "A" * 5000,
+        "?q=spån&before=MTph",
+        f"?before={ranked}",  # a forward cursor as a backward one
+        f"?after={ranked}",  # a cursor of the ranked order, without a query
+        f"?after={ranked}&near=town:2080&radius_km=50",  # radius pages have no cursors
+    ):
+        page = text_of(client.get("/listings" + query, headers={"Accept-Language": "en"}))
+        assert "That page link was damaged" in page and "Ett spån" in page, query
+
+
+def test_the_map_shows_a_page_of_200_with_links_to_the_next(client, big_market):
+    page = text_of(client.get("/listings/map", headers={"Accept-Language": "en"}))
+    assert "More than 1,000 listings found" in visible_text(page)
+    assert "after=" in (next_link(page) or "") and "/listings/map?" in next_link(page)
+    features = re.search(r'data-features="([^"]*)"', page)
+    assert features and len(json.loads(html.unescape(features.group(1)))["features"]) == 200
