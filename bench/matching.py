@@ -193,7 +193,7 @@ def run_backend(
         scan_ms, scanned = time_service(db.engine, plan, today, compute_matches)
         verify(backend, n, plan, scanned, results)
         refresh_ms = time_refresh(db.engine, plan.ids[: args.refreshes], today)
-        ms_after, after = time_service(db.engine, plan, today)
+        _, after = time_service(db.engine, plan, today)
         verify(backend, n, plan, after, results)  # still exact after the job ran
         candidates = count_candidates(db.engine, plan, today)
     matches = [len(a.ids) for a in answers]

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, false, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, false, select
 from sqlalchemy.orm import Session
 
 from geo.areas import PLANAR_MARGIN, Circle, PolygonArea

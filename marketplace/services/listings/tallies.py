@@ -206,8 +206,12 @@ def _note(connection: Connection, target: Listing, *, update: bool = False) -> N
     firms.update(moved.deleted)  # moved to another firm: the old one loses the listing
     if firm is None or (update and moved.added and not moved.deleted):
         # The firm it belonged to was not loaded: the row, not yet written, still says.
-        query = select(Listing.organisation_id).where(Listing.id == state.identity[0])
-        firms.add(connection.scalar(query))
+        identity = state.identity
+        assert identity is not None  # an update or delete: the row exists
+        query = select(Listing.organisation_id).where(Listing.id == identity[0])
+        found = connection.scalar(query)
+        if found is not None:
+            firms.add(found)
     if not event.contains(session, "after_flush", _after_flush):
         event.listen(session, "after_flush", _after_flush)
 

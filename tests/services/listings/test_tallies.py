@@ -78,7 +78,9 @@ def scan_totals(session: Session, today) -> RegionTotals:  # type: ignore[no-unt
 
 def tally_rows(session: Session) -> dict[int, tuple[int, int, float]]:
     rows = session.execute(
-        select(FirmTally.organisation_id, FirmTally.offers, FirmTally.wants, FirmTally.tonnes_offered)
+        select(
+            FirmTally.organisation_id, FirmTally.offers, FirmTally.wants, FirmTally.tonnes_offered
+        )
     )
     return {firm: (offers, wants, pytest.approx(t, abs=1e-9)) for firm, offers, wants, t in rows}
 
@@ -234,7 +236,10 @@ def test_reserving_and_giving_back_stock_through_deals(session):
     want = ListingFactory(site=SiteFactory(organisation=buyer.organisation), direction="want")
     load_defaults(session)
     conversation, _ = conversations.start_inquiry(
-        session, actor=buyer, listing_id=offer.id, today=TODAY,
+        session,
+        actor=buyer,
+        listing_id=offer.id,
+        today=TODAY,
         data=InquiryInput(message="Hej!", counterpart_id=want.id),
     )
 
@@ -259,9 +264,20 @@ def test_reserving_and_giving_back_stock_through_deals(session):
 OPERATIONS = st.lists(
     st.tuples(
         st.sampled_from(
-            ["new", "publish", "close", "draft", "quantity", "unit", "end", "move", "delete",
-             "expire", "flush"]
-        ),  # fmt: skip
+            [
+                "new",
+                "publish",
+                "close",
+                "draft",
+                "quantity",
+                "unit",
+                "end",
+                "move",
+                "delete",
+                "expire",
+                "flush",
+            ]
+        ),
         st.integers(0, 7),
         st.sampled_from(["t", "kg", "m3", "pieces"]),
         st.decimals(Decimal("0.001"), Decimal("5000"), places=3),
