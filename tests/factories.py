@@ -58,6 +58,7 @@ from models import (
     User,
 )
 from models.base import swedish_today, utcnow
+from models.tallies import FirmTally
 
 TEST_PASSWORD = "correct horse battery"
 TEST_PASSWORD_HASH = hash_password(TEST_PASSWORD)  # hashed once: argon2 is slow on purpose
@@ -351,6 +352,19 @@ class StoredEstimateFactory(Base):
     factor_set = factory.SubFactory(FactorSetFactory)
     inputs_json = "{}"
     result_json = "{}"
+
+
+class FirmTallyFactory(Base):
+    class Meta:
+        model = FirmTally
+
+    class Params:
+        organisation = factory.SubFactory(OrganisationFactory)
+
+    organisation_id = factory.SelfAttribute("organisation.id")
+    offers = 0
+    wants = 0
+    tonnes_offered = 0.0
 
 
 class MatchListFactory(Base):

@@ -65,18 +65,19 @@ def upgrade() -> None:
             ["listing_id", "score", "distance_km", "counterpart_id"],
             unique=False,
         )
-    with op.batch_alter_table("listings", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("matches_due", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch_op.create_index(batch_op.f("ix_listings_matches_due"), ["matches_due"], unique=False)
+    # Not in batch mode: on SQLite that would rebuild `listings` and drop the full-text
+    # triggers of b5c7d9e1f3a2; ADD COLUMN and DROP COLUMN need no rebuild.
+    op.add_column(
+        "listings",
+        sa.Column("matches_due", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.create_index(op.f("ix_listings_matches_due"), "listings", ["matches_due"], unique=False)
     op.execute(sa.text("UPDATE listings SET matches_due = true WHERE status = 'published'"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("listings", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_listings_matches_due"))
-        batch_op.drop_column("matches_due")
+    op.drop_index(op.f("ix_listings_matches_due"), table_name="listings")
+    op.execute(sa.text("ALTER TABLE listings DROP COLUMN matches_due"))
     with op.batch_alter_table("match_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_match_entries_rank")
         batch_op.drop_index(batch_op.f("ix_match_entries_counterpart_id"))
