@@ -159,17 +159,6 @@ def expire_command() -> None:
     click.echo(f"{count} listings expired.")
 
 
-@listings.command("rebuild-matches")
-def rebuild_matches_command() -> None:
-    """Rank every live listing's stored match list afresh (after an upgrade or a bulk load)."""
-    from marketplace.services.matching.stored import rebuild_all
-
-    started = time.monotonic()
-    with db.write_session() as session, session.begin():
-        count = rebuild_all(session, today=swedish_today())
-    click.echo(f"{count} match lists ranked in {time.monotonic() - started:.1f} s.")
-
-
 @click.group(cls=AppGroup, help="Tables derived from the listings, kept by the services.")
 def market() -> None:
     pass

@@ -3,8 +3,8 @@
 Reviewed by hand: `match_lists` (one row per listing whose list is built) and `match_entries`
 (its counterparts with score and distance from that listing's point of view), and
 `listings.matches_due`, set while a listing's change still has to be taken into the lists. The
-upgrade marks every published listing due, so the sweep builds the lists; `flask listings
-rebuild-matches` builds them all at once (README, "Upgrading").
+upgrade marks every published listing due, so the sweep builds the lists; `flask market
+rebuild` builds them all at once (README, "Upgrading").
 
 Revision ID: b5e1c3a7d9f2
 Revises: b5c7d9e1f3a2

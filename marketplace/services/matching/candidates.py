@@ -102,12 +102,10 @@ CANDIDATE_COLUMNS = (
 )
 
 
-def _candidates(session: Session, listing: Listing, today: date) -> list[Any]:
-    """Live counterparts of the right kind and category within reach, other firms only.
-
-    Light rows (the columns the rules read), not ORM objects: only the returned page of
-    matches is loaded in full.
-    """
+def candidate_conditions(listing: Any, today: date) -> list[Any]:
+    """The SQL prefilter for a listing's counterparts: live, the opposite direction, the same
+    kind, a compatible category or the same EWC code, another firm, within reach. `listing`
+    is a Listing or a light row with the same attributes (`pairs.ROW_COLUMNS`)."""
     offer_side = listing.direction == "offer"
     categories = (
         compatible_categories(listing.category)
@@ -125,17 +123,26 @@ def _candidates(session: Session, listing: Listing, today: date) -> list[Any]:
     )
     if listing.max_distance_km is None:
         within = or_(within, Listing.max_distance_km > DEFAULT_RADIUS_KM)
+    return [
+        live_condition(today),
+        Listing.direction == ("want" if offer_side else "offer"),
+        Listing.kind == listing.kind,
+        material,
+        Listing.organisation_id != listing.organisation_id,
+        within,
+    ]
+
+
+def _candidates(session: Session, listing: Listing, today: date) -> list[Any]:
+    """Live counterparts of the right kind and category within reach, other firms only.
+
+    Light rows (the columns the rules read), not ORM objects: only the returned page of
+    matches is loaded in full.
+    """
     stmt = (
         select(*CANDIDATE_COLUMNS)
         .join(Site, Site.id == Listing.site_id)
-        .where(
-            live_condition(today),
-            Listing.direction == ("want" if offer_side else "offer"),
-            Listing.kind == listing.kind,
-            material,
-            Listing.organisation_id != listing.organisation_id,
-            within,
-        )
+        .where(*candidate_conditions(listing, today))
     )
     return list(session.execute(stmt).all())
 

@@ -20,7 +20,7 @@ from sqlalchemy import Select, select
 
 from geo.areas import PLANAR_MARGIN
 from geo.distance import _GEOD
-from marketplace.services.matching.candidates import DEFAULT_RADIUS_KM
+from marketplace.services.matching.candidates import CANDIDATE_COLUMNS, DEFAULT_RADIUS_KM
 from models.listings import Listing
 from models.sites import Site
 from models.taxonomy import tonnes
@@ -28,26 +28,14 @@ from models.taxonomy import tonnes
 NO_START = date.min.toordinal()
 NO_END = date.max.toordinal()
 
+# The rules' columns, and what the stored lists' job also needs to run the prefilter for a row.
 ROW_COLUMNS = (
-    Listing.id,
+    *CANDIDATE_COLUMNS,
     Listing.organisation_id,
     Listing.direction,
     Listing.kind,
-    Listing.lon,
-    Listing.lat,
     Listing.x,
     Listing.y,
-    Listing.category,
-    Listing.ewc_code,
-    Listing.is_hazardous,
-    Listing.quantity,
-    Listing.remaining_quantity,
-    Listing.unit,
-    Listing.density_t_per_m3,
-    Listing.available_from,
-    Listing.available_until,
-    Listing.max_distance_km,
-    Site.may_receive_hazardous.label("receiver_permit"),
 )
 
 

@@ -32,7 +32,7 @@ from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Table, delete, func, or_, select, text, update
+from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from geo.areas import PLANAR_MARGIN, Circle
@@ -42,6 +42,7 @@ from marketplace.services.matching.candidates import (
     DEFAULT_RADIUS_KM,
     MAX_MATCHES,
     Match,
+    candidate_conditions,
     compatible_categories,
     compute_matches,
     explain_pair,
@@ -239,30 +240,8 @@ def _is_live(session: Session, listing_id: int, today: date) -> bool:
 
 
 def _candidate_rows(session: Session, row: Any, today: date) -> list[Any]:
-    """Live counterparts of the right kind and material within reach, other firms only (the
-    prefilter of `candidates._candidates`, as light rows with the counterpart's permit)."""
-    offer_side = row.direction == "offer"
-    categories = (
-        compatible_categories(row.category) if offer_side else supplying_categories(row.category)
-    )
-    material: Any = Listing.category.in_(categories)
-    if row.ewc_code:
-        material = or_(material, Listing.ewc_code == row.ewc_code)
-    reach_m = (row.max_distance_km or DEFAULT_RADIUS_KM) * 1000 * (1 + PLANAR_MARGIN) + 1
-    within: Any = Listing.x.between(row.x - reach_m, row.x + reach_m) & Listing.y.between(
-        row.y - reach_m, row.y + reach_m
-    )
-    if row.max_distance_km is None:
-        within = or_(within, Listing.max_distance_km > DEFAULT_RADIUS_KM)
-    stmt = rows_query().where(
-        live_condition(today),
-        Listing.direction == ("want" if offer_side else "offer"),
-        Listing.kind == row.kind,
-        material,
-        Listing.organisation_id != row.organisation_id,
-        within,
-    )
-    return list(session.execute(stmt).all())
+    """A row's counterparts as light rows with their permit (`candidates` prefilter)."""
+    return list(session.execute(rows_query().where(*candidate_conditions(row, today))).all())
 
 
 def _store_list(session: Session, listing_id: int, viewer: Side, others: Side, today: date) -> int:
